@@ -1,0 +1,118 @@
+"""The operator's switches: what grafana.ini's [aws] section allows this plugin to do.
+
+Grafana passes them as process environment variables at start and, for plugins listed in
+`[aws] forward_settings_to_plugins`, again per request in PluginContext.grafanaConfig; the request wins
+(shared/reference/aws-cloudwatch.md §1.6). This module is the one place that reads them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .durations import parse_duration_seconds
+
+ALLOWED_AUTH_PROVIDERS = "AWS_AUTH_AllowedAuthProviders"
+ASSUME_ROLE_ENABLED = "AWS_AUTH_AssumeRoleEnabled"
+SESSION_DURATION = "AWS_AUTH_SESSION_DURATION"
+EXTERNAL_ID = "AWS_AUTH_EXTERNAL_ID"
+LIST_METRICS_PAGE_LIMIT = "AWS_CW_LIST_METRICS_PAGE_LIMIT"
+
+DEFAULT_ALLOWED_AUTH_PROVIDERS = ("default", "keys", "credentials")
+DEFAULT_SESSION_SECONDS = 15 * 60
+DEFAULT_LIST_METRICS_PAGE_LIMIT = 500
+# STS accepts 15 minutes to 12 hours; a value outside is clamped rather than sent and refused.
+_MIN_SESSION_SECONDS, _MAX_SESSION_SECONDS = 900, 43200
+
+_TRUE = {"1", "t", "true", "yes", "on"}
+_FALSE = {"0", "f", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class OperatorPolicy:
+    allowed_auth_providers: tuple[str, ...] = DEFAULT_ALLOWED_AUTH_PROVIDERS
+    assume_role_enabled: bool = True
+    session_duration_seconds: int = DEFAULT_SESSION_SECONDS
+    external_id: str = ""
+    list_metrics_page_limit: int = DEFAULT_LIST_METRICS_PAGE_LIMIT
+
+    @classmethod
+    def resolve(cls, grafana_config: Mapping[str, str] | None = None,
+                environ: Mapping[str, str] | None = None) -> OperatorPolicy:
+        """Request config first, then the process environment, then Grafana's defaults."""
+        env = os.environ if environ is None else environ
+        cfg = grafana_config or {}
+
+        def read(key: str) -> str | None:
+            value = cfg.get(key)
+            if value is None or value == "":
+                value = env.get(key)
+            return value if value not in (None, "") else None
+
+        allowed = read(ALLOWED_AUTH_PROVIDERS)
+        providers = (tuple(p.strip() for p in allowed.split(",") if p.strip())
+                     if allowed is not None else DEFAULT_ALLOWED_AUTH_PROVIDERS)
+        return cls(
+            allowed_auth_providers=providers,
+            # An unreadable value disables assume role: an operator switch fails closed.
+            assume_role_enabled=_parse_bool(read(ASSUME_ROLE_ENABLED), default=True, invalid=False),
+            session_duration_seconds=_parse_session(read(SESSION_DURATION)),
+            external_id=read(EXTERNAL_ID) or "",
+            list_metrics_page_limit=_parse_positive_int(read(LIST_METRICS_PAGE_LIMIT),
+                                                        DEFAULT_LIST_METRICS_PAGE_LIMIT),
+        )
+
+
+def _parse_bool(value: str | None, *, default: bool, invalid: bool) -> bool:
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return invalid
+
+
+def _parse_session(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_SESSION_SECONDS
+    try:
+        seconds = int(parse_duration_seconds(value))
+    except ValueError:
+        return DEFAULT_SESSION_SECONDS
+    return max(_MIN_SESSION_SECONDS, min(_MAX_SESSION_SECONDS, seconds))
+
+
+def _parse_positive_int(value: str | None, default: int) -> int:
+    try:
+        parsed = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return parsed if parsed > 0 else default
+
+
+# --- The plugin's own tuning, from `[plugin.<id>]` keys (Grafana exports them as GF_PLUGIN_<KEY>) -----------
+
+@dataclass(frozen=True)
+class ClientTuning:
+    """How AWS clients retry and time out. botocore implements the retry modes; we only choose one."""
+
+    retry_mode: str = "standard"  # botocore "standard" or "adaptive" (client-side rate limiting)
+    max_attempts: int = 3
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_concurrency: int = 8  # GetMetricData calls in flight per QueryData request
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
+        env = os.environ if environ is None else environ
+        mode = env.get("GF_PLUGIN_AWS_RETRY_MODE", "standard").strip().lower()
+        return cls(
+            retry_mode=mode if mode in ("standard", "adaptive", "legacy") else "standard",
+            max_attempts=_parse_positive_int(env.get("GF_PLUGIN_AWS_MAX_ATTEMPTS"), 3),
+            connect_timeout_s=float(_parse_positive_int(env.get("GF_PLUGIN_AWS_CONNECT_TIMEOUT"), 5)),
+            read_timeout_s=float(_parse_positive_int(env.get("GF_PLUGIN_AWS_READ_TIMEOUT"), 30)),
+            max_concurrency=_parse_positive_int(env.get("GF_PLUGIN_MAX_CONCURRENCY"), 8),
+        )

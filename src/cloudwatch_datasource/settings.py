@@ -1,0 +1,183 @@
+"""Datasource settings: Grafana's jsonData/secureJsonData parsed once into a frozen, typed object.
+
+Key names are Grafana's own CloudWatch ones (shared/reference/aws-cloudwatch.md §1.1), so a provisioned
+datasource moves over unchanged. Parsing is as lenient as Grafana's Go decoder where Grafana is lenient
+(`assumeRoleArn` in any case, unknown authType → default, `profile` falling back to `database`) and strict
+with a message naming the field where a value cannot be used. Secrets never appear in repr, str or errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from .backend import DataSourceInstance
+from .errors import SettingsError
+
+
+class AuthType(str, Enum):
+    DEFAULT = "default"  # the AWS SDK default chain
+    KEYS = "keys"  # static access + secret key, no fallback
+    CREDENTIALS = "credentials"  # shared credentials file, named profile, no fallback
+    EC2_IAM_ROLE = "ec2_iam_role"  # EC2 instance metadata role only, no fallback (Grafana's documented semantics)
+    GRAFANA_ASSUME_ROLE = "grafana_assume_role"  # Grafana Cloud only; refused with a clear message
+
+
+_AUTH_TYPE_ALIASES = {
+    "default": AuthType.DEFAULT,
+    "keys": AuthType.KEYS,
+    "credentials": AuthType.CREDENTIALS,
+    "sharedCreds": AuthType.CREDENTIALS,
+    "ec2_iam_role": AuthType.EC2_IAM_ROLE,
+    "grafana_assume_role": AuthType.GRAFANA_ASSUME_ROLE,
+}
+
+
+def parse_auth_type(raw: str) -> AuthType:
+    """Grafana's legacy decoding: `arn`, an empty value and any unknown string all mean default."""
+    return _AUTH_TYPE_ALIASES.get(raw, AuthType.DEFAULT)
+
+
+@dataclass(frozen=True)
+class DataSourceSettings:
+    uid: str = ""
+    name: str = ""
+    auth_type: AuthType = AuthType.DEFAULT
+    auth_type_raw: str = ""  # what jsonData said, for the "unknown authType" warning and the doctor
+    default_region: str = ""
+    region: str = ""  # jsonData.region: backend-only override of defaultRegion
+    profile: str = ""
+    assume_role_arn: str = ""
+    external_id: str = ""
+    endpoint: str = ""
+    custom_metrics_namespaces: tuple[str, ...] = ()
+    last_updated_ms: int = 0
+    access_key: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    session_token: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        shown = {
+            "uid": self.uid, "auth_type": self.auth_type.value, "default_region": self.default_region,
+            "profile": self.profile, "assume_role_arn": self.assume_role_arn, "endpoint": self.endpoint,
+            "access_key": redact_access_key(self.access_key),
+            "secret_key": "<set>" if self.secret_key else "",
+            "session_token": "<set>" if self.session_token else "",
+        }
+        return "DataSourceSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    __str__ = __repr__
+
+    @property
+    def effective_default_region(self) -> str:
+        """jsonData.region unless empty or "default", else defaultRegion (Grafana's Load rule)."""
+        if self.region and self.region != "default":
+            return self.region
+        return self.default_region
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable hash of everything that changes which credentials/clients to build (secrets included,
+        hashed, never stored): the key of the client cache."""
+        material = "\x00".join([
+            self.uid, str(self.last_updated_ms), self.auth_type.value, self.profile, self.assume_role_arn,
+            self.external_id, self.endpoint, self.access_key, self.secret_key, self.session_token,
+        ])
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def redact_access_key(access_key: str) -> str:
+    """Show enough of an access key id to recognise it (AKIA…WXYZ), never the whole id."""
+    if not access_key:
+        return ""
+    if len(access_key) <= 8:
+        return "****"
+    return f"{access_key[:4]}…{access_key[-4:]}"
+
+
+def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
+    json_data = _load_json_object(instance.json_data)
+    secure = instance.decrypted_secure_json_data or {}
+
+    auth_raw = _string(json_data, "authType")
+    profile = _string(json_data, "profile") or instance.database
+    namespaces_raw = json_data.get("customMetricsNamespaces", "")
+    if isinstance(namespaces_raw, list):
+        namespaces = tuple(str(n).strip() for n in namespaces_raw if str(n).strip())
+    elif isinstance(namespaces_raw, str):
+        namespaces = tuple(n.strip() for n in namespaces_raw.split(",") if n.strip())
+    else:
+        raise SettingsError("jsonData.customMetricsNamespaces must be a comma-separated string")
+
+    return DataSourceSettings(
+        uid=instance.uid,
+        name=instance.name,
+        auth_type=parse_auth_type(auth_raw),
+        auth_type_raw=auth_raw,
+        default_region=_string(json_data, "defaultRegion").strip(),
+        region=_string(json_data, "region").strip(),
+        profile=profile.strip(),
+        assume_role_arn=_string_any_case(json_data, "assumeRoleArn").strip(),
+        external_id=_string(json_data, "externalId").strip(),
+        endpoint=_string(json_data, "endpoint").strip(),
+        custom_metrics_namespaces=namespaces,
+        last_updated_ms=instance.last_updated_ms,
+        access_key=_secret(secure, "accessKey").strip(),
+        secret_key=_secret(secure, "secretKey").strip(),
+        session_token=_secret(secure, "sessionToken").strip(),
+    )
+
+
+def _load_json_object(raw: bytes) -> dict[str, Any]:
+    # Grafana only unmarshals jsonData longer than one byte; empty means "all defaults".
+    if len(raw.strip()) <= 1:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SettingsError(f"jsonData is not valid JSON: {_json_error_position(exc)}") from None
+    if not isinstance(parsed, dict):
+        raise SettingsError(f"jsonData must be a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+def _json_error_position(exc: Exception) -> str:
+    # json.JSONDecodeError's message quotes no input text, only a position: safe to show.
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return "not UTF-8"
+
+
+def _string(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SettingsError(f"jsonData.{key} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _string_any_case(data: Mapping[str, Any], key: str) -> str:
+    # Go's encoding/json matches keys case-insensitively: assumeRoleARN and assumeRoleArn are the same field.
+    # Prefer the exact spelling when it holds a value; otherwise the first non-empty case-insensitive match, so
+    # no spelling can carry a role ARN past the operator's assume-role switch unseen.
+    exact = _string(data, key)
+    if exact:
+        return exact
+    for candidate in data:
+        if candidate.lower() == key.lower():
+            value = _string(data, candidate)
+            if value:
+                return value
+    return ""
+
+
+def _secret(secure: Mapping[str, str], key: str) -> str:
+    value = secure.get(key, "")
+    if not isinstance(value, str):
+        raise SettingsError(f"secureJsonData.{key} must be a string")
+    return value
