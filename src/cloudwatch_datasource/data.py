@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class FieldType(str, Enum):
+class FieldType(StrEnum):
     TIME = "time"  # encoded as timestamp[ns], no timezone, no nulls
     NUMBER = "number"  # encoded as nullable float64
     STRING = "string"  # encoded as utf8 (never large_string)

@@ -8,10 +8,10 @@ never from settings values marked secret.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorSource(str, Enum):
+class ErrorSource(StrEnum):
     PLUGIN = "plugin"
     DOWNSTREAM = "downstream"
 

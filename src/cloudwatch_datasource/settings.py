@@ -12,14 +12,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .backend import DataSourceInstance
 from .errors import SettingsError
 
 
-class AuthType(str, Enum):
+class AuthType(StrEnum):
     DEFAULT = "default"  # the AWS SDK default chain
     KEYS = "keys"  # static access + secret key, no fallback
     CREDENTIALS = "credentials"  # shared credentials file, named profile, no fallback

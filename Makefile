@@ -1,0 +1,45 @@
+# The project's commands. Each target does its own set-up (scripts/setup.sh) on a fresh machine.
+PY := .venv/bin/python
+ID := pyaws-cloudwatch-datasource
+PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
+
+.PHONY: setup run test test-python test-frontend dist frontend proto bench lint clean
+
+setup:
+	@scripts/setup.sh
+
+## run: the demo — local AWS emulator, plugin launched through the real handshake, CheckHealth + queries
+run: setup
+	$(PY) -m cloudwatch_datasource demo
+
+## test: everything CI runs (Python suites incl. the go-plugin host test, lint, frontend tests)
+test: setup dist
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-frontend
+
+test-frontend:
+	cd frontend && npm test && npm run test:browser
+
+## dist: the folder grafana-server loads, in dist/$(ID)
+dist: setup frontend
+	scripts/build_dist.sh
+
+frontend:
+	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build
+
+## proto: regenerate the Python stubs from proto/ (a test fails when they are stale)
+proto: setup
+	$(PY) -m grpc_tools.protoc -Icloudwatch_datasource/protocol/pb=proto --python_out=src --grpc_python_out=src \
+		--pyi_out=src $(PROTOS)
+
+## bench: speed, cost and scale figures (ratios against baselines measured in the same run)
+bench: setup dist
+	$(PY) bench/run.py
+
+lint: setup
+	.venv/bin/ruff check src tests bench
+	.venv/bin/mypy
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache frontend/dist

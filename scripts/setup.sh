@@ -1,0 +1,37 @@
+#!/bin/sh
+# One-time set-up on a fresh machine; safe to run again (each step is skipped when already done).
+#  1. system packages (as root, via apt-get, only those missing): the Go toolchain and hashicorp/go-plugin used
+#     by the real-host test, protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check;
+#  2. .venv with this package (editable) and the dev tools, re-installed when pyproject.toml changes.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+want="golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-go-hclog-dev golang-google-grpc-dev \
+golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protobuf-compiler libprotobuf-dev protoc-gen-go \
+protoc-gen-go-grpc chromium"
+command -v node >/dev/null 2>&1 || want="$want nodejs npm"
+missing=""
+for pkg in $want; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "setup: missing system packages (install them as root):$missing" >&2
+  fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+  touch "$stamp"
+fi

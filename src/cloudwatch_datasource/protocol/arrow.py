@@ -1,0 +1,89 @@
+"""Frame → Arrow IPC *file* bytes, the way Grafana's Go decoder (data.UnmarshalArrowFrame) reads them.
+
+Rules from shared/reference/plugin-protocol.md §4:
+- one Arrow IPC **file** per frame (random-access format, ARROW1 magic), not the stream format;
+- schema metadata `name`, `refId`, and `meta` (FrameMeta JSON, only when present);
+- field metadata `name`, `labels` (JSON object), `config` (FieldConfig JSON, only when present);
+- time as timestamp[ns] without timezone (the Go reader assumes nanoseconds whatever the unit says);
+- numbers as *nullable* float64 (a non-nullable field makes Go read nulls as garbage);
+- strings as utf8, never large_string / dictionary / null types, which Grafana rejects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..data import Field, FieldType, Frame
+
+_TIME = pa.timestamp("ns")
+_NUMBER = pa.float64()
+_STRING = pa.utf8()
+
+
+def encode_frame(frame: Frame) -> bytes:
+    """One frame as Arrow IPC file bytes. Raises ValueError when fields differ in length."""
+    arrays = [_to_array(f) for f in frame.fields]
+    lengths = {len(a) for a in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"frame {frame.name!r}: fields have different lengths {sorted(lengths)}")
+    schema = pa.schema(
+        [pa.field(f.name, a.type, nullable=f.type is not FieldType.TIME or a.null_count > 0,
+                  metadata=_field_metadata(f))
+         for f, a in zip(frame.fields, arrays, strict=True)],
+        metadata=_schema_metadata(frame),
+    )
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _to_array(f: Field) -> pa.Array:
+    values = f.values
+    if f.type is FieldType.TIME:
+        if isinstance(values, pa.Array):
+            return values.cast(_TIME)
+        # Epoch nanoseconds as int64 → timestamp[ns] without a per-point Python loop.
+        return pa.array(np.asarray(values, dtype=np.int64), type=pa.int64()).cast(_TIME)
+    if f.type is FieldType.NUMBER:
+        if isinstance(values, pa.Array):
+            return values.cast(_NUMBER)
+        if isinstance(values, np.ndarray):
+            # NaN stays NaN (Grafana shows it as NaN); None-free numpy input needs no mask.
+            return pa.array(values.astype(np.float64, copy=False), type=_NUMBER)
+        return pa.array(values, type=_NUMBER, from_pandas=False)
+    if isinstance(values, pa.Array):
+        return values.cast(_STRING)
+    return pa.array(values, type=_STRING)
+
+
+def _schema_metadata(frame: Frame) -> dict[str, str]:
+    meta: dict[str, str] = {"name": frame.name, "refId": frame.ref_id}
+    if frame.meta:
+        meta["meta"] = json.dumps(_frame_meta(frame.meta), separators=(",", ":"))
+    return meta
+
+
+def _frame_meta(meta: Any) -> dict[str, Any]:
+    out = dict(meta)
+    if "type" in out:
+        # The Go SDK always writes typeVersion; timeseries contracts are at 0.1.
+        out.setdefault("typeVersion", [0, 0])
+    notices = out.get("notices")
+    if notices:
+        out["notices"] = [n.to_json() if hasattr(n, "to_json") else n for n in notices]
+    return out
+
+
+def _field_metadata(f: Field) -> dict[str, str]:
+    meta = {"name": f.name}
+    if f.labels:
+        meta["labels"] = json.dumps(dict(f.labels), separators=(",", ":"), sort_keys=True)
+    if f.config:
+        meta["config"] = json.dumps(dict(f.config), separators=(",", ":"))
+    return meta

@@ -1,0 +1,178 @@
+"""One method per plugin RPC: turns a request into calls on settings, auth and cloudwatch, and their results and
+errors into responses. Thin on purpose: no protobuf (protocol/ converts at the edge) and no AWS detail (auth/
+and cloudwatch/ own those).
+
+Guarantees kept here for every RPC: every refId asked for gets exactly one answer; one bad query or one failing
+region never takes the others down; nothing raises out to gRPC; no secret is formatted into a message.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from . import metrics
+from .auth import AwsSessions, describe_aws_error
+from .backend import (
+    CallResourceRequest,
+    CallResourceResponse,
+    CheckHealthResult,
+    DataResponse,
+    HealthStatus,
+    PluginContext,
+    QueryDataRequest,
+)
+from .cloudwatch.health import check_logs_access, check_metrics_access
+from .cloudwatch.pipeline import run_metric_queries
+from .cloudwatch.resources import handle_resource
+from .errors import ErrorSource, PluginError, SettingsError
+from .policy import ClientTuning, OperatorPolicy
+from .settings import AuthType, DataSourceSettings, parse_settings
+
+log = structlog.get_logger(__name__)
+
+AUTH_TYPE_LABELS = {
+    AuthType.DEFAULT: "AWS SDK Default",
+    AuthType.KEYS: "Access & secret key",
+    AuthType.CREDENTIALS: "Credentials file",
+    AuthType.EC2_IAM_ROLE: "Workspace IAM role (EC2 instance metadata)",
+    AuthType.GRAFANA_ASSUME_ROLE: "Grafana Assume Role",
+}
+
+ClientForRegion = Callable[[str, str], Any]
+
+
+class PluginService:
+    def __init__(self, sessions: AwsSessions | None = None, tuning: ClientTuning | None = None) -> None:
+        self.tuning = tuning or ClientTuning.from_env()
+        self.sessions = sessions or AwsSessions(self.tuning)
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def _settings(self, ctx: PluginContext) -> DataSourceSettings:
+        if ctx.datasource is None:
+            raise SettingsError("the request carries no datasource settings (is this plugin set up as a datasource?)")
+        return parse_settings(ctx.datasource)
+
+    def _clients(self, settings: DataSourceSettings, policy: OperatorPolicy) -> ClientForRegion:
+        def client_for(region: str, service_name: str) -> Any:
+            return self.sessions.get(settings, policy, region).client(service_name)
+
+        return client_for
+
+    # --- Data ------------------------------------------------------------------------------------------------
+
+    def query_data(self, request: QueryDataRequest) -> dict[str, DataResponse]:
+        started = time.perf_counter()
+        ref_ids = [q.ref_id for q in request.queries]
+        datasource = request.context.datasource.uid if request.context.datasource else ""
+        try:
+            settings = self._settings(request.context)
+            policy = OperatorPolicy.resolve(request.context.grafana_config)
+            answers = run_metric_queries(
+                request.queries,
+                default_region=settings.effective_default_region,
+                client_for_region=self._clients(settings, policy),
+                max_workers=self.tuning.max_concurrency,
+                datasource=settings.uid,
+            )
+        except PluginError as exc:
+            answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: answer every refId, never crash
+            log.exception("query failed unexpectedly", datasource=datasource)
+            answers = {r: DataResponse.failure(f"internal plugin error: {type(exc).__name__}", status=500,
+                                               source=ErrorSource.PLUGIN) for r in ref_ids}
+        # Every refId asked for gets exactly one answer, even if a stage forgot one.
+        for ref_id in ref_ids:
+            if ref_id not in answers:
+                answers[ref_id] = DataResponse.failure("no answer was produced for this query", status=500,
+                                                       source=ErrorSource.PLUGIN)
+        for resp in answers.values():
+            metrics.QUERIES.labels(datasource, "error" if resp.error else "ok").inc()
+        metrics.REQUEST_SECONDS.labels("QueryData").observe(time.perf_counter() - started)
+        return answers
+
+    # --- Diagnostics -----------------------------------------------------------------------------------------
+
+    def check_health(self, ctx: PluginContext) -> CheckHealthResult:
+        started = time.perf_counter()
+        try:
+            return self._check_health(ctx)
+        except Exception as exc:  # noqa: BLE001 - a health check always answers
+            log.exception("health check failed unexpectedly")
+            return CheckHealthResult(HealthStatus.ERROR, f"internal plugin error: {type(exc).__name__}")
+        finally:
+            metrics.REQUEST_SECONDS.labels("CheckHealth").observe(time.perf_counter() - started)
+
+    def _check_health(self, ctx: PluginContext) -> CheckHealthResult:
+        lines: list[str] = []
+        details: dict[str, Any] = {}
+        try:
+            settings = self._settings(ctx)
+            policy = OperatorPolicy.resolve(ctx.grafana_config)
+            details["authType"] = settings.auth_type.value
+            session = self.sessions.get(settings, policy, None)
+            details["region"] = session.region
+            source = session.credentials_source()
+        except PluginError as exc:
+            return CheckHealthResult(HealthStatus.ERROR, f"1. Authentication failed: {exc.message}",
+                                     {**details, "error": exc.message})
+        details["credentialsSource"] = source
+        lines.append(f"Authentication: {AUTH_TYPE_LABELS[settings.auth_type]}, credentials from {source}.")
+
+        try:
+            identity = session.caller_identity()
+            details["identity"] = identity
+            lines.append(f"Identity: {identity}.")
+        except Exception as exc:  # noqa: BLE001 - reported as a line; the metrics check decides the status
+            reason = describe_aws_error(exc, operation="GetCallerIdentity").message
+            lines.append(f"Identity: could not call sts:GetCallerIdentity: {reason}")
+
+        ok = True
+        try:
+            metrics_line = check_metrics_access(session.client("cloudwatch"), page_limit=policy.list_metrics_page_limit)
+            ok = metrics_line.ok
+            lines.append(metrics_line.message)
+        except PluginError as exc:
+            ok = False
+            lines.append(f"CloudWatch metrics query failed: {exc.message}")
+        try:
+            logs_line = check_logs_access(session.client("logs"))
+            lines.append(logs_line.message)
+        except PluginError as exc:
+            lines.append(f"Warning: CloudWatch logs API not checked: {exc.message}")
+
+        message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+        details["checks"] = lines
+        return CheckHealthResult(HealthStatus.OK if ok else HealthStatus.ERROR, message, details)
+
+    def collect_metrics(self) -> bytes:
+        return metrics.exposition()
+
+    # --- Resource --------------------------------------------------------------------------------------------
+
+    def call_resource(self, request: CallResourceRequest) -> CallResourceResponse:
+        started = time.perf_counter()
+        try:
+            settings = self._settings(request.context)
+            policy = OperatorPolicy.resolve(request.context.grafana_config)
+            return handle_resource(
+                request, settings=settings, page_limit=policy.list_metrics_page_limit,
+                client_for_region=self._clients(settings, policy), external_id=policy.external_id,
+            )
+        except PluginError as exc:
+            return _json_error(exc.status, exc.message)
+        except Exception as exc:  # noqa: BLE001 - a resource call always answers
+            log.exception("resource call failed unexpectedly", path=request.path)
+            return _json_error(500, f"internal plugin error: {type(exc).__name__}")
+        finally:
+            metrics.REQUEST_SECONDS.labels("CallResource").observe(time.perf_counter() - started)
+
+
+def _json_error(status: int, message: str) -> CallResourceResponse:
+    body = json.dumps({"Message": message, "Error": message, "StatusCode": status}).encode()
+    return CallResourceResponse(status=status, body=body, headers={"Content-Type": ("application/json",)})
