@@ -1,0 +1,115 @@
+"""Settings and operator policy: Grafana's key names, lenient where Grafana is, strict with a named field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cloudwatch_datasource.backend import DataSourceInstance
+from cloudwatch_datasource.errors import SettingsError
+from cloudwatch_datasource.policy import ClientTuning, OperatorPolicy
+from cloudwatch_datasource.settings import AuthType, parse_settings, redact_access_key
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ACCESS = "AKIAIOSFODNN7EXAMPLE"
+TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN"
+
+
+def settings_from(json_data: object, secure: dict[str, str] | None = None, database: str = ""):
+    raw = json_data if isinstance(json_data, bytes) else json.dumps(json_data).encode()
+    return parse_settings(DataSourceInstance(uid="u1", json_data=raw, decrypted_secure_json_data=secure or {},
+                                             database=database, last_updated_ms=5))
+
+
+def test_grafana_cloudwatch_keys_are_read() -> None:
+    s = settings_from({"authType": "keys", "defaultRegion": "eu-west-1", "assumeRoleArn": "arn:aws:iam::1:role/r",
+                       "externalId": "ext", "endpoint": "http://127.0.0.1:1", "customMetricsNamespaces": "A/B, C/D,"},
+                      {"accessKey": ACCESS, "secretKey": SECRET, "sessionToken": TOKEN})
+    assert s.auth_type is AuthType.KEYS and s.default_region == "eu-west-1"
+    assert s.assume_role_arn == "arn:aws:iam::1:role/r" and s.external_id == "ext"
+    assert s.custom_metrics_namespaces == ("A/B", "C/D")
+    assert (s.access_key, s.secret_key, s.session_token) == (ACCESS, SECRET, TOKEN)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("default", AuthType.DEFAULT), ("keys", AuthType.KEYS), ("credentials", AuthType.CREDENTIALS),
+    ("sharedCreds", AuthType.CREDENTIALS), ("ec2_iam_role", AuthType.EC2_IAM_ROLE), ("arn", AuthType.DEFAULT),
+    ("", AuthType.DEFAULT), ("something-new", AuthType.DEFAULT),
+])
+def test_auth_type_decoding_matches_grafana(raw: str, expected: AuthType) -> None:
+    s = settings_from({"authType": raw})
+    assert s.auth_type is expected and s.auth_type_raw == raw
+
+
+def test_assume_role_arn_in_any_spelling_is_seen() -> None:
+    assert settings_from({"assumeRoleARN": "arn:x"}).assume_role_arn == "arn:x"
+    assert settings_from({"assumeRoleArn": "", "ASSUMEROLEARN": "arn:y"}).assume_role_arn == "arn:y"
+
+
+def test_profile_falls_back_to_database_and_region_rules() -> None:
+    s = settings_from({"authType": "credentials", "defaultRegion": "us-east-2"}, database="legacy")
+    assert s.profile == "legacy"
+    assert s.effective_default_region == "us-east-2"
+    assert settings_from({"region": "default", "defaultRegion": "x-1"}).effective_default_region == "x-1"
+    assert settings_from({"region": "ap-south-1", "defaultRegion": "x-1"}).effective_default_region == "ap-south-1"
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    ({"authType": 5}, "jsonData.authType"), ({"defaultRegion": ["a"]}, "jsonData.defaultRegion"),
+    ({"customMetricsNamespaces": 3}, "jsonData.customMetricsNamespaces"),
+])
+def test_wrong_types_name_the_field(raw: dict[str, object], field: str) -> None:
+    with pytest.raises(SettingsError, match=field):
+        settings_from(raw)
+
+
+def test_malformed_json_is_a_clear_error_without_echoing_input() -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_from(b'{"secretish": "' + SECRET.encode() + b'"')
+    assert "not valid JSON" in err.value.message and SECRET not in err.value.message
+    with pytest.raises(SettingsError, match="JSON object"):
+        settings_from(b"[1,2]")
+    assert settings_from(b"").auth_type is AuthType.DEFAULT  # empty jsonData = defaults, as in Grafana
+
+
+def test_repr_and_str_never_show_secrets() -> None:
+    s = settings_from({"authType": "keys"}, {"accessKey": ACCESS, "secretKey": SECRET, "sessionToken": TOKEN})
+    for text in (repr(s), str(s), f"{s}", repr([s])):
+        assert SECRET not in text and TOKEN not in text and ACCESS not in text
+    assert "AKIA…MPLE" in repr(s)
+    assert redact_access_key(ACCESS) == "AKIA…MPLE" and redact_access_key("short") == "****"
+
+
+def test_fingerprint_changes_with_anything_that_changes_credentials() -> None:
+    base = settings_from({"authType": "keys"}, {"accessKey": ACCESS, "secretKey": SECRET})
+    other_secret = settings_from({"authType": "keys"}, {"accessKey": ACCESS, "secretKey": SECRET + "x"})
+    other_role = settings_from({"authType": "keys", "assumeRoleArn": "arn:r"}, {"accessKey": ACCESS,
+                                                                               "secretKey": SECRET})
+    assert len({base.fingerprint, other_secret.fingerprint, other_role.fingerprint}) == 3
+    assert SECRET not in base.fingerprint
+
+
+def test_operator_policy_request_config_wins_over_environment() -> None:
+    env = {"AWS_AUTH_AllowedAuthProviders": "default", "AWS_AUTH_AssumeRoleEnabled": "true",
+           "AWS_AUTH_SESSION_DURATION": "1h", "AWS_CW_LIST_METRICS_PAGE_LIMIT": "7"}
+    p = OperatorPolicy.resolve({"AWS_AUTH_AllowedAuthProviders": "keys, ec2_iam_role",
+                                "AWS_AUTH_AssumeRoleEnabled": "false"}, env)
+    assert p.allowed_auth_providers == ("keys", "ec2_iam_role")
+    assert p.assume_role_enabled is False
+    assert p.session_duration_seconds == 3600 and p.list_metrics_page_limit == 7
+    defaults = OperatorPolicy.resolve({}, {})
+    assert defaults.allowed_auth_providers == ("default", "keys", "credentials")
+    assert defaults.assume_role_enabled and defaults.session_duration_seconds == 900
+    assert defaults.list_metrics_page_limit == 500
+
+
+def test_operator_switch_fails_closed_on_garbage() -> None:
+    assert OperatorPolicy.resolve({"AWS_AUTH_AssumeRoleEnabled": "maybe"}, {}).assume_role_enabled is False
+    assert OperatorPolicy.resolve({"AWS_AUTH_SESSION_DURATION": "1s"}, {}).session_duration_seconds == 900  # STS min
+
+
+def test_client_tuning_from_plugin_section() -> None:
+    t = ClientTuning.from_env({"GF_PLUGIN_AWS_RETRY_MODE": "Adaptive", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "5"})
+    assert t.retry_mode == "adaptive" and t.max_attempts == 5
+    assert ClientTuning.from_env({"GF_PLUGIN_AWS_RETRY_MODE": "bogus"}).retry_mode == "standard"
