@@ -46,7 +46,9 @@ class MotoServer:
                 time.sleep(0.1)
 
     def post(self, path: str, data: bytes = b"") -> None:
-        req = urllib.request.Request(self.url + path, data=data, method="POST")
+        # text/plain: with urllib's default form content type moto reads an empty body (reset-auth then fails).
+        req = urllib.request.Request(self.url + path, data=data, method="POST",
+                                     headers={"Content-Type": "text/plain"})
         with urllib.request.urlopen(req, timeout=10):
             pass
 

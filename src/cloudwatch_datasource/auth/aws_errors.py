@@ -1,0 +1,171 @@
+"""Turning botocore exceptions into PluginErrors a Grafana user can act on, with no secret in the text.
+
+AWS error codes are matched both where botocore puts them (Error.Code) and inside the message: when a
+service answers a CBOR/JSON protocol request with an XML auth error (moto does this for CloudWatch), botocore
+reports Error.Code "403" and the real code only appears in the XML message body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+    RefreshWithMFAUnsupportedError,
+)
+
+from ..errors import DownstreamError, ErrorSource, PluginError, SettingsError
+from ..settings import redact_access_key
+
+_SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature"}
+_BAD_KEY = {"InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId",
+            "MissingAuthenticationToken"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
+_THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+              "RequestThrottled", "RequestThrottledException", "SlowDown",
+              "ProvisionedThroughputExceededException"}
+_KNOWN = _SIGNATURE | _BAD_KEY | _DENIED | _EXPIRED | _THROTTLED
+
+# Which IAM action prefix an API operation needs, so "access denied" can name the permission to grant.
+_IAM_PREFIX = {
+    "ListMetrics": "cloudwatch", "GetMetricData": "cloudwatch", "GetMetricStatistics": "cloudwatch",
+    "DescribeAlarms": "cloudwatch", "DescribeAlarmsForMetric": "cloudwatch",
+    "DescribeAlarmHistory": "cloudwatch",
+    "GetInsightRuleReport": "cloudwatch", "DescribeLogGroups": "logs", "GetLogGroupFields": "logs",
+    "StartQuery": "logs", "GetQueryResults": "logs", "StopQuery": "logs", "DescribeRegions": "ec2",
+    "DescribeInstances": "ec2", "DescribeTags": "ec2", "GetResources": "tag", "ListSinks": "oam",
+    "ListAttachedLinks": "oam", "AssumeRole": "sts", "GetCallerIdentity": "sts",
+}
+
+# Secrets that could still reach an AWS message (a real SignatureDoesNotMatch echoes the canonical request,
+# which carries the signed x-amz-security-token header): key ids are shortened, long base64 runs (secret
+# keys are 40 chars, tokens hundreds) removed.
+_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b")
+_LONG_BASE64 = re.compile(r"[A-Za-z0-9/+=]{40,}")
+_XML_CODE = re.compile(r"<Code>\s*([^<]+?)\s*</Code>")
+_XML_MESSAGE = re.compile(r"<Message>\s*([^<]*?)\s*</Message>", re.S)
+_MAX_MESSAGE = 400
+
+
+def scrub(text: str) -> str:
+    """Remove anything shaped like an access key id, secret key or session token from AWS-provided text."""
+    text = _KEY_ID.sub(lambda m: redact_access_key(m.group(0)), text)
+    text = _LONG_BASE64.sub("<redacted>", text)
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
+
+
+def iam_action(operation: str) -> str:
+    """"cloudwatch:ListMetrics" stays as is; "ListMetrics" gets its IAM prefix when known."""
+    if ":" in operation:
+        return operation
+    prefix = _IAM_PREFIX.get(operation)
+    return f"{prefix}:{operation}" if prefix else operation
+
+
+def aws_error_code(exc: ClientError) -> tuple[str, str]:
+    """(code, message), the real code recovered from an XML body when Error.Code is only an HTTP status."""
+    error: dict[str, Any] = exc.response.get("Error", {}) or {}
+    code = str(error.get("Code", "") or "")
+    message = str(error.get("Message", "") or "")
+    if "<Code>" in message:
+        found = _XML_CODE.search(message)
+        inner = _XML_MESSAGE.search(message)
+        if found and (not code or code.isdigit() or code not in _KNOWN):
+            code = found.group(1)
+        message = inner.group(1) if inner else ""
+    elif code.isdigit():
+        # Some JSON error bodies carry only an HTTP status as code; look for a known code name in the text.
+        for known in sorted(_KNOWN, key=len, reverse=True):
+            if known in message:
+                code = known
+                break
+    return code, message
+
+
+def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
+    """Map a botocore (or our own) exception to a PluginError whose message says what to fix.
+
+    `operation` names what was being done, preferably as an IAM action ("cloudwatch:ListMetrics");
+    it appears in the message. Nothing of the request's credentials is ever included.
+    """
+    if isinstance(exc, PluginError):
+        return exc
+    if isinstance(exc, ClientError):
+        return _describe_client_error(exc, operation)
+    if isinstance(exc, NoCredentialsError):
+        return DownstreamError(
+            f"{operation}: no AWS credentials found by the AWS SDK default chain (environment variables, "
+            "shared credentials/config files, web identity token, container credentials, EC2 instance "
+            "metadata)",
+            status=401)
+    if isinstance(exc, PartialCredentialsError):
+        provider = exc.kwargs.get("provider", "")
+        var = exc.kwargs.get("cred_var", "")
+        return DownstreamError(f"{operation}: incomplete AWS credentials from {provider}: {var} is missing",
+                               status=401)
+    if isinstance(exc, ProfileNotFound):
+        return SettingsError(f"{operation}: AWS profile {exc.kwargs.get('profile', '')!r} not found in the "
+                             "shared config/credentials files")
+    if isinstance(exc, CredentialRetrievalError):
+        return DownstreamError(
+            f"{operation}: could not get AWS credentials from {exc.kwargs.get('provider', 'the provider')}: "
+            f"{scrub(str(exc.kwargs.get('error_msg', '')))}", status=401)
+    if isinstance(exc, RefreshWithMFAUnsupportedError):
+        return SettingsError(f"{operation}: the AWS profile needs an MFA code, which a server cannot "
+                             "prompt for")
+    if isinstance(exc, NoRegionError):
+        return SettingsError('missing default region: set "Default Region" in the datasource settings')
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
+                        ConnectionClosedError)):
+        endpoint = exc.kwargs.get("endpoint_url", "") or "the AWS endpoint"
+        what = "timed out reading from" if isinstance(exc, ReadTimeoutError) else "cannot reach"
+        return DownstreamError(f"{operation}: {what} {endpoint} (check network access, proxy settings "
+                               "and the datasource's Endpoint field)",
+                               status=504 if "timed out" in what else 502)
+    return PluginError(f"{operation} failed: {type(exc).__name__}: {scrub(str(exc))}",
+                       status=500, source=ErrorSource.PLUGIN)
+
+
+def _describe_client_error(exc: ClientError, operation: str) -> PluginError:
+    code, aws_message = aws_error_code(exc)
+    http_status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    detail = scrub(aws_message)
+    is_assume_role = exc.operation_name == "AssumeRole"
+    if code in _SIGNATURE:
+        # The AWS text is dropped on purpose: a real SignatureDoesNotMatch echoes the signed request.
+        return DownstreamError(f"{operation}: the secret key does not match the access key id "
+                               f"(AWS {code}); re-enter the secret access key", status=403)
+    if code in _BAD_KEY:
+        return DownstreamError(f"{operation}: the access key id (or session token) is not valid (AWS {code}: "
+                               f"{detail}); check that the key is active and belongs to this AWS partition",
+                               status=403)
+    if code in _DENIED and is_assume_role:
+        return DownstreamError(f"assume role denied: {detail or code}; check the role trust policy (and "
+                               "external ID) and that the base identity may call sts:AssumeRole on the role",
+                               status=403)
+    if code in _DENIED:
+        action = iam_action(operation)
+        return DownstreamError(f"access denied for {action}: the IAM policy must allow {action} "
+                               f"(AWS {code}: {detail})", status=403)
+    if code in _EXPIRED:
+        return DownstreamError(f"{operation}: the AWS session token has expired (AWS {code}); temporary "
+                               "credentials entered as keys must be renewed, or use a role-based method",
+                               status=401)
+    if code in _THROTTLED or http_status == 429:
+        return DownstreamError(f"{operation}: AWS throttled the request (AWS {code or 429}: {detail}); "
+                               "reduce the request rate (fewer panels/queries, longer periods) or raise the "
+                               "AWS quota",
+                               status=429)
+    status = http_status if 400 <= http_status < 500 else 502
+    return DownstreamError(f"{operation} failed: {code or http_status}: {detail}", status=status)

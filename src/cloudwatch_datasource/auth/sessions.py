@@ -1,0 +1,259 @@
+"""The AWS client cache: one credentials + clients set per (datasource settings fingerprint, region).
+
+AwsSessions.get() enforces the operator's [aws] switches before anything touches AWS, then hands out an
+AwsSession whose credentials are resolved lazily (under the entry's own lock, never the cache lock) and whose
+clients are built once per service with the datasource's endpoint/FIPS rules and the plugin's retry tuning.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import botocore.session
+import structlog
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.loaders import Loader, create_loader
+
+from .. import PLUGIN_ID, __version__
+from ..errors import DownstreamError, SettingsError
+from ..policy import ClientTuning, OperatorPolicy
+from ..settings import AuthType, DataSourceSettings
+from .aws_errors import describe_aws_error
+from .endpoints import EndpointRules, endpoint_rules, sts_region
+from .providers import CredentialChain, build_chain
+
+log = structlog.get_logger(__name__)
+
+EventHook = tuple[str, Callable[..., Any]]
+
+# authType strings Grafana knows (settings.py maps the rest to default; "" means unset, not unknown).
+_KNOWN_AUTH_TYPES = frozenset({"", "default", "keys", "credentials", "sharedCreds", "ec2_iam_role",
+                               "grafana_assume_role"})
+USER_AGENT_EXTRA = f"{PLUGIN_ID}/{__version__}"
+MISSING_REGION = 'missing default region: set "Default Region" in the datasource settings'
+
+
+class AwsSession:
+    """Credentials and botocore clients for one datasource configuration in one region. Thread-safe."""
+
+    def __init__(self, settings: DataSourceSettings, auth_type: AuthType, region: str, *,
+                 duration_seconds: int, tuning: ClientTuning, loader: Loader,
+                 event_hooks: Sequence[EventHook] = ()) -> None:
+        self.region = region
+        self.auth_type = auth_type
+        self.uid = settings.uid
+        self._lock = threading.RLock()
+        self._rules: EndpointRules = endpoint_rules(settings.endpoint)
+        self._sts_region = sts_region(region)
+        self._config = Config(
+            # ClientTuning.max_attempts counts the first try, like AWS_MAX_ATTEMPTS; botocore's "max_attempts"
+            # key would count retries only.
+            retries={"mode": tuning.retry_mode, "total_max_attempts": tuning.max_attempts},
+            connect_timeout=tuning.connect_timeout_s, read_timeout=tuning.read_timeout_s,
+            max_pool_connections=max(10, tuning.max_concurrency),
+            user_agent_extra=USER_AGENT_EXTRA,
+            use_fips_endpoint=self._rules.use_fips or None,
+        )
+        # A botocore Session per entry: it owns this entry's credential resolver; the loader (service models)
+        # is shared so a new entry does not re-read botocore's JSON data.
+        session = botocore.session.Session()
+        session.register_component("data_loader", loader)
+        # Grafana's v2 SDK uses regional STS endpoints; say so rather than rely on botocore's default.
+        session.set_config_variable("sts_regional_endpoints", "regional")
+        for event, handler in event_hooks:
+            session.register(event, handler)
+        self._session = session
+        self._settings = settings
+        self._duration = duration_seconds
+        # Built on first use under this entry's lock: building reads AWS config files, which the cache-wide
+        # lock in AwsSessions.get() must not wait for.
+        self._chain_or_none: CredentialChain | None = None
+        self._credentials: Credentials | None = None
+        self._clients: dict[str, Any] = {}
+        if self._rules.ignored_sts_endpoint:
+            log.warning("aws endpoint looks like an STS endpoint and is ignored", uid=self.uid,
+                        endpoint=settings.endpoint)
+
+    @property
+    def botocore_session(self) -> botocore.session.Session:
+        """The underlying botocore Session (for event hooks in tests and metrics)."""
+        return self._session
+
+    def _create_sts_client(self, service_name: str, **kwargs: Any) -> Any:
+        # Grafana builds its STS client from the base config: same endpoint, FIPS and retry settings; the
+        # region is us-east-1 for opt-in regions. kwargs carry the base credentials for AssumeRole.
+        return self._session.create_client(service_name, region_name=self._sts_region,
+                                           endpoint_url=self._rules.endpoint_url, config=self._config,
+                                           **kwargs)
+
+    @property
+    def _chain(self) -> CredentialChain:
+        with self._lock:
+            if self._chain_or_none is None:
+                chain = build_chain(self._settings, self.auth_type, self._session, sts_region=self._sts_region,
+                                    sts_client_creator=self._create_sts_client,
+                                    duration_seconds=self._duration)
+                self._session.register_component("credential_provider", chain.resolver)
+                self._chain_or_none = chain
+            return self._chain_or_none
+
+    def _resolve(self) -> Credentials:
+        with self._lock:
+            if self._credentials is not None:
+                return self._credentials
+            chain = self._chain
+            try:
+                credentials = self._session.get_credentials()
+            except Exception as exc:  # noqa: BLE001 — every provider failure becomes a described PluginError
+                raise describe_aws_error(exc, operation="resolve AWS credentials") from exc
+            if credentials is None:
+                raise DownstreamError(chain.not_found_message(), status=401)
+            self._credentials = credentials
+            log.info("aws credentials resolved", uid=self.uid, auth_type=self.auth_type.value,
+                     region=self.region, method=credentials.method, source=chain.describe(credentials))
+            return credentials
+
+    def client(self, service_name: str) -> Any:
+        """A cached botocore client for `service_name` in this session's region (raises PluginError when no
+        credentials can be found)."""
+        self._resolve()
+        with self._lock:
+            client = self._clients.get(service_name)
+            if client is None:
+                client = self._session.create_client(service_name, region_name=self.region,
+                                                     endpoint_url=self._rules.endpoint_url,
+                                                     config=self._config)
+                self._clients[service_name] = client
+            return client
+
+    def _sts_client(self) -> Any:
+        self._resolve()
+        with self._lock:
+            client = self._clients.get("\x00sts")
+            if client is None:
+                client = self._create_sts_client("sts")
+                self._clients["\x00sts"] = client
+            return client
+
+    def credentials_source(self) -> str:
+        """Where the credentials come from, in words; fetches them (AssumeRole included) to be sure."""
+        credentials = self._resolve()
+        try:
+            credentials.get_frozen_credentials()
+        except Exception as exc:  # noqa: BLE001
+            operation = "sts:AssumeRole" if self._chain.assume else "refresh AWS credentials"
+            raise describe_aws_error(exc, operation=operation) from exc
+        return self._chain.describe(credentials)
+
+    def caller_identity(self) -> str:
+        """The ARN AWS sees for these credentials (sts:GetCallerIdentity)."""
+        try:
+            return str(self._sts_client().get_caller_identity()["Arn"])
+        except Exception as exc:  # noqa: BLE001
+            raise describe_aws_error(exc, operation="sts:GetCallerIdentity") from exc
+
+    def __repr__(self) -> str:
+        return f"AwsSession(uid={self.uid!r}, auth_type={self.auth_type.value!r}, region={self.region!r})"
+
+
+class AwsSessions:
+    """The one client cache: LRU-bounded, thread-safe, keyed by (settings.fingerprint, region).
+
+    When a datasource's settings change (same uid, new fingerprint) its old entries are dropped at once, so
+    rotated keys or a new role do not linger until LRU eviction.
+    """
+
+    def __init__(self, tuning: ClientTuning | None = None, max_entries: int = 256, *,
+                 event_hooks: Sequence[EventHook] = ()) -> None:
+        self._tuning = tuning or ClientTuning()
+        self._max_entries = max(1, max_entries)
+        self._event_hooks = tuple(event_hooks)
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[str, str, int], AwsSession] = OrderedDict()
+        self._fingerprint_by_uid: dict[str, str] = {}
+        self._warned_unknown: set[str] = set()
+        self._loader = create_loader()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def get(self, settings: DataSourceSettings, policy: OperatorPolicy,
+            region: str | None = None) -> AwsSession:
+        if region is None or region in ("", "default"):
+            region = settings.effective_default_region
+        if not region:
+            raise SettingsError(MISSING_REGION)
+        auth_type = self._check_policy(settings, policy)
+        # Session length is the operator's, not the datasource's: part of the key so a change takes effect.
+        duration = policy.session_duration_seconds if settings.assume_role_arn else 0
+        key = (settings.fingerprint, region, duration)
+        with self._lock:
+            if settings.uid:
+                previous = self._fingerprint_by_uid.get(settings.uid)
+                if previous is not None and previous != settings.fingerprint:
+                    stale = [k for k in self._entries if k[0] == previous]
+                    for k in stale:
+                        del self._entries[k]
+                    log.info("aws sessions evicted after settings change", uid=settings.uid,
+                             entries=len(stale))
+                self._fingerprint_by_uid[settings.uid] = settings.fingerprint
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry
+            # Building an entry is cheap (no I/O): credentials are resolved later under the entry's lock.
+            entry = AwsSession(settings, auth_type, region, duration_seconds=duration, tuning=self._tuning,
+                               loader=self._loader, event_hooks=self._event_hooks)
+            self._entries[key] = entry
+            while len(self._entries) > self._max_entries:
+                _, dropped = self._entries.popitem(last=False)
+                if dropped.uid and not any(e.uid == dropped.uid for e in self._entries.values()):
+                    self._fingerprint_by_uid.pop(dropped.uid, None)
+            return entry
+
+    def _check_policy(self, settings: DataSourceSettings, policy: OperatorPolicy) -> AuthType:
+        """Refuse what the operator disallowed, before any AWS call; return the auth type to use."""
+        auth_type = settings.auth_type
+        raw = settings.auth_type_raw
+        if raw not in _KNOWN_AUTH_TYPES:
+            self._warn_unknown_once(settings.uid, raw)
+        # Checked first: whatever the allow-list says, this plugin cannot do it outside Grafana Cloud.
+        if auth_type is AuthType.GRAFANA_ASSUME_ROLE:
+            raise SettingsError('the "Grafana Assume Role" authentication is only available in Grafana '
+                                "Cloud; choose another authentication provider")
+        if auth_type.value not in policy.allowed_auth_providers:
+            allowed = ", ".join(policy.allowed_auth_providers) or "none"
+            shown = auth_type.value
+            if raw not in _KNOWN_AUTH_TYPES:
+                shown += f" (from authType {raw[:64]!r})"
+            raise SettingsError(
+                f"trying to use non-allowed auth method {shown}: the Grafana server allows only {allowed}; "
+                "an administrator can add it to [aws] allowed_auth_providers in grafana.ini "
+                "(GF_AWS_ALLOWED_AUTH_PROVIDERS)")
+        if settings.assume_role_arn and not policy.assume_role_enabled:
+            raise SettingsError(
+                "trying to use assume role but it is disabled in grafana config: clear the Assume Role ARN "
+                "or have an administrator set [aws] assume_role_enabled = true in grafana.ini "
+                "(GF_AWS_ASSUME_ROLE_ENABLED)")
+        if auth_type is AuthType.KEYS:
+            missing = [name for name, value in (("Access Key ID", settings.access_key),
+                                                ("Secret Access Key", settings.secret_key)) if not value]
+            if missing:
+                raise SettingsError(f'"Access & secret key" authentication needs {" and ".join(missing)}: '
+                                    "enter it in the datasource settings (no other credentials are used)")
+        return auth_type
+
+    def _warn_unknown_once(self, uid: str, raw: str) -> None:
+        with self._lock:
+            if uid in self._warned_unknown:
+                return
+            if len(self._warned_unknown) > 10_000:
+                self._warned_unknown.clear()
+            self._warned_unknown.add(uid)
+        log.warning("unknown or deprecated authType, using the AWS SDK default chain", uid=uid,
+                    auth_type=raw[:64])
