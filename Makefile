@@ -38,7 +38,7 @@ bench: setup dist
 	$(PY) bench/run.py
 
 lint: setup
-	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff check src tests $(wildcard bench)
 	.venv/bin/mypy
 
 clean:

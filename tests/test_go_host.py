@@ -38,7 +38,9 @@ def go_host() -> Path:
 
 @pytest.fixture(scope="session")
 def dist_executable() -> Path:
-    if not EXECUTABLE.exists():
+    # Rebuild when the package changed since the last `make dist`: a stale dist would test old code.
+    sources = [ROOT / "pyproject.toml", *(ROOT / "src").rglob("*.py")]
+    if not EXECUTABLE.exists() or max(p.stat().st_mtime for p in sources) > EXECUTABLE.stat().st_mtime:
         subprocess.run([str(ROOT / "scripts" / "build_dist.sh")], check=True, timeout=600)
     assert EXECUTABLE.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
     return EXECUTABLE

@@ -88,7 +88,8 @@ def query_data_response(responses: dict[str, DataResponse]) -> pb.QueryDataRespo
 
 def check_health_response(result: CheckHealthResult) -> pb.CheckHealthResponse:
     details = json.dumps(dict(result.details)).encode() if result.details else b""
-    return pb.CheckHealthResponse(status=int(result.status), message=result.message, jsonDetails=details)
+    status = pb.CheckHealthResponse.HealthStatus.Value(result.status.name)
+    return pb.CheckHealthResponse(status=status, message=result.message, jsonDetails=details)
 
 
 def call_resource_request(msg: pb.CallResourceRequest) -> CallResourceRequest:

@@ -73,14 +73,16 @@ class PluginProcess:
 
     def check_health(self, settings: pb.DataSourceInstanceSettings | None = None,
                      grafana_config: Mapping[str, str] | None = None, timeout: float = 60) -> pb.CheckHealthResponse:
-        return self.diagnostics.CheckHealth(
+        response: pb.CheckHealthResponse = self.diagnostics.CheckHealth(
             pb.CheckHealthRequest(pluginContext=plugin_context(settings, grafana_config)), timeout=timeout)
+        return response
 
     def query(self, queries: Iterable[pb.DataQuery], settings: pb.DataSourceInstanceSettings | None = None,
               grafana_config: Mapping[str, str] | None = None, timeout: float = 60) -> pb.QueryDataResponse:
-        return self.data.QueryData(
+        response: pb.QueryDataResponse = self.data.QueryData(
             pb.QueryDataRequest(pluginContext=plugin_context(settings, grafana_config), queries=list(queries)),
             timeout=timeout)
+        return response
 
     def call_resource(self, path: str, settings: pb.DataSourceInstanceSettings | None = None, *,
                       method: str = "GET", query: str = "", body: bytes = b"",

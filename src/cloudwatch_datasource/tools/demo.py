@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 from ..protocol.host import data_query, datasource_settings, go_plugin_env, start_plugin
 from .emulator import Emulator, seed_demo_metrics
 from .render import describe_series
 
-QUERIES = {
+QUERIES: dict[str, dict[str, Any]] = {
     "A": {"queryMode": "Metrics", "region": "default", "namespace": "AWS/EC2", "metricName": "CPUUtilization",
           "dimensions": {"InstanceId": ["i-0a1b2c3d4e5f00001"]}, "statistic": "Average", "period": "300",
           "matchExact": True, "metricQueryType": 0, "metricEditorMode": 0, "label": "web-1 CPU"},

@@ -34,7 +34,7 @@ class Emulator:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):
+                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):  # noqa: S310 - our loopback URL
                     return
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -46,8 +46,10 @@ class Emulator:
         import boto3
         from botocore.config import Config
 
+        # The emulator accepts any keys; these are placeholders, not secrets.
         return boto3.client(service, region_name=region, endpoint_url=self.url, aws_access_key_id="AKIDDEMO",
-                            aws_secret_access_key="demo-secret", config=Config(retries={"max_attempts": 1}))
+                            aws_secret_access_key="demo-secret",  # noqa: S106
+                            config=Config(retries={"max_attempts": 1}))
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -68,7 +70,7 @@ def seed_demo_metrics(emulator: Emulator, *, hours: int = 3, now: int | None = N
                       region: str = "us-east-1") -> int:
     """A few hours of per-minute synthetic data: EC2 CPU for three instances and a custom shop namespace."""
     end = (now or int(time.time())) // 60 * 60
-    rng = random.Random(42)
+    rng = random.Random(42)  # noqa: S311 - synthetic demo data, reproducible on purpose
     cw = emulator.client("cloudwatch", region)
     count = 0
     minutes = range(hours * 60)

@@ -67,6 +67,7 @@ def table(frame_bytes: bytes, limit: int = 20) -> str:
         lines.append(f"{stamp:<20}  {'' if v is None else f'{v:.4f}'}")
     if len(times) > limit:
         lines.append(f"… {len(times) - limit} more rows")
-    for notice in meta.get("notices", []) if isinstance(meta.get("notices"), list) else []:
+    notices = meta.get("notices")
+    for notice in notices if isinstance(notices, list) else []:
         lines.append(f"notice: {notice}")
     return "\n".join(lines)

@@ -1,0 +1,254 @@
+// Real-browser check: builds the harness, serves it (plus dist/ and mock backend resources) on
+// 127.0.0.1, drives Debian's chromium via playwright-core, asserts the editors work and saves
+// screenshots to ../docs/img/. Exits non-zero on any failure.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const imgDir = join(root, '..', 'docs', 'img');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const started = Date.now();
+
+// Whole run must finish in time; never hang CI.
+const watchdog = setTimeout(() => {
+  console.error('browser test: timed out after 110 s');
+  process.exit(1);
+}, 110_000);
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+if (!existsSync(join(root, 'dist/module.js'))) {
+  fail('dist/module.js missing: run `npm run build` first');
+}
+if (!existsSync(CHROMIUM)) {
+  fail(`${CHROMIUM} not found: apt-get install -y chromium`);
+}
+
+// 1. Harness bundle: real react + @grafana/* (Grafana's part), not the plugin code itself.
+await build({
+  entryPoints: [join(root, 'harness/main.tsx')],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['es2020'],
+  minify: true,
+  outfile: join(root, 'build/harness.js'),
+  define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+  jsx: 'transform',
+  loader: { '.css': 'empty', '.svg': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty' },
+  logLevel: 'error',
+});
+console.log(`harness built (${Date.now() - started} ms)`);
+
+// 2. Static server + mock backend resources.
+const RESOURCES = {
+  regions: [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }, { value: { name: 'harness-region-1' } }],
+  namespaces: [{ value: 'AWS/EC2' }, { value: 'AWS/Lambda' }, { value: 'MyApp' }],
+  metrics: [
+    { value: { name: 'CPUUtilization', namespace: 'AWS/EC2' } },
+    { value: { name: 'NetworkIn', namespace: 'AWS/EC2' } },
+  ],
+  'dimension-keys': [{ value: 'InstanceId' }, { value: 'AutoScalingGroupName' }],
+  'dimension-values': [{ value: 'i-0123456789abcdef0' }, { value: 'i-0fedcba9876543210' }],
+};
+const resourceHits = [];
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const server = createServer((req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  const m = url.pathname.match(/^\/api\/datasources\/uid\/([^/]+)\/resources\/(.+)$/);
+  if (m) {
+    resourceHits.push(`${m[2]}${url.search}`);
+    const body = RESOURCES[m[2]];
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body ?? { message: 'not found' }));
+    return;
+  }
+  let rel = url.pathname === '/' ? 'harness/index.html' : normalize(url.pathname).replace(/^\/+/, '');
+  // Grafana serves @grafana/ui's icons from public/build/img.
+  rel = rel.replace(/^public\/build\/img\//, 'node_modules/@grafana/ui/dist/public/img/');
+  const allowed = ['harness/', 'build/', 'dist/', 'node_modules/@grafana/ui/dist/public/img/'].some((p) => rel.startsWith(p));
+  const file = join(root, rel);
+  if (!allowed || !existsSync(file)) {
+    res.writeHead(404);
+    res.end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+  res.end(readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+// 3. Debian chromium, fresh profile, no network besides loopback.
+const profile = mkdtempSync(join(tmpdir(), 'pyaws-cw-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const page = context.pages()[0] ?? (await context.newPage());
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+// Grafana's own assets (fonts, boot data) are not part of the harness; only plugin/resource errors count.
+page.on('console', (msg) => {
+  const text = msg.text();
+  if (msg.type() === 'error' && !/grafanaBootData|Failed to load resource/.test(text)) pageErrors.push(`console: ${text}`);
+});
+page.on('response', (r) => {
+  const u = new URL(r.url());
+  if (r.status() >= 400 && (u.pathname.startsWith('/api/') || u.pathname.startsWith('/dist/'))) {
+    pageErrors.push(`HTTP ${r.status()} ${u.pathname}`);
+  }
+});
+const notFound = new Set();
+page.on('response', (r) => r.status() === 404 && notFound.add(new URL(r.url()).pathname));
+page.setDefaultTimeout(15_000);
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`  ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`  FAIL ${name}\n       ${String(e?.message || e).split('\n').join('\n       ')}`);
+  }
+}
+const state = (expr) => page.evaluate(expr);
+async function pick(scope, label, text) {
+  const input = scope.getByLabel(label, { exact: false }).first();
+  await input.click();
+  await input.fill(text);
+  await page.getByText(text, { exact: false }).last().waitFor();
+  await input.press('Enter');
+}
+
+try {
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => window.__ready || window.__error, null, { timeout: 30_000 });
+  const harnessError = await state(() => window.__error);
+  if (harnessError) {
+    fail(`harness failed to load dist/module.js: ${harnessError}`);
+  }
+  const config = page.locator('#config-editor');
+
+  await check('config editor shows the auth type picker', async () => {
+    await config.getByLabel('Authentication Provider').first().waitFor();
+  });
+  await check('config editor shows the default region field, filled from resources/regions', async () => {
+    await config.getByLabel('Default Region', { exact: false }).waitFor();
+    await page.waitForFunction(() => true);
+    if (!resourceHits.some((h) => h.startsWith('regions'))) fail('regions resource was not requested');
+    await pick(config, 'Default Region', 'harness-region-1');
+    const region = await state(() => window.__options.jsonData.defaultRegion);
+    if (region !== 'harness-region-1') fail(`jsonData.defaultRegion = ${region}`);
+  });
+  await check('assume role ARN and external ID fields are shown and stored', async () => {
+    await config.getByLabel('Assume Role ARN', { exact: false }).fill('arn:aws:iam::123456789012:role/grafana');
+    await config.getByLabel('External ID', { exact: false }).fill('ext-42');
+    const j = await state(() => window.__options.jsonData);
+    if (j.assumeRoleArn !== 'arn:aws:iam::123456789012:role/grafana' || j.externalId !== 'ext-42') {
+      fail(`jsonData = ${JSON.stringify(j)}`);
+    }
+  });
+  await check('choosing "Access & secret key" shows the key fields; keys go to secureJsonData', async () => {
+    await pick(config, 'Authentication Provider', 'Access & secret key');
+    await config.getByLabel('Access Key ID', { exact: false }).fill('AKIAHARNESSEXAMPLE');
+    await config.getByLabel('Secret Access Key', { exact: false }).fill('harness-secret');
+    await config.getByLabel('Session Token', { exact: false }).waitFor();
+    const o = await state(() => window.__options);
+    if (o.jsonData.authType !== 'keys') fail(`authType = ${o.jsonData.authType}`);
+    if (o.secureJsonData.accessKey !== 'AKIAHARNESSEXAMPLE' || o.secureJsonData.secretKey !== 'harness-secret') {
+      fail(`secureJsonData = ${JSON.stringify(o.secureJsonData)}`);
+    }
+    if (JSON.stringify(o.jsonData).includes('harness-secret')) fail('secret leaked into jsonData');
+  });
+  await check('credentials file shows the profile field and the default-profile hint', async () => {
+    await pick(config, 'Authentication Provider', 'Credentials file');
+    await config.getByLabel('Credentials Profile Name', { exact: false }).waitFor();
+    await config.getByTestId('profile-hint').waitFor();
+    await pick(config, 'Authentication Provider', 'Access & secret key');
+  });
+
+  mkdirSync(imgDir, { recursive: true });
+  await page.mouse.click(1250, 10);
+  await config.screenshot({ path: join(imgDir, 'config-editor.png') });
+
+  const qe = page.locator('#query-editor');
+  await check('query editor builder emits the CloudWatch query JSON', async () => {
+    await qe.scrollIntoViewIfNeeded();
+    await pick(qe, 'Namespace', 'AWS/EC2');
+    await pick(qe, 'Metric name', 'CPUUtilization');
+    await pick(qe, 'Statistic', 'Maximum');
+    await qe.getByRole('button', { name: 'Add dimension' }).click();
+    await pick(qe, 'Dimension key 1', 'InstanceId');
+    await pick(qe, 'Dimension value 1', 'i-0123456789abcdef0');
+    await qe.getByLabel('Period').fill('300');
+    await qe.getByLabel('Label').fill('CPU ${PROP(\'Dim.InstanceId\')}');
+    const q = await state(() => window.__query);
+    const expected = {
+      queryMode: 'Metrics',
+      region: 'default',
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      statistic: 'Maximum',
+      dimensions: { InstanceId: ['i-0123456789abcdef0'] },
+      matchExact: true,
+      period: '300',
+      metricQueryType: 0,
+      metricEditorMode: 0,
+    };
+    for (const [k, v] of Object.entries(expected)) {
+      if (JSON.stringify(q[k]) !== JSON.stringify(v)) fail(`query.${k} = ${JSON.stringify(q[k])}, want ${JSON.stringify(v)}`);
+    }
+    if (!resourceHits.some((h) => h.startsWith('metrics?') && h.includes('namespace=AWS%2FEC2') && h.includes('region=us-east-1'))) {
+      fail(`metrics resource not requested as expected: ${resourceHits.join(' | ')}`);
+    }
+    if (!resourceHits.some((h) => h.startsWith('dimension-values?') && h.includes('dimensionKey=InstanceId'))) {
+      fail('dimension-values resource not requested');
+    }
+  });
+  await page.mouse.click(1250, 10);
+  await qe.screenshot({ path: join(imgDir, 'query-editor.png') });
+
+  await check('code mode stores the expression', async () => {
+    await qe.getByRole('radio', { name: 'Code' }).check({ force: true });
+    await qe.getByLabel('Expression').fill('SUM(METRICS())');
+    const q = await state(() => window.__query);
+    if (q.metricEditorMode !== 1 || q.expression !== 'SUM(METRICS())') fail(JSON.stringify(q));
+  });
+  await check('no page errors', async () => {
+    if (pageErrors.length) fail(pageErrors.join('\n'));
+  });
+} catch (e) {
+  failed++;
+  console.log(`  FAIL ${String(e?.stack || e)}`);
+} finally {
+  if (notFound.size) console.log(`  (ignored 404s for Grafana assets not in the harness: ${[...notFound].slice(0, 5).join(', ')}${notFound.size > 5 ? ', ...' : ''})`);
+  clearTimeout(watchdog);
+  await context.close().catch(() => {});
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+console.log(`browser test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

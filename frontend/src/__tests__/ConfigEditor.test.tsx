@@ -1,0 +1,122 @@
+import React from 'react';
+import { act, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { DataSourceSettings } from '@grafana/data';
+import { vi } from 'vitest';
+
+const backendGet = vi.fn();
+vi.mock('@grafana/runtime', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@grafana/runtime')>()),
+  getBackendSrv: () => ({ get: backendGet }),
+}));
+
+import { ConfigEditor, fetchRegions } from '../components/ConfigEditor';
+import { CloudWatchJsonData, CloudWatchSecureJsonData, STATIC_REGIONS } from '../types';
+import { Controlled, lastCall, pickOption, settings, setupGrafanaRuntime } from './helpers';
+
+type Settings = DataSourceSettings<CloudWatchJsonData, CloudWatchSecureJsonData>;
+
+function renderEditor(initial: Settings) {
+  const onOptionsChange = vi.fn();
+  render(
+    <Controlled<Settings> initial={initial} onChange={onOptionsChange}>
+      {(options, onChange) => <ConfigEditor options={options} onOptionsChange={onChange} />}
+    </Controlled>
+  );
+  return onOptionsChange;
+}
+
+beforeEach(() => {
+  setupGrafanaRuntime();
+  backendGet.mockReset();
+  backendGet.mockResolvedValue([{ value: { name: 'eu-west-1' } }, { value: { name: 'ap-south-9' } }]);
+});
+
+describe('ConfigEditor', () => {
+  it('offers every auth type the backend supports and stores authType in jsonData', async () => {
+    const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
+    const user = userEvent.setup();
+    await user.click(screen.getByLabelText('Authentication Provider'));
+    for (const label of ['AWS SDK Default', 'Access & secret key', 'Credentials file', 'Workspace IAM Role']) {
+      expect(screen.getAllByText(label).length).toBeGreaterThan(0);
+    }
+    await user.keyboard('{Escape}');
+    await pickOption('Authentication Provider', 'Workspace IAM Role');
+    expect(lastCall<Settings>(onOptionsChange).jsonData.authType).toBe('ec2_iam_role');
+  });
+
+  it('stores access and secret key (and session token) only in secureJsonData', async () => {
+    const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
+    await pickOption('Authentication Provider', 'Access & secret key');
+    expect(lastCall<Settings>(onOptionsChange).jsonData.authType).toBe('keys');
+
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText(/^Access Key ID/), 'AKIAEXAMPLE');
+    await user.type(screen.getByLabelText(/^Secret Access Key/), 's3cr3t');
+    await user.type(screen.getByLabelText(/^Session Token/), 'tok');
+
+    const last = lastCall<Settings>(onOptionsChange);
+    expect(last.secureJsonData).toEqual({ accessKey: 'AKIAEXAMPLE', secretKey: 's3cr3t', sessionToken: 'tok' });
+    expect(JSON.stringify(last.jsonData)).not.toMatch(/AKIAEXAMPLE|s3cr3t|tok/);
+    expect(last.jsonData).toEqual({ authType: 'keys' });
+  });
+
+  it('shows configured secrets and resets them the Grafana way', async () => {
+    const onOptionsChange = renderEditor(
+      settings({ authType: 'keys' as any }, { accessKey: true, secretKey: true, sessionToken: true })
+    );
+    expect(screen.getAllByPlaceholderText('Configured').length).toBeGreaterThanOrEqual(2);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: /Edit Access Key ID/i }));
+    let last = lastCall<Settings>(onOptionsChange);
+    expect(last.secureJsonFields.accessKey).toBe(false);
+    expect(last.secureJsonData?.accessKey).toBe('');
+    expect(last.secureJsonFields.secretKey).toBe(true);
+
+    await user.click(screen.getByRole('button', { name: /reset/i }));
+    last = lastCall<Settings>(onOptionsChange);
+    expect(last.secureJsonFields.sessionToken).toBe(false);
+    expect(last.secureJsonData?.sessionToken).toBe('');
+  });
+
+  it('credentials file: hints at the default profile and stores jsonData.profile', async () => {
+    const onOptionsChange = renderEditor(settings({ authType: 'credentials' as any }));
+    expect(screen.getByTestId('profile-hint')).toHaveTextContent('default');
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText(/^Credentials Profile Name/), 'prod');
+    expect(lastCall<Settings>(onOptionsChange).jsonData).toEqual({ authType: 'credentials', profile: 'prod' });
+    expect(screen.queryByTestId('profile-hint')).not.toBeInTheDocument();
+  });
+
+  it('stores assume role, external id, endpoint, custom namespaces in jsonData', async () => {
+    const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText(/^Assume Role ARN/), 'arn:aws:iam::123456789012:role/r');
+    await user.type(screen.getByLabelText(/^External ID/), 'ext-1');
+    await user.type(screen.getByLabelText(/^Endpoint/), 'http://127.0.0.1:4566');
+    await user.type(screen.getByLabelText(/^Namespaces of Custom Metrics/), 'MyApp,Team/Svc');
+    expect(lastCall<Settings>(onOptionsChange).jsonData).toEqual({
+      authType: 'default',
+      assumeRoleArn: 'arn:aws:iam::123456789012:role/r',
+      externalId: 'ext-1',
+      endpoint: 'http://127.0.0.1:4566',
+      customMetricsNamespaces: 'MyApp,Team/Svc',
+    });
+  });
+
+  it('loads default region options from the backend regions resource', async () => {
+    const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
+    await waitFor(() => expect(backendGet).toHaveBeenCalled());
+    expect(backendGet.mock.calls[0][0]).toBe('/api/datasources/uid/cw-uid/resources/regions');
+    await act(async () => {});
+    await pickOption(/^Default Region/, 'ap-south-9');
+    expect(lastCall<Settings>(onOptionsChange).jsonData.defaultRegion).toBe('ap-south-9');
+  });
+
+  it('falls back to a static region list when the resource fails', async () => {
+    backendGet.mockRejectedValueOnce(new Error('boom'));
+    await expect(fetchRegions('cw-uid')).resolves.toEqual(STATIC_REGIONS);
+    backendGet.mockResolvedValueOnce([{ value: { name: 'us-east-1' } }]);
+    await expect(fetchRegions('cw-uid')).resolves.toEqual(['us-east-1']);
+  });
+});

@@ -1,0 +1,12 @@
+import { DataSourcePlugin } from '@grafana/data';
+
+import { ConfigEditor } from './components/ConfigEditor';
+import { QueryEditor } from './components/QueryEditor';
+import { DataSource } from './datasource';
+import { CloudWatchJsonData, CloudWatchQuery, CloudWatchSecureJsonData } from './types';
+
+export const plugin = new DataSourcePlugin<DataSource, CloudWatchQuery, CloudWatchJsonData, CloudWatchSecureJsonData>(
+  DataSource
+)
+  .setConfigEditor(ConfigEditor)
+  .setQueryEditor(QueryEditor);

@@ -1,0 +1,112 @@
+import { DataQuery } from '@grafana/schema';
+import { AwsAuthDataSourceJsonData, AwsAuthDataSourceSecureJsonData } from '@grafana/aws-sdk';
+
+/** Auth methods supported by the Python backend (jsonData.authType). */
+export const AUTH_TYPES = ['default', 'keys', 'credentials', 'ec2_iam_role'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export const AUTH_TYPE_LABELS: Record<AuthType, string> = {
+  default: 'AWS SDK Default',
+  keys: 'Access & secret key',
+  credentials: 'Credentials file',
+  ec2_iam_role: 'Workspace IAM Role',
+};
+
+/** jsonData stored by the config editor (key names are read by the backend). */
+export interface CloudWatchJsonData extends AwsAuthDataSourceJsonData {
+  /** Comma-separated list of custom metric namespaces. */
+  customMetricsNamespaces?: string;
+}
+
+/** secureJsonData stored by the config editor. */
+export interface CloudWatchSecureJsonData extends AwsAuthDataSourceSecureJsonData {
+  accessKey?: string;
+  secretKey?: string;
+  sessionToken?: string;
+}
+
+export enum MetricQueryType {
+  Search = 0,
+  Insights = 1,
+}
+
+export enum MetricEditorMode {
+  Builder = 0,
+  Code = 1,
+}
+
+export type Dimensions = Record<string, string[]>;
+
+/** Same JSON shape as Grafana's built-in CloudWatch metrics query. */
+export interface CloudWatchQuery extends DataQuery {
+  queryMode: 'Metrics';
+  region: string;
+  namespace: string;
+  metricName?: string;
+  dimensions?: Dimensions;
+  matchExact?: boolean;
+  statistic?: string;
+  /** "" or "auto" = auto; otherwise seconds as a string, e.g. "300". */
+  period?: string;
+  label?: string;
+  id: string;
+  expression?: string;
+  sqlExpression?: string;
+  metricQueryType?: MetricQueryType;
+  metricEditorMode?: MetricEditorMode;
+}
+
+export const DEFAULT_QUERY: Omit<CloudWatchQuery, 'refId'> = {
+  queryMode: 'Metrics',
+  region: 'default',
+  namespace: '',
+  metricName: '',
+  dimensions: {},
+  matchExact: true,
+  statistic: 'Average',
+  period: '',
+  id: '',
+  expression: '',
+  sqlExpression: '',
+  metricQueryType: MetricQueryType.Search,
+  metricEditorMode: MetricEditorMode.Builder,
+};
+
+export const STANDARD_STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p99', 'p95', 'p90', 'p50'];
+
+/** Used when the backend `regions` resource cannot be reached. */
+export const STATIC_REGIONS = [
+  'af-south-1',
+  'ap-east-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ca-central-1',
+  'ca-west-1',
+  'cn-north-1',
+  'cn-northwest-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  'us-west-1',
+  'us-west-2',
+];

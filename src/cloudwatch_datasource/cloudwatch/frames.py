@@ -1,0 +1,212 @@
+"""Stage 4: PlanOutcomes → one DataResponse per refId, one time-series frame per returned series.
+
+Frame shape follows Grafana's CloudWatch response parser (reference §2.8) and the dataplane "timeseries-multi"
+contract (plugin-protocol §4.4): fields `Time` (epoch ns) and `Value` (float64, carrying the labels); name and
+labels from the CloudWatch label split on `|&|`; a console deep link (§2.9); notices for request-level limits
+and incomplete series. Differences from Grafana, on purpose: `meta.custom` is a real JSON object (Grafana
+sends a not-quite-JSON string the frontend can't read); refIds with nothing to show get an empty 200 answer
+instead of no entry; a plan's error goes to every refId of that plan instead of a guessed refId or "".
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..backend import DataResponse
+from ..data import Field, FieldType, Frame, Notice
+from ..errors import ErrorSource
+from .execute import PAGE_LIMIT_CODE, PlanOutcome, SeriesResult
+from .plan import LABEL_SEPARATOR, PlannedQuery
+from .query import MetricEditorMode, MetricQuery, MetricQueryType
+
+# Request-level GetMetricData message codes and Grafana's wording for them (CW models/gmd_errors.go).
+REQUEST_NOTICES = {
+    "MaxMetricsExceeded": "Maximum number of allowed metrics exceeded. Your search may have been limited",
+    "MaxQueryTimeRangeExceeded": "Max time window exceeded for query",
+    "MaxQueryResultsExceeded": "Only the first 500 time series can be returned by a query.",
+    "MaxMatchingResultsExceeded":
+        "The query matched more than 10.000 metrics, results might not be accurate.",
+    PAGE_LIMIT_CODE: "Too many result pages; the plugin stopped reading them. Please reduce the time range",
+}
+INCOMPLETE_NOTICE = ("Too many datapoints requested - your search has been limited. "
+                     "Please try to reduce the time range")
+NOTICE_PREFIX = "cloudwatch GetMetricData error: "
+LINK_TITLE = "View in CloudWatch console"
+
+_TIME_UTC = pa.timestamp("ns", tz="UTC")
+
+
+def build_responses(outcomes: Sequence[PlanOutcome]) -> dict[str, DataResponse]:
+    """Every refId of every plan gets exactly one DataResponse (hidden queries an empty one)."""
+    responses: dict[str, DataResponse] = {}
+    for outcome in outcomes:
+        if outcome.error is not None:
+            err = outcome.error
+            for planned in outcome.plan.queries:
+                responses[planned.query.ref_id] = DataResponse.failure(
+                    err.message, status=err.status, source=err.source)
+            continue
+        request_notices = _request_notices(outcome.messages)
+        for planned in outcome.plan.queries:
+            ref_id = planned.query.ref_id
+            if not planned.query.return_data:
+                responses.setdefault(ref_id, DataResponse())
+                continue
+            responses[ref_id] = _query_response(planned, outcome.results.get(planned.query.id, []),
+                                                request_notices)
+    return responses
+
+
+def _query_response(planned: PlannedQuery, series: list[SeriesResult], request_notices: list[Notice]
+                    ) -> DataResponse:
+    q = planned.query
+    frames = [series_frame(planned, s, request_notices) for s in series]
+    if not frames and request_notices:
+        # Nothing came back, but AWS said why: keep the reason visible on an empty frame.
+        frames = [Frame(name=q.ref_id, ref_id=q.ref_id, fields=[],
+                        meta={**_frame_meta(planned), "notices": list(request_notices)})]
+
+    errors: list[str] = []
+    status, source = 200, None
+    for s in series:
+        for message in s.messages:
+            if message["Code"] == "ArithmeticError":
+                errors.append(f'ArithmeticError in query "{q.ref_id}": {message["Value"]}')
+                status, source = 400, ErrorSource.DOWNSTREAM
+            elif message["Code"] == "Forbidden":
+                errors.append(f'PermissionError in query "{q.ref_id}": {message["Value"]}')
+                status, source = 403, ErrorSource.DOWNSTREAM
+    if errors:
+        # Grafana keeps the frames next to the error: the series that did compute are still worth showing.
+        return DataResponse.failure("; ".join(dict.fromkeys(errors)), status=status,
+                                    source=source or ErrorSource.DOWNSTREAM, frames=frames)
+    return DataResponse(frames=frames)
+
+
+def series_frame(planned: PlannedQuery, series: SeriesResult, request_notices: Sequence[Notice] = ()
+                 ) -> Frame:
+    q = planned.query
+    name, labels = series_name_and_labels(q, series.label)
+    times, values = _vectors(series)
+
+    config: dict[str, Any] = {"displayNameFromDS": name}
+    link = deep_link(planned)
+    if link:
+        config["links"] = [{"title": LINK_TITLE, "targetBlank": True, "url": link}]
+
+    notices = list(request_notices)
+    if series.status_code != "Complete":
+        notices.append(Notice("warning", NOTICE_PREFIX + INCOMPLETE_NOTICE))
+    meta = _frame_meta(planned)
+    if notices:
+        meta["notices"] = notices
+    return Frame(
+        name=name, ref_id=q.ref_id, meta=meta,
+        fields=[
+            Field("Time", FieldType.TIME, times),
+            Field("Value", FieldType.NUMBER, values, labels=labels, config=config),
+        ],
+    )
+
+
+def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, dict[str, str]]:
+    """Grafana's new label parsing (§2.8): the first `|&|` part is the name; each dimension in sorted order
+    takes its single value, or (multi-valued / wildcard) the next part of the split label."""
+    parts = cloudwatch_label.split(LABEL_SEPARATOR)
+    name = parts[0]
+    if q.label and "${" not in q.label:
+        name = q.label  # a static label is the series name as typed
+    labels = {"Series": name}
+    if q.query_type is MetricQueryType.INSIGHTS or q.editor_mode is MetricEditorMode.CODE:
+        return name, labels
+    rest = iter(parts[1:])
+    for key, values in q.dimensions:
+        if len(values) == 1 and values[0] != "*":
+            labels[key] = values[0]
+        else:
+            part = next(rest, None)
+            if part is not None:
+                labels[key] = part
+    return name, labels
+
+
+def deep_link(planned: PlannedQuery) -> str:
+    """The CloudWatch console link Grafana attaches to each series (§2.9); "" for math and Insights."""
+    q = planned.query
+    if q.query_type is MetricQueryType.INSIGHTS:
+        return ""
+    if q.editor_mode is MetricEditorMode.CODE and "SEARCH(" not in q.expression:
+        return ""
+    metric: Any
+    if planned.used_expression:
+        metric = {"expression": planned.used_expression}
+        if q.label:
+            metric["label"] = q.label
+    else:
+        options: dict[str, Any] = {"stat": q.statistic, "period": q.period}
+        if q.label:
+            options["label"] = q.label
+        if q.account_id:
+            options["accountId"] = q.account_id
+        metric = [q.namespace, q.metric_name, *(x for k, v in q.dimensions for x in (k, v[0])), options]
+    graph = {
+        "view": "timeSeries", "stacked": False, "title": q.ref_id,
+        "start": _rfc3339(q.start), "end": _rfc3339(q.end), "region": q.region, "metrics": [metric],
+    }
+    encoded = urllib.parse.quote(json.dumps(graph, separators=(",", ":")), safe="")
+    return f"https://{q.region}.{console_host(q.region)}/cloudwatch/deeplink.js?region={q.region}" \
+           f"#metricsV2:graph={encoded}"
+
+
+def console_host(region: str) -> str:
+    if region.startswith("cn-"):
+        return "console.amazonaws.cn"
+    if region.startswith("us-gov-"):
+        return "console.amazonaws-us-gov.com"
+    return "console.aws.amazon.com"
+
+
+def _frame_meta(planned: PlannedQuery) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "type": "timeseries-multi",
+        "typeVersion": [0, 1],
+        "custom": {"period": planned.query.period, "id": planned.query.id},
+    }
+    if planned.used_expression:
+        meta["executedQueryString"] = planned.used_expression
+    return meta
+
+
+def _request_notices(messages: Sequence[dict[str, str]]) -> list[Notice]:
+    seen: dict[str, Notice] = {}
+    for message in messages:
+        text = REQUEST_NOTICES.get(message["Code"])
+        if text is not None and message["Code"] not in seen:
+            seen[message["Code"]] = Notice("warning", NOTICE_PREFIX + text)
+    return list(seen.values())
+
+
+def _vectors(series: SeriesResult) -> tuple[np.ndarray[Any, np.dtype[np.int64]],
+                                             np.ndarray[Any, np.dtype[np.float64]]]:
+    """Timestamps → epoch ns and values → float64 in C (pyarrow/numpy), sorted ascending if a page arrived out
+    of order. botocore hands back timezone-aware datetimes; pyarrow converts them to UTC itself."""
+    times = pa.array(series.timestamps, type=_TIME_UTC).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    values = np.asarray(series.values, dtype=np.float64)
+    if len(times) != len(values):
+        n = min(len(times), len(values))
+        times, values = times[:n], values[:n]
+    if len(times) > 1 and bool(np.any(np.diff(times) < 0)):
+        order = np.argsort(times, kind="stable")
+        times, values = times[order], values[order]
+    return times, values
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,63 @@
+"""The CloudWatch part of "Save & test": can these credentials list metrics, and (optionally) reach Logs?
+
+Same calls as Grafana (reference §3): ListMetrics(AWS/Billing, EstimatedCharges) paged up to the page limit,
+and DescribeLogGroups(limit=1). One deliberate difference: a Logs failure is a warning line that does not fail
+the check, so a metrics-only IAM policy (no logs:DescribeLogGroups) stays green.
+The service numbers the lines and decides the overall status from `HealthLine.ok`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .execute import describe_error
+
+METRICS_OK = "Successfully queried the CloudWatch metrics API."
+LOGS_OK = "Successfully queried the CloudWatch logs API."
+
+
+@dataclass(frozen=True)
+class HealthLine:
+    ok: bool  # False fails the health check
+    message: str
+    warning: bool = False  # shown as a warning; `ok` stays True
+
+
+def check_metrics_access(client: Any, *, page_limit: int) -> HealthLine:
+    try:
+        token = ""
+        for _ in range(max(1, page_limit)):
+            params: dict[str, Any] = {"Namespace": "AWS/Billing", "MetricName": "EstimatedCharges"}
+            if token:
+                params["NextToken"] = token
+            page = client.list_metrics(**params)
+            token = page.get("NextToken") or ""
+            if not token:
+                break
+    except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
+        err = describe_error(exc, region=_region(client), operation="ListMetrics")
+        return HealthLine(False, f"CloudWatch metrics query failed: {_sentence(err.message)} "
+                                 "Check the region and that the IAM policy allows cloudwatch:ListMetrics and "
+                                 "cloudwatch:GetMetricData.")
+    return HealthLine(True, METRICS_OK)
+
+
+def check_logs_access(logs_client: Any) -> HealthLine:
+    try:
+        logs_client.describe_log_groups(limit=1)
+    except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
+        err = describe_error(exc, region=_region(logs_client), operation="DescribeLogGroups", service="logs")
+        return HealthLine(True, f"Warning: CloudWatch logs query failed: {_sentence(err.message)}"
+                                " Metrics work without it; CloudWatch Logs needs logs:DescribeLogGroups.",
+                          warning=True)
+    return HealthLine(True, LOGS_OK)
+
+
+def _region(client: Any) -> str:
+    meta = getattr(client, "meta", None)
+    return str(getattr(meta, "region_name", "") or "")
+
+
+def _sentence(message: str) -> str:
+    return message if message.endswith(".") else message + "."

@@ -1,0 +1,285 @@
+"""CallResource routes the CloudWatch query editor uses, with Grafana's paths and JSON shapes (reference §4).
+
+`regions`, `namespaces`, `metrics`, `dimension-keys`, `dimension-values`, `accounts`, `external-id`. GET
+only (405 otherwise); errors are Grafana's modern-middleware JSON `{"Message","Error","StatusCode"}`; an unknown
+path is a JSON 404. ListMetrics paging stops at the operator's page limit (AWS_CW_LIST_METRICS_PAGE_LIMIT).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..backend import CallResourceRequest, CallResourceResponse
+from ..errors import PluginError
+from ..settings import DataSourceSettings
+from . import ClientFactory
+from .constants import NAMESPACE_DIMENSION_KEYS, NAMESPACE_METRICS, REGIONS
+from .execute import describe_error
+
+log = logging.getLogger(__name__)
+
+_JSON = {"Content-Type": ("application/json",)}
+
+
+class RouteError(Exception):
+    """An HTTP error for one route: status, Grafana's message prefix, and the underlying error text."""
+
+    def __init__(self, status: int, message: str, error: str) -> None:
+        super().__init__(f"{message}: {error}")
+        self.status, self.message, self.error = status, message, error
+
+
+@dataclass(frozen=True)
+class _Context:
+    params: Mapping[str, str]
+    settings: DataSourceSettings
+    page_limit: int
+    client_for_region: ClientFactory
+    external_id: str
+
+
+def handle_resource(request: CallResourceRequest, *, settings: DataSourceSettings, page_limit: int,
+                    client_for_region: ClientFactory, external_id: str) -> CallResourceResponse:
+    path = request.path.strip("/")
+    route = _ROUTES.get(path)
+    if route is None:
+        return _error(404, "not found", f"no resource route {path!r}")
+    if request.method.upper() != "GET":
+        return _error(405, "method not allowed", f"{request.method} is not supported; use GET")
+    ctx = _Context(_query_params(request.url), settings, page_limit, client_for_region, external_id)
+    try:
+        body = route(ctx)
+    except RouteError as exc:
+        return _error(exc.status, exc.message, exc.error)
+    except PluginError as exc:
+        return _error(exc.status, f"error in {path} handler", exc.message)
+    return CallResourceResponse(status=200, body=json.dumps(body).encode(), headers=_JSON)
+
+
+# --- routes -------------------------------------------------------------------------------------------------
+
+def _regions(ctx: _Context) -> Any:
+    default = ctx.settings.effective_default_region
+    if not default:
+        raise RouteError(400, "Error in Regions Handler when connecting to aws without a default region "
+                         "selection", "missing default region")
+    names = set(REGIONS)
+    try:
+        ec2 = ctx.client_for_region(default, "ec2")
+        regions = ec2.describe_regions().get("Regions", [])
+        names.update(r["RegionName"] for r in regions if r.get("RegionName"))
+    except Exception as exc:  # noqa: BLE001 - Grafana logs and ignores it: the static list still helps
+        log.warning("ec2:DescribeRegions failed, answering with the built-in region list: %s",
+                    describe_error(exc, region=default, operation="DescribeRegions", service="ec2").message)
+    return [{"value": {"name": n}} for n in sorted(names)]
+
+
+def _namespaces(ctx: _Context) -> Any:
+    names = set(NAMESPACE_METRICS) | {n for n in ctx.settings.custom_metrics_namespaces if n}
+    return [{"value": n} for n in sorted(names)]
+
+
+def _metrics(ctx: _Context) -> Any:
+    region = _region(ctx)
+    namespace = ctx.params.get("namespace", "")
+    if not namespace:
+        return [{"value": {"name": m, "namespace": ns}}
+                for ns in sorted(NAMESPACE_METRICS) for m in NAMESPACE_METRICS[ns]]
+    if _is_known(namespace, ctx):
+        return [{"value": {"name": m, "namespace": namespace}} for m in NAMESPACE_METRICS[namespace]]
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for metric, account in _list_metrics(ctx, region, {"Namespace": namespace}):
+        name = metric.get("MetricName", "")
+        if (name, account) not in seen:
+            item: dict[str, Any] = {"value": {"name": name, "namespace": metric.get("Namespace", namespace)}}
+            if account:
+                item["accountId"] = account
+            seen[(name, account)] = item
+    return sorted(seen.values(), key=lambda i: (i["value"]["name"], i.get("accountId", "")))
+
+
+def _dimension_keys(ctx: _Context) -> Any:
+    region = _region(ctx)
+    namespace = ctx.params.get("namespace", "")
+    metric_name = ctx.params.get("metricName", "")
+    filters = _dimension_filters(ctx.params.get("dimensionFilters", ""))
+    if _is_known(namespace, ctx) and not filters:
+        return [{"value": k} for k in NAMESPACE_DIMENSION_KEYS.get(namespace, ())]
+    if not namespace and not filters and not metric_name:
+        raise RouteError(400, "error in dimension-keys handler", "namespace is required")
+    params: dict[str, Any] = {}
+    if namespace:
+        params["Namespace"] = namespace
+    if metric_name:
+        params["MetricName"] = metric_name
+    if filters:
+        params["Dimensions"] = filters
+    filtered = {f["Name"] for f in filters}
+    keys: dict[tuple[str, str], None] = {}
+    for metric, account in _list_metrics(ctx, region, params):
+        for dim in metric.get("Dimensions") or []:
+            if dim.get("Name") and dim["Name"] not in filtered:
+                keys[(dim["Name"], account)] = None
+    return [_with_account({"value": k}, a) for k, a in sorted(keys)]
+
+
+def _dimension_values(ctx: _Context) -> Any:
+    region = _region(ctx)
+    key = ctx.params.get("dimensionKey", "")
+    if not key:
+        raise RouteError(400, "error in dimension-values handler", "dimensionKey is required")
+    filters = [f for f in _dimension_filters(ctx.params.get("dimensionFilters", "")) if f["Name"] != key]
+    params: dict[str, Any] = {"Dimensions": [{"Name": key}, *filters]}
+    if ctx.params.get("namespace"):
+        params["Namespace"] = ctx.params["namespace"]
+    if ctx.params.get("metricName"):
+        params["MetricName"] = ctx.params["metricName"]
+    values: dict[tuple[str, str], None] = {}
+    for metric, account in _list_metrics(ctx, region, params):
+        for dim in metric.get("Dimensions") or []:
+            if dim.get("Name") == key and dim.get("Value") is not None:
+                values[(dim["Value"], account)] = None
+    return [_with_account({"value": v}, a) for v, a in sorted(values)]
+
+
+def _accounts(ctx: _Context) -> Any:
+    region = _region(ctx)
+    try:
+        oam = ctx.client_for_region(region, "oam")
+        sinks = list(_paged(oam.list_sinks, "Items"))
+        if not sinks:
+            return None  # Grafana answers JSON null when this account is not a monitoring account
+        sink = sinks[0]
+        accounts = [{"value": {"id": _arn_account(sink.get("Arn", "")), "arn": sink.get("Arn", ""),
+                               "label": sink.get("Name", ""), "isMonitoringAccount": True}}]
+        for link in _paged(oam.list_attached_links, "Items", SinkIdentifier=sink.get("Arn", "")):
+            arn = link.get("ResourceArn") or link.get("LinkArn", "")
+            accounts.append({"value": {"id": _arn_account(arn), "arn": arn, "label": link.get("Label", ""),
+                                       "isMonitoringAccount": False}})
+        return accounts
+    except PluginError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - mapped to Grafana's error body below
+        err = describe_error(exc, region=region, operation="ListSinks", service="oam")
+        if err.status == 403:
+            raise RouteError(403, "error getting accounts for current user or role",
+                             f"access denied. please check your IAM policy: {err.message}") from None
+        raise RouteError(err.status, "error getting accounts for current user or role", err.message) from None
+
+
+def _external_id(ctx: _Context) -> Any:
+    # Needs no AWS config at all (GF #84229): a datasource without a region must still show it.
+    return {"externalId": ctx.external_id}
+
+
+_ROUTES: dict[str, Callable[[_Context], Any]] = {
+    "regions": _regions,
+    "namespaces": _namespaces,
+    "metrics": _metrics,
+    "dimension-keys": _dimension_keys,
+    "dimension-values": _dimension_values,
+    "accounts": _accounts,
+    "external-id": _external_id,
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+def _query_params(url: str) -> dict[str, str]:
+    query = urllib.parse.urlsplit(url).query if "?" in url or "://" in url else url
+    # Blank values are kept: region="" means the default region, but an absent region is an error.
+    return {k: v[0] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+
+
+def _region(ctx: _Context) -> str:
+    if "region" not in ctx.params:
+        raise RouteError(400, "error in handler", "region is required")
+    region = ctx.params["region"].strip()
+    if region in ("", "default"):
+        region = ctx.settings.effective_default_region
+        if not region:
+            raise RouteError(500, "error in handler", "missing default region")
+    return region
+
+
+def _is_known(namespace: str, ctx: _Context) -> bool:
+    # A namespace listed as custom is always asked of AWS, even if it shadows a built-in one.
+    return namespace in NAMESPACE_METRICS and namespace not in ctx.settings.custom_metrics_namespaces
+
+
+def _dimension_filters(raw: str) -> list[dict[str, str]]:
+    """`{"k": "v" | ["v", ...] | null}` → ListMetrics DimensionFilters; `*`/""/null → a name-only filter."""
+    if not raw.strip():
+        return []
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object") from None
+    if not isinstance(parsed, dict):
+        raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object")
+    out: list[dict[str, str]] = []
+    for name, value in sorted(parsed.items()):
+        values = value if isinstance(value, list) else [value]
+        concrete = [v for v in values if isinstance(v, str) and v not in ("", "*")]
+        if concrete:
+            # ListMetrics takes one value per dimension filter; the first one narrows like Grafana does.
+            out.append({"Name": name, "Value": concrete[0]})
+        else:
+            out.append({"Name": name})
+    return out
+
+
+def _list_metrics(ctx: _Context, region: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """ListMetrics pages (capped) → (metric, owning account or "")."""
+    account = ctx.params.get("accountId", "").strip()
+    if account:
+        params["IncludeLinkedAccounts"] = True
+        if account != "all":
+            params["OwningAccount"] = account
+    try:
+        client = ctx.client_for_region(region, "cloudwatch")
+        token = ""
+        for _ in range(max(1, ctx.page_limit)):
+            page = client.list_metrics(**(dict(params, NextToken=token) if token else params))
+            owners = page.get("OwningAccounts") or []
+            for i, metric in enumerate(page.get("Metrics") or []):
+                yield metric, (owners[i] if i < len(owners) else "")
+            token = page.get("NextToken") or ""
+            if not token:
+                return
+    except PluginError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - becomes Grafana's JSON error body
+        err = describe_error(exc, region=region, operation="ListMetrics")
+        raise RouteError(err.status, "error listing metrics", err.message) from None
+
+
+def _paged(call: Callable[..., Any], key: str, **params: Any) -> Iterator[dict[str, Any]]:
+    token = ""
+    while True:
+        page = call(**(dict(params, NextToken=token) if token else params))
+        yield from page.get(key) or []
+        token = page.get("NextToken") or ""
+        if not token:
+            return
+
+
+def _with_account(item: dict[str, Any], account: str) -> dict[str, Any]:
+    if account:
+        item["accountId"] = account
+    return item
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+def _error(status: int, message: str, error: str) -> CallResourceResponse:
+    body = {"Message": f"{message}: {error}", "Error": error, "StatusCode": status}
+    return CallResourceResponse(status=status, body=json.dumps(body).encode(), headers=_JSON)

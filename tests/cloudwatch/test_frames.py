@@ -1,0 +1,143 @@
+"""frames.py: labels and the `|&|` split, frame fields and meta, notices, per-result errors, empty answers."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from cloudwatch.helpers import NOW, data_query, metric_stat
+from cloudwatch_datasource.cloudwatch.execute import PlanOutcome, SeriesResult
+from cloudwatch_datasource.cloudwatch.frames import build_responses, deep_link, series_name_and_labels
+from cloudwatch_datasource.cloudwatch.plan import build_plans
+from cloudwatch_datasource.cloudwatch.query import MetricQuery, parse_query
+from cloudwatch_datasource.data import FieldType
+from cloudwatch_datasource.errors import DownstreamError, ErrorSource
+
+T0 = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+
+
+def q(model: dict[str, Any], ref_id: str = "A") -> MetricQuery:
+    return parse_query(data_query(ref_id, model), default_region="us-east-1", now=NOW)
+
+
+def outcome(queries: list[MetricQuery], results: dict[str, list[SeriesResult]],
+            messages: list[dict[str, str]] | None = None) -> PlanOutcome:
+    [plan] = build_plans(queries)
+    return PlanOutcome(plan=plan, results=results, messages=messages or [])
+
+
+def series(id_: str, label: str, n: int = 3, status: str = "Complete", **kw: Any) -> SeriesResult:
+    return SeriesResult(id=id_, label=label, timestamps=[T0 + timedelta(minutes=i) for i in range(n)],
+                        values=[float(i) for i in range(n)], status_code=status, **kw)
+
+
+def test_label_split_multi_and_wildcard_dimensions() -> None:
+    query = q(metric_stat(dimensions={"a": ["1", "2"], "b": ["x"], "c": ["*"]}))
+    name, labels = series_name_and_labels(query, "CPU avg|&|2|&|i-9")
+    assert name == "CPU avg"
+    assert labels == {"Series": "CPU avg", "a": "2", "b": "x", "c": "i-9"}
+
+
+def test_static_label_names_series_and_code_mode_only_series() -> None:
+    assert series_name_and_labels(q(metric_stat(label="static")), "whatever")[0] == "static"
+    code = q({"expression": "SEARCH('x', 'Average', 60)", "label": "${PROP('Dim.a')}"})
+    assert series_name_and_labels(code, "v1") == ("v1", {"Series": "v1"})
+
+
+def test_frame_shape() -> None:
+    query = q(metric_stat(id="cpu", period="300"))
+    responses = build_responses([outcome([query], {"cpu": [series("cpu", "CPUUtilization")]})])
+    resp = responses["A"]
+    assert resp.status == 200 and not resp.error
+    [frame] = resp.frames
+    time_field, value_field = frame.fields
+    assert (time_field.name, time_field.type, value_field.name, value_field.type) == (
+        "Time", FieldType.TIME, "Value", FieldType.NUMBER)
+    assert list(np.asarray(time_field.values)) == [int((T0 + timedelta(minutes=i)).timestamp()) * 10**9
+                                                   for i in range(3)]
+    assert list(np.asarray(value_field.values)) == [0.0, 1.0, 2.0]
+    assert frame.name == "CPUUtilization" and frame.ref_id == "A"
+    assert value_field.labels == {"Series": "CPUUtilization", "InstanceId": "i-1"}
+    assert value_field.config["displayNameFromDS"] == "CPUUtilization"
+    assert frame.meta["type"] == "timeseries-multi" and frame.meta["typeVersion"] == [0, 1]
+    assert frame.meta["custom"] == {"period": 300, "id": "cpu"}
+    json.dumps(frame.meta["custom"])  # a real JSON object, not Grafana's almost-JSON string
+    assert "executedQueryString" not in frame.meta  # MetricStat sends no expression
+    [link] = value_field.config["links"]
+    assert link["title"] == "View in CloudWatch console" and link["targetBlank"] is True
+
+
+def test_deep_link_metric_stat_and_partitions() -> None:
+    [plan] = build_plans([q(metric_stat(region="cn-north-1", dimensions={"InstanceId": ["i-1"]}))])
+    url = deep_link(plan.queries[0])
+    assert url.startswith("https://cn-north-1.console.amazonaws.cn/cloudwatch/deeplink.js?region=cn-north-1"
+                          "#metricsV2:graph=")
+    graph = json.loads(urllib.parse.unquote(url.split("graph=", 1)[1]))
+    assert graph["metrics"] == [["AWS/EC2", "CPUUtilization", "InstanceId", "i-1",
+                                 {"stat": "Average", "period": 60}]]
+    assert graph["view"] == "timeSeries" and graph["title"] == "A" and graph["region"] == "cn-north-1"
+    [gov] = build_plans([q(metric_stat(region="us-gov-west-1"))])
+    assert ".console.amazonaws-us-gov.com/" in deep_link(gov.queries[0])
+    [math] = build_plans([q({"expression": "a*2"})])
+    assert deep_link(math.queries[0]) == ""
+
+
+def test_search_frames_have_executed_query_string_and_sorted_times() -> None:
+    query = q(metric_stat(dimensions={"InstanceId": ["*"]}))
+    s = series("queryA", "CPU|&|i-2")
+    s.timestamps.reverse()  # out of order pages are sorted, values follow their timestamps
+    responses = build_responses([outcome([query], {"queryA": [s, series("queryA", "CPU|&|i-3")]})])
+    frames = responses["A"].frames
+    assert [f.fields[1].labels["InstanceId"] for f in frames] == ["i-2", "i-3"]
+    assert frames[0].meta["executedQueryString"].startswith("REMOVE_EMPTY(SEARCH(")
+    assert list(np.asarray(frames[0].fields[1].values)) == [2.0, 1.0, 0.0]
+    assert np.all(np.diff(np.asarray(frames[0].fields[0].values)) > 0)
+
+
+def test_notices_request_level_and_incomplete() -> None:
+    query = q(metric_stat())
+    responses = build_responses([outcome(
+        [query], {"queryA": [series("queryA", "x", status="PartialData")]},
+        messages=[{"Code": "MaxMetricsExceeded", "Value": "v"}, {"Code": "MaxMetricsExceeded", "Value": "v"}],
+    )])
+    texts = [n.text for n in responses["A"].frames[0].meta["notices"]]
+    assert texts == [
+        "cloudwatch GetMetricData error: Maximum number of allowed metrics exceeded. Your search may have been "
+        "limited",
+        "cloudwatch GetMetricData error: Too many datapoints requested - your search has been limited. Please try "
+        "to reduce the time range",
+    ]
+
+
+def test_arithmetic_and_forbidden_errors_keep_frames() -> None:
+    a, b = q({"expression": "m1/0", "id": "e1"}, "A"), q(metric_stat(id="m1"), "B")
+    results = {
+        "e1": [series("e1", "e1", messages=[{"Code": "ArithmeticError", "Value": "division by zero"}])],
+        "m1": [series("m1", "m1", messages=[{"Code": "Forbidden", "Value": "no access"}])],
+    }
+    responses = build_responses([outcome([a, b], results)])
+    assert responses["A"].error == 'ArithmeticError in query "A": division by zero'
+    assert responses["A"].frames and responses["A"].error_source is ErrorSource.DOWNSTREAM
+    assert responses["B"].error == 'PermissionError in query "B": no access'
+    assert responses["B"].status == 403 and responses["B"].frames
+
+
+def test_hidden_and_empty_queries_get_empty_answers() -> None:
+    hidden, empty = q(metric_stat(id="m1", hide=True), "A"), q(metric_stat(id="m2"), "B")
+    responses = build_responses([outcome([hidden, empty], {"m1": [series("m1", "x")]})])
+    assert responses["A"].frames == [] and responses["A"].status == 200 and not responses["A"].error
+    assert responses["B"].frames == [] and responses["B"].status == 200
+
+
+def test_plan_error_goes_to_each_refid_of_the_plan() -> None:
+    o = outcome([q(metric_stat(), "A"), q(metric_stat(), "B")], {})
+    o.error = DownstreamError("Throttling: Rate exceeded", status=429)
+    responses = build_responses([o])
+    assert {r: (v.error, v.status, v.error_source) for r, v in responses.items()} == {
+        "A": ("Throttling: Rate exceeded", 429, ErrorSource.DOWNSTREAM),
+        "B": ("Throttling: Rate exceeded", 429, ErrorSource.DOWNSTREAM),
+    }

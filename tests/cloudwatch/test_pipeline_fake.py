@@ -1,0 +1,161 @@
+"""run_metric_queries against the local fake CloudWatch: the exact requests sent (SEARCH text, Ids, Period,
+Label, EndTime on every page) and frames built from what moto can't produce (paging, PartialData, Messages,
+ArithmeticError, throttling, slow or failing regions)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cloudwatch.fake_cloudwatch import FakeCloudWatch
+from cloudwatch.helpers import NOW, data_query, metric_stat
+from cloudwatch_datasource import metrics
+from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
+from cloudwatch_datasource.errors import ErrorSource, PluginError
+
+T0 = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCloudWatch]:
+    with FakeCloudWatch() as server:
+        yield server
+
+
+def run(fake: FakeCloudWatch, queries: list[Any], **kw: Any) -> dict[str, Any]:
+    # One client per region, built up front: client creation is slow enough to blur the concurrency test.
+    clients = {r: fake.client(r) for r in ("us-east-1", "eu-west-1")}
+    return run_metric_queries(queries, default_region="us-east-1",
+                              client_for_region=lambda region, service: clients[region], now=NOW, **kw)
+
+
+def ts(*minutes: int) -> list[datetime]:
+    return [T0 + timedelta(minutes=m) for m in minutes]
+
+
+def test_paging_partial_data_and_messages(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [
+        {"MetricDataResults": [
+            {"Id": "queryA", "Label": "CPU|&|i-1", "Timestamps": ts(0, 1), "Values": [1.0, 2.0],
+             "StatusCode": "PartialData"},
+            {"Id": "queryA", "Label": "CPU|&|i-2", "Timestamps": ts(0), "Values": [5.0], "StatusCode": "Complete"},
+        ], "NextToken": "page2", "Messages": [{"Code": "MaxMetricsExceeded", "Value": "limited"}]},
+        {"MetricDataResults": [
+            {"Id": "queryA", "Label": "CPU|&|i-1", "Timestamps": ts(2), "Values": [3.0], "StatusCode": "Complete"},
+        ]},
+    ])
+    end = datetime(2026, 6, 1, 11, 59, 31, tzinfo=UTC)
+    model = metric_stat(dimensions={"InstanceId": ["i-1", "i-2"]}, period="300", statistic="p99")
+    answers = run(fake, [data_query("A", model, end=end)])
+
+    calls = fake.calls("GetMetricData")
+    assert len(calls) == 2
+    assert calls[0]["MetricDataQueries"] == [{
+        "Id": "queryA", "ReturnData": True, "Label": "${LABEL}|&|${PROP('Dim.InstanceId')}",
+        "Expression": "REMOVE_EMPTY(SEARCH('{\"AWS/EC2\",\"InstanceId\"} MetricName=\"CPUUtilization\" "
+                      "\"InstanceId\"=(\"i-1\" OR \"i-2\")', 'p99', 300))",
+    }]
+    # EndTime rounded up once, and the same on every page; only NextToken differs.
+    assert [c["EndTime"] for c in calls] == [datetime(2026, 6, 1, 12, 0, tzinfo=UTC).timestamp()] * 2
+    assert "NextToken" not in calls[0] and calls[1]["NextToken"] == "page2"
+    assert {k: v for k, v in calls[1].items() if k != "NextToken"} == calls[0]
+    assert calls[0]["ScanBy"] == "TimestampAscending"
+
+    resp = answers["A"]
+    assert resp.status == 200 and not resp.error
+    by_instance = {f.fields[1].labels["InstanceId"]: f for f in resp.frames}
+    assert list(np.asarray(by_instance["i-1"].fields[1].values)) == [1.0, 2.0, 3.0]
+    assert list(np.asarray(by_instance["i-1"].fields[0].values)) == [int(t.timestamp()) * 10**9
+                                                                     for t in ts(0, 1, 2)]
+    notices = [n.text for n in by_instance["i-2"].meta["notices"]]
+    assert notices == ["cloudwatch GetMetricData error: Maximum number of allowed metrics exceeded. "
+                       "Your search may have been limited"]
+
+
+def test_math_hidden_inputs_and_arithmetic_error(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": [
+        {"Id": "m1", "Label": "m1", "Timestamps": ts(0), "Values": [1.0], "StatusCode": "Complete"},
+        {"Id": "e1", "Label": "ratio", "Timestamps": ts(0), "Values": [0.5], "StatusCode": "Complete",
+         "Messages": [{"Code": "ArithmeticError", "Value": "division by zero at 11:01"}]},
+    ]}])
+    answers = run(fake, [
+        data_query("A", metric_stat(id="m1", hide=True)),
+        data_query("B", {"type": "timeSeriesQuery", "expression": "m1 / 0", "id": "e1", "label": "ratio",
+                         "period": "60"}),
+    ])
+    [call] = fake.calls("GetMetricData")
+    assert [m["Id"] for m in call["MetricDataQueries"]] == ["m1", "e1"]
+    assert call["MetricDataQueries"][0]["ReturnData"] is False
+    assert call["MetricDataQueries"][1] == {"Id": "e1", "ReturnData": True, "Expression": "m1 / 0",
+                                            "Period": 60, "Label": "ratio"}
+    assert answers["A"].frames == [] and answers["A"].status == 200
+    assert answers["B"].error == 'ArithmeticError in query "B": division by zero at 11:01'
+    assert answers["B"].frames[0].meta["executedQueryString"] == "m1 / 0"
+
+
+def test_throttled_plan_fails_only_its_refids(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": [
+        {"Id": "queryB", "Label": "x", "Timestamps": ts(0), "Values": [1.0], "StatusCode": "Complete"}]}])
+    fake.fail("GetMetricData", status=400, code="Throttling", message="Rate exceeded")
+    before = metrics.AWS_THROTTLES.labels("ds1", "us-east-1", "GetMetricData")._value.get()
+    answers = run(fake, [data_query("A", metric_stat()), data_query("B", metric_stat(), span=timedelta(hours=2))],
+                  max_workers=1, datasource="ds1")
+    assert answers["A"].error.startswith(("Throttling:", "Rate exceeded"))
+    assert answers["A"].error_source is ErrorSource.DOWNSTREAM
+    assert answers["B"].status == 200 and answers["B"].frames
+    assert metrics.AWS_THROTTLES.labels("ds1", "us-east-1", "GetMetricData")._value.get() == before + 1
+
+
+def test_client_factory_error_only_fails_that_region(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": []}])
+
+    def factory(region: str, service: str) -> Any:
+        if region == "eu-west-1":
+            raise PluginError("assume role denied", status=403)
+        return fake.client(region)
+
+    answers = run_metric_queries(
+        [data_query("A", metric_stat(region="eu-west-1")), data_query("B", metric_stat()),
+         data_query("C", metric_stat(namespace=""))],
+        default_region="us-east-1", client_for_region=factory, now=NOW)
+    assert (answers["A"].error, answers["A"].status) == ("assume role denied", 403)
+    assert answers["B"].status == 200 and not answers["B"].error
+    assert answers["C"].error.startswith("namespace:")
+
+
+def test_duplicate_ids_fail_only_the_later_query(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": []}])
+    answers = run(fake, [data_query("A", metric_stat(id="m1")), data_query("B", metric_stat(id="m1"))])
+    assert not answers["A"].error
+    assert answers["B"].error.startswith("id: 'm1' is already used by query \"A\"")
+    assert [m["Id"] for m in fake.calls("GetMetricData")[0]["MetricDataQueries"]] == ["m1"]
+
+
+def test_plans_run_concurrently(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": []}])
+    fake.delay_s = 0.5
+    queries = [data_query(f"R{i}", metric_stat(), span=timedelta(hours=i + 1)) for i in range(4)]
+    started = time.perf_counter()
+    answers = run(fake, queries, max_workers=4)
+    elapsed = time.perf_counter() - started
+    assert len(fake.calls("GetMetricData")) == 4 and all(a.status == 200 for a in answers.values())
+    assert elapsed < 1.5  # 4 × 0.5 s sequentially
+
+
+def test_label_timezone_and_metric_stat_request(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": []}])
+    run(fake, [data_query("A", metric_stat(timezoneUTCOffset="+0130", label="${PROP('Dim.InstanceId')}",
+                                           accountId="123456789012", period="5m"))])
+    [call] = fake.calls("GetMetricData")
+    assert call["LabelOptions"] == {"Timezone": "+0130"}
+    assert call["MetricDataQueries"] == [{
+        "Id": "queryA", "ReturnData": True, "Label": "${PROP('Dim.InstanceId')}", "AccountId": "123456789012",
+        "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                                  "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}]},
+                       "Period": 300, "Stat": "Average"},
+    }]
