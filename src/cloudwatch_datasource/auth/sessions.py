@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.loaders import Loader, create_loader
 
-from .. import PLUGIN_ID, __version__
+from .. import PLUGIN_ID, __version__, metrics
 from ..errors import DownstreamError, SettingsError
 from ..policy import ClientTuning, OperatorPolicy
 from ..settings import AuthType, DataSourceSettings
@@ -64,6 +64,9 @@ class AwsSession:
         session.register_component("data_loader", loader)
         # Grafana's v2 SDK uses regional STS endpoints; say so rather than rely on botocore's default.
         session.set_config_variable("sts_regional_endpoints", "regional")
+        # Every AWS API call this datasource makes (any service, STS included), counted once per call before
+        # botocore's retries: the plugin's own metrics (CollectMetrics) and the benchmarks read this.
+        session.register("before-call", self._count_call)
         for event, handler in event_hooks:
             session.register(event, handler)
         self._session = session
@@ -77,6 +80,10 @@ class AwsSession:
         if self._rules.ignored_sts_endpoint:
             log.warning("aws endpoint looks like an STS endpoint and is ignored", uid=self.uid,
                         endpoint=settings.endpoint)
+
+    def _count_call(self, model: Any = None, **_: Any) -> None:
+        operation = getattr(model, "name", "unknown")
+        metrics.AWS_CALLS.labels(self.uid, self.region, operation).inc()
 
     @property
     def botocore_session(self) -> botocore.session.Session:
