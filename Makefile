@@ -3,17 +3,20 @@ PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 
-.PHONY: setup run test test-python test-frontend dist frontend proto bench lint clean
+.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint clean
 
 setup:
 	@scripts/setup.sh
+
+setup-system:
+	@scripts/setup.sh --system
 
 ## run: the demo — local AWS emulator, plugin launched through the real handshake, CheckHealth + queries
 run: setup
 	$(PY) -m cloudwatch_datasource demo
 
 ## test: everything CI runs (Python suites incl. the go-plugin host test, lint, frontend tests)
-test: setup dist
+test: setup-system dist
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-frontend

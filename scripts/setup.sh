@@ -1,17 +1,22 @@
 #!/bin/sh
 # One-time set-up on a fresh machine; safe to run again (each step is skipped when already done).
-#  1. system packages (as root, via apt-get, only those missing): the Go toolchain and hashicorp/go-plugin used
-#     by the real-host test, protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check;
-#  2. .venv with this package (editable) and the dev tools, re-installed when pyproject.toml changes.
+#  scripts/setup.sh           .venv with this package (editable) and the dev tools, re-installed when
+#                             pyproject.toml changes (enough for `make run`);
+#  scripts/setup.sh --system  also the system packages the full test suite needs (as root, via apt-get, only
+#                             those missing): the Go toolchain and hashicorp/go-plugin for the real-host test,
+#                             protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+system=false
+[ "${1:-}" = "--system" ] && system=true
 
 want="golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-go-hclog-dev golang-google-grpc-dev \
 golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protobuf-compiler libprotobuf-dev protoc-gen-go \
 protoc-gen-go-grpc chromium"
 command -v node >/dev/null 2>&1 || want="$want nodejs npm"
 missing=""
+$system || want=""
 for pkg in $want; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
@@ -31,7 +36,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+  echo "setup: installing the package and dev tools into .venv"
+  log=$(mktemp)
+  # pip's output is kept quiet unless it fails (machine-wide pip configs can be chatty about find-links).
+  if ! { .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip &&
+         .venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
   touch "$stamp"
 fi
