@@ -185,3 +185,19 @@ def test_resource_routes_return_grafana_shapes(plugin: PluginProcess, settings: 
     assert code == 405 and set(body) == {"Message", "Error", "StatusCode"}
     code, body = resource(plugin, settings, "no-such-route")
     assert code == 404 and body["StatusCode"] == 404
+
+
+def test_collect_metrics_reports_queries_calls_errors_and_durations(plugin: PluginProcess, settings: Any,
+                                                                     moto: Any) -> None:
+    seed(moto)
+    queries = [data_query("A", panel_query("A"), ms(START), ms(END)),
+               data_query("B", panel_query("B", "p99"), ms(START), ms(END + timedelta(minutes=1))),
+               data_query("C", panel_query("C", period="x"), ms(START), ms(END))]
+    plugin.query(queries, settings)
+    text = plugin.diagnostics.CollectMetrics(pb.CollectMetricsRequest(), timeout=10).metrics.prometheus.decode()
+    assert 'cloudwatch_plugin_queries_total{datasource="ds-1",outcome="ok"} 1.0' in text
+    assert 'cloudwatch_plugin_queries_total{datasource="ds-1",outcome="error"} 2.0' in text
+    assert re.search(r'cloudwatch_plugin_aws_calls_total\{datasource="ds-1",operation="GetMetricData",'
+                     r'region="us-east-1"\} 2\.0', text), text
+    assert re.search(r'cloudwatch_plugin_aws_errors_total\{[^}]*operation="GetMetricData"[^}]*\} 1\.0', text)
+    assert 'cloudwatch_plugin_request_duration_seconds_count{method="QueryData"} 1.0' in text
