@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
 
 from . import metrics
-from .auth import AwsSessions, describe_aws_error
+from .auth import AwsSession, AwsSessions, describe_aws_error
 from .backend import (
     CallResourceRequest,
     CallResourceResponse,
@@ -124,27 +125,16 @@ class PluginService:
         details["credentialsSource"] = source
         lines.append(f"Authentication: {AUTH_TYPE_LABELS[settings.auth_type]}, credentials from {source}.")
 
-        try:
-            identity = session.caller_identity()
+        # The three checks are independent AWS calls: run together, a hung endpoint costs one timeout, not three.
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="health") as pool:
+            identity_call = pool.submit(_identity_line, session)
+            metrics_call = pool.submit(_metrics_line, session, policy.list_metrics_page_limit)
+            logs_call = pool.submit(_logs_line, session)
+        identity, identity_line = identity_call.result()
+        if identity:
             details["identity"] = identity
-            lines.append(f"Identity: {identity}.")
-        except Exception as exc:  # noqa: BLE001 - reported as a line; the metrics check decides the status
-            reason = describe_aws_error(exc, operation="GetCallerIdentity").message
-            lines.append(f"Identity: could not call sts:GetCallerIdentity: {reason}")
-
-        ok = True
-        try:
-            metrics_line = check_metrics_access(session.client("cloudwatch"), page_limit=policy.list_metrics_page_limit)
-            ok = metrics_line.ok
-            lines.append(metrics_line.message)
-        except PluginError as exc:
-            ok = False
-            lines.append(f"CloudWatch metrics query failed: {exc.message}")
-        try:
-            logs_line = check_logs_access(session.client("logs"))
-            lines.append(logs_line.message)
-        except PluginError as exc:
-            lines.append(f"Warning: CloudWatch logs API not checked: {exc.message}")
+        ok, metrics_line = metrics_call.result()
+        lines += [identity_line, metrics_line, logs_call.result()]
 
         message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
         details["checks"] = lines
@@ -171,6 +161,30 @@ class PluginService:
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")
         finally:
             metrics.REQUEST_SECONDS.labels("CallResource").observe(time.perf_counter() - started)
+
+
+def _identity_line(session: AwsSession) -> tuple[str, str]:
+    try:
+        identity = session.caller_identity()
+        return identity, f"Identity: {identity}."
+    except Exception as exc:  # noqa: BLE001 - reported as a line; the metrics check decides the status
+        reason = describe_aws_error(exc, operation="GetCallerIdentity").message
+        return "", f"Identity: could not call sts:GetCallerIdentity: {reason}"
+
+
+def _metrics_line(session: AwsSession, page_limit: int) -> tuple[bool, str]:
+    try:
+        line = check_metrics_access(session.client("cloudwatch"), page_limit=page_limit)
+        return line.ok, line.message
+    except PluginError as exc:
+        return False, f"CloudWatch metrics query failed: {exc.message}"
+
+
+def _logs_line(session: AwsSession) -> str:
+    try:
+        return check_logs_access(session.client("logs")).message
+    except PluginError as exc:
+        return f"Warning: CloudWatch logs API not checked: {exc.message}"
 
 
 def _json_error(status: int, message: str) -> CallResourceResponse:

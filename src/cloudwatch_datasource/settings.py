@@ -138,7 +138,7 @@ def _load_json_object(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         parsed = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
         raise SettingsError(f"jsonData is not valid JSON: {_json_error_position(exc)}") from None
     if not isinstance(parsed, dict):
         raise SettingsError(f"jsonData must be a JSON object, got {type(parsed).__name__}")
@@ -149,7 +149,7 @@ def _json_error_position(exc: Exception) -> str:
     # json.JSONDecodeError's message quotes no input text, only a position: safe to show.
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-    return "not UTF-8"
+    return "nested too deeply" if isinstance(exc, RecursionError) else "not UTF-8"
 
 
 def _string(data: Mapping[str, Any], key: str) -> str:

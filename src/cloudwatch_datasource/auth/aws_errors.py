@@ -16,6 +16,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     CredentialRetrievalError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
@@ -23,6 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
     RefreshWithMFAUnsupportedError,
 )
+from botocore.parsers import ResponseParserError
 
 from ..errors import DownstreamError, ErrorSource, PluginError, SettingsError
 from ..settings import redact_access_key
@@ -124,6 +126,10 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
     if isinstance(exc, RefreshWithMFAUnsupportedError):
         return SettingsError(f"{operation}: the AWS profile needs an MFA code, which a server cannot "
                              "prompt for")
+    if isinstance(exc, InvalidRegionError):
+        # A region typed into a query or the settings, refused by botocore before any call: the user's to fix.
+        region = scrub(str(exc.kwargs.get("region_name", "")))
+        return SettingsError(f"region {region!r} is not a valid AWS region name (for example us-east-1)")
     if isinstance(exc, NoRegionError):
         return SettingsError('missing default region: set "Default Region" in the datasource settings')
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
@@ -133,6 +139,10 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
         return DownstreamError(f"{operation}: {what} {endpoint} (check network access, proxy settings "
                                "and the datasource's Endpoint field)",
                                status=504 if "timed out" in what else 502)
+    if isinstance(exc, ResponseParserError):
+        # Its text quotes the response body, which for sts:AssumeRole holds the new credentials.
+        return DownstreamError(f"{operation}: AWS sent a response that could not be read; try again, and check "
+                               "the datasource's Endpoint field", status=502)
     return PluginError(f"{operation} failed: {type(exc).__name__}: {scrub(str(exc))}",
                        status=500, source=ErrorSource.PLUGIN)
 

@@ -25,6 +25,7 @@ from ..settings import AuthType, DataSourceSettings
 from .aws_errors import describe_aws_error
 from .endpoints import EndpointRules, endpoint_rules, sts_region
 from .providers import CredentialChain, build_chain
+from .timestamps import parse_aws_timestamp
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +35,7 @@ EventHook = tuple[str, Callable[..., Any]]
 _KNOWN_AUTH_TYPES = frozenset({"", "default", "keys", "credentials", "sharedCreds", "ec2_iam_role",
                                "grafana_assume_role"})
 USER_AGENT_EXTRA = f"{PLUGIN_ID}/{__version__}"
+POOL_CONNECTIONS = 64
 MISSING_REGION = 'missing default region: set "Default Region" in the datasource settings'
 
 
@@ -54,7 +56,9 @@ class AwsSession:
             # key would count retries only.
             retries={"mode": tuning.retry_mode, "total_max_attempts": tuning.max_attempts},
             connect_timeout=tuning.connect_timeout_s, read_timeout=tuning.read_timeout_s,
-            max_pool_connections=max(10, tuning.max_concurrency),
+            # One client serves every concurrent RPC for its datasource (64 gRPC workers by default): a pool
+            # smaller than that discards connections under load, each with a urllib3 warning and a new handshake.
+            max_pool_connections=max(POOL_CONNECTIONS, tuning.max_concurrency),
             user_agent_extra=USER_AGENT_EXTRA,
             use_fips_endpoint=self._rules.use_fips or None,
         )
@@ -62,11 +66,14 @@ class AwsSession:
         # is shared so a new entry does not re-read botocore's JSON data.
         session = botocore.session.Session()
         session.register_component("data_loader", loader)
+        # Epoch timestamps as UTC datetimes in C, not one dateutil tzlocal() per point (see timestamps.py).
+        session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_aws_timestamp)
         # Grafana's v2 SDK uses regional STS endpoints; say so rather than rely on botocore's default.
         session.set_config_variable("sts_regional_endpoints", "regional")
         # Every AWS API call this datasource makes (any service, STS included), counted once per call before
         # botocore's retries: the plugin's own metrics (CollectMetrics) and the benchmarks read this.
         session.register("before-call", self._count_call)
+        session.register("before-parse", reject_unreadable_body)
         for event, handler in event_hooks:
             session.register(event, handler)
         self._session = session
@@ -165,6 +172,31 @@ class AwsSession:
 
     def __repr__(self) -> str:
         return f"AwsSession(uid={self.uid!r}, auth_type={self.auth_type.value!r}, region={self.region!r})"
+
+
+def reject_unreadable_body(response_dict: dict[str, Any] | None = None, operation_model: Any = None,
+                           **_: Any) -> None:
+    """Refuse a 2xx answer that was cut short or is not JSON where JSON is due, before botocore parses it.
+
+    botocore reads bodies with Content-Length enforcement off, and its JSON parser turns an unreadable body into
+    an empty result: a GetMetricData answer cut short would show as "no data" with no error. An XML body cut
+    short becomes a parser error quoting the body, which for AssumeRole holds part of the new secret key.
+    """
+    if not response_dict or int(response_dict.get("status_code") or 0) >= 300:
+        return
+    body = response_dict.get("body")
+    if not isinstance(body, bytes):
+        return  # streaming output: not read yet
+    operation = getattr(operation_model, "name", "AWS call")
+    declared = str(response_dict.get("headers", {}).get("content-length", "") or "")
+    if declared.isdigit() and int(declared) != len(body):
+        raise DownstreamError(f"{operation}: the AWS response was cut short ({len(body)} of {declared} bytes); "
+                              "try again", status=502)
+    protocol = getattr(getattr(operation_model, "service_model", None), "resolved_protocol", "")
+    stripped = body.strip()
+    if protocol == "json" and stripped and not (stripped.startswith(b"{") and stripped.endswith(b"}")):
+        raise DownstreamError(f"{operation}: AWS sent a response that is not JSON ({len(body)} bytes); "
+                              "check the datasource's Endpoint field", status=502)
 
 
 class AwsSessions:

@@ -28,6 +28,8 @@ ID_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 PERIOD_AUTO_MACRO = "$__period_auto"
 
 _METRICS_TYPES = {"timeSeriesQuery", ""}
+_MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_TIME = datetime(9000, 1, 1, tzinfo=UTC)
 _ALIAS_TERM = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 _ALIAS_PROPS = {
     "metric": "${PROP('MetricName')}",
@@ -101,8 +103,15 @@ def parse_query(q: DataQuery, *, default_region: str, now: datetime | None = Non
     model = _load(q.json)
     _check_query_kind(model)
 
-    start = datetime.fromtimestamp(q.time_range.from_ms / 1000, tz=UTC)
-    end = datetime.fromtimestamp(q.time_range.to_ms / 1000, tz=UTC)
+    try:
+        start = datetime.fromtimestamp(q.time_range.from_ms / 1000, tz=UTC)
+        end = datetime.fromtimestamp(q.time_range.to_ms / 1000, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        start = end = datetime.max.replace(tzinfo=UTC)
+    # Far-off years are refused here, not by an overflow in a later stage (plan rounds the end up).
+    if not (_MIN_TIME <= start <= _MAX_TIME and _MIN_TIME <= end <= _MAX_TIME):
+        raise QueryError("invalid time range: from and to must be epoch milliseconds between the years "
+                         f"{_MIN_TIME.year} and {_MAX_TIME.year}")
     if start >= end:
         raise QueryError("invalid time range: start time must be before end time")
 
@@ -198,9 +207,9 @@ def _load(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         model = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        detail = (f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-                  if isinstance(exc, json.JSONDecodeError) else "not UTF-8")
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
+        detail = (f"{exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError)
+                  else "nested too deeply" if isinstance(exc, RecursionError) else "not UTF-8")
         raise QueryError(f"query JSON is invalid: {detail}") from None
     if not isinstance(model, dict):
         raise QueryError(f"query JSON must be an object, got {type(model).__name__}")

@@ -218,7 +218,7 @@ def _dimension_filters(raw: str) -> list[dict[str, str]]:
         return []
     try:
         parsed = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object") from None
     if not isinstance(parsed, dict):
         raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object")

@@ -1,0 +1,73 @@
+"""A fast local CloudWatch for the benchmarks, in its own process so it never competes for the GIL of the process
+being measured: tests/cloudwatch/fake_cloudwatch.py's FakeCloudWatch scripted to answer every GetMetricData
+query with a fixed series.
+
+    python bench/fake_endpoint.py [--points 60]
+prints the endpoint URL on one line, serves until its standard input closes. Besides CloudWatch's operations it
+answers `BenchStats` (X-Amz-Target `x.BenchStats`): the number of GetMetricData calls and MetricDataQueries
+served since the last BenchStats, so the benchmarks can cross-check the plugin's own call counter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "cloudwatch"))
+
+from fake_cloudwatch import FakeCloudWatch  # noqa: E402 - found through the path set just above
+
+
+def serve(points: int) -> None:
+    values = [float(i % 17) for i in range(points)]
+    timestamps: dict[float, list[float]] = {}
+    served = {"GetMetricData": 0, "queries": 0}
+
+    def get_metric_data(request: dict[str, Any]) -> dict[str, Any]:
+        start = float(request.get("StartTime", 0))
+        series = timestamps.get(start)
+        if series is None:
+            series = timestamps[start] = [start + 60 * i for i in range(points)]
+        queries = request.get("MetricDataQueries") or []
+        served["GetMetricData"] += 1
+        served["queries"] += len(queries)
+        return {"MetricDataResults": [
+            {"Id": q["Id"], "Label": q.get("Label") or q["Id"], "Timestamps": series, "Values": values,
+             "StatusCode": "Complete"} for q in queries], "Messages": []}
+
+    def stats(_: dict[str, Any]) -> dict[str, Any]:
+        out = dict(served)
+        served.update(GetMetricData=0, queries=0)
+        fake.requests.clear()  # the fake keeps every request; a long run must not grow without bound
+        return out
+
+    fake = FakeCloudWatch()
+    # http.server writes the headers and the body in two sends; with Nagle's algorithm on, the client's delayed
+    # ACK then holds every answer back ~40 ms, and the "fast" endpoint would be the bottleneck after all.
+    fake._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+    fake.handler("GetMetricData", get_metric_data)
+    fake.handler("ListMetrics", lambda _: {"Metrics": []})
+    fake.handler("BenchStats", stats)
+    with fake:
+        sys.stdout.write(fake.url + "\n")
+        sys.stdout.flush()
+        sys.stdin.read()  # until the parent closes our stdin (or dies)
+
+
+def bench_stats(url: str) -> dict[str, int]:
+    """GetMetricData calls and queries the fake served since the last call (and reset them)."""
+    req = urllib.request.Request(url, data=b"{}", method="POST", headers={
+        "X-Amz-Target": "x.BenchStats", "Content-Type": "application/x-amz-json-1.0"})
+    with urllib.request.urlopen(req, timeout=10) as resp:  # our loopback URL
+        return {k: int(v) for k, v in json.loads(resp.read()).items()}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=60, help="points per series in every answer")
+    serve(parser.parse_args().points)

@@ -1,0 +1,23 @@
+"""Static checks as part of the suite: ruff over src and tests, mypy strict over the package (offline; the
+dependency audit needs the network and is `make audit`, see docs/reliability.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def test_ruff_clean() -> None:
+    done = subprocess.run([str(BIN / "ruff"), "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_strict_clean() -> None:
+    done = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "strict = true" in (ROOT / "pyproject.toml").read_text()
