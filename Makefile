@@ -3,7 +3,7 @@ PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 
-.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint clean
+.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +43,15 @@ bench: setup dist
 lint: setup
 	.venv/bin/ruff check src tests $(wildcard bench)
 	.venv/bin/mypy
+
+## audit: known-vulnerability check of the installed Python dependencies (needs pypi.org's per-version JSON API)
+## and of the frontend's (npm registry). --strict: a package that cannot be checked fails the target.
+audit: setup
+	python3 -m venv build/audit-venv && build/audit-venv/bin/pip install -q 'pip-audit>=2.7'
+	.venv/bin/pip freeze --exclude-editable > build/audit-requirements.txt
+	build/audit-venv/bin/pip-audit --vulnerability-service pypi --strict --no-deps --disable-pip \
+		-r build/audit-requirements.txt
+	cd frontend && npm audit --omit=dev
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache frontend/dist

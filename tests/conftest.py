@@ -13,8 +13,31 @@ from pathlib import Path
 
 import pytest
 
+from cloudwatch_datasource.protocol import host
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+
+# --- Every plugin process any test starts, for the suite-wide secrets scan (tests/test_zz_secrets.py) ----------
+# Patched here, before any test module imports start_plugin, so each test's own binding is this wrapper.
+STARTED_PLUGINS: list[host.PluginProcess] = []
+_start_plugin = host.start_plugin
+
+
+def _recording_start_plugin(*args: object, **kwargs: object) -> host.PluginProcess:
+    process = _start_plugin(*args, **kwargs)  # type: ignore[arg-type]
+    STARTED_PLUGINS.append(process)
+    return process
+
+
+host.start_plugin = _recording_start_plugin  # type: ignore[assignment]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The whole-suite secrets scan reads what every other test left behind, so it runs last of all.
+    last = [i for i in items if "test_zz_secrets.py" in i.nodeid]
+    items[:] = [i for i in items if i not in last] + last
 
 
 def free_port() -> int:
