@@ -9,14 +9,15 @@ botocore clients are thread-safe and the work is network-bound.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .. import metrics
-from ..errors import DownstreamError, ErrorSource, PluginError
+from ..auth import describe_aws_error
+from ..errors import DownstreamError, PluginError
 from . import ClientFactory
 from .plan import GetMetricDataPlan
 
@@ -26,7 +27,6 @@ OPERATION = "GetMetricData"
 MAX_PAGES = 500
 PAGE_LIMIT_CODE = "PluginPageLimitReached"
 
-_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "403", "UnauthorizedOperation"})
 _THROTTLE_CODES = frozenset({
     "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
     "TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "SlowDown",
@@ -73,12 +73,12 @@ def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, d
     try:
         client = client_for_region(plan.region, "cloudwatch")
     except Exception as exc:  # noqa: BLE001 - e.g. an auth failure: this plan's refIds get it, others run
-        outcome.error = describe_error(exc, region=plan.region)
+        outcome.error = describe_error(exc)
         return outcome
     try:
         _fetch(plan, client, outcome, datasource)
     except Exception as exc:  # noqa: BLE001 - every AWS failure becomes this plan's error value
-        outcome.error = describe_error(exc, region=plan.region)
+        outcome.error = describe_error(exc)
         code = _aws_code(exc) or type(exc).__name__
         metrics.AWS_ERRORS.labels(datasource, plan.region, OPERATION, code).inc()
         if code in _THROTTLE_CODES:
@@ -128,29 +128,10 @@ def _messages(raw: Any) -> list[dict[str, str]]:
 
 # --- errors -------------------------------------------------------------------------------------------------
 
-def describe_error(exc: BaseException, *, region: str, operation: str = OPERATION, service: str = "cloudwatch"
-                   ) -> PluginError:
-    """A user-facing PluginError for anything a plan can raise. Uses the auth package's AWS error mapping when
-    it is importable (one wording for the whole plugin), else the local fallback below."""
-    if isinstance(exc, PluginError):
-        return exc
-    shared = _shared_describer()
-    if shared is not None:
-        try:
-            described = shared(exc, operation=operation)
-        except Exception:  # noqa: BLE001 - a broken mapper must not hide the original error
-            described = None
-        if isinstance(described, PluginError):
-            return _with_throttle_prefix(described, exc)
-    return _describe_locally(exc, region, f"{service}:{operation}")
-
-
-def _shared_describer() -> Callable[..., Any] | None:
-    try:
-        from ..auth import describe_aws_error
-    except ImportError:
-        return None
-    return describe_aws_error
+def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginError:
+    """A user-facing PluginError for anything a plan or a resource call can raise: the auth package's AWS error
+    mapping (one wording for the whole plugin), plus Grafana's throttling prefix."""
+    return _with_throttle_prefix(describe_aws_error(exc, operation=operation), exc)
 
 
 def _aws_code(exc: BaseException) -> str:
@@ -166,31 +147,3 @@ def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
     if _aws_code(exc) in _THROTTLE_CODES and not err.message.startswith(("Throttling:", "Rate exceeded")):
         return DownstreamError(f"Throttling: {err.message}", status=429)
     return err
-
-
-def _describe_locally(exc: BaseException, region: str, action: str) -> PluginError:
-    code = _aws_code(exc)
-    if code:
-        response: dict[str, Any] = getattr(exc, "response", {})
-        message = str(response.get("Error", {}).get("Message", "")) or str(exc)
-        http_status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        if code in _THROTTLE_CODES or "rate exceeded" in message.lower():
-            return DownstreamError(f"Throttling: {message} ({action} in {region}; raise the "
-                                   "request quota, or use longer periods or fewer panels)", status=429)
-        if code in _DENIED_CODES or http_status == 403:
-            return DownstreamError(f"access denied calling {action} in {region}: {message}. "
-                                   f"Check that the IAM policy allows {action}", status=403)
-        status = http_status if 400 <= http_status < 500 else 502
-        return DownstreamError(f"{action} error: {code}: {message}", status=status)
-    name = type(exc).__name__
-    if name in ("NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"):
-        return DownstreamError(f"no usable AWS credentials: {exc}", status=401)
-    if name in ("ReadTimeoutError", "ConnectTimeoutError"):
-        return DownstreamError(f"CloudWatch in {region} did not answer in time: {exc}", status=504)
-    if name in ("EndpointConnectionError", "ConnectionClosedError", "ProxyConnectionError", "SSLError"):
-        return DownstreamError(f"could not reach CloudWatch in {region}: {exc}", status=502)
-    module = type(exc).__module__ or ""
-    if module.startswith(("botocore", "urllib3")):
-        return DownstreamError(f"CloudWatch request failed in {region}: {exc}", status=502)
-    return PluginError(f"internal plugin error while querying CloudWatch: {name}", status=500,
-                       source=ErrorSource.PLUGIN)

@@ -36,7 +36,7 @@ def check_metrics_access(client: Any, *, page_limit: int) -> HealthLine:
             if not token:
                 break
     except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
-        err = describe_error(exc, region=_region(client), operation="ListMetrics")
+        err = describe_error(exc, operation="ListMetrics")
         return HealthLine(False, f"CloudWatch metrics query failed: {_sentence(err.message)} "
                                  "Check the region and that the IAM policy allows cloudwatch:ListMetrics and "
                                  "cloudwatch:GetMetricData.")
@@ -47,16 +47,11 @@ def check_logs_access(logs_client: Any) -> HealthLine:
     try:
         logs_client.describe_log_groups(limit=1)
     except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
-        err = describe_error(exc, region=_region(logs_client), operation="DescribeLogGroups", service="logs")
+        err = describe_error(exc, operation="DescribeLogGroups")
         return HealthLine(True, f"Warning: CloudWatch logs query failed: {_sentence(err.message)}"
                                 " Metrics work without it; CloudWatch Logs needs logs:DescribeLogGroups.",
                           warning=True)
     return HealthLine(True, LOGS_OK)
-
-
-def _region(client: Any) -> str:
-    meta = getattr(client, "meta", None)
-    return str(getattr(meta, "region_name", "") or "")
 
 
 def _sentence(message: str) -> str:

@@ -75,7 +75,7 @@ def _regions(ctx: _Context) -> Any:
         names.update(r["RegionName"] for r in regions if r.get("RegionName"))
     except Exception as exc:  # noqa: BLE001 - Grafana logs and ignores it: the static list still helps
         log.warning("ec2:DescribeRegions failed, answering with the built-in region list: %s",
-                    describe_error(exc, region=default, operation="DescribeRegions", service="ec2").message)
+                    describe_error(exc, operation="DescribeRegions").message)
     return [{"value": {"name": n}} for n in sorted(names)]
 
 
@@ -165,7 +165,7 @@ def _accounts(ctx: _Context) -> Any:
     except PluginError:
         raise
     except Exception as exc:  # noqa: BLE001 - mapped to Grafana's error body below
-        err = describe_error(exc, region=region, operation="ListSinks", service="oam")
+        err = describe_error(exc, operation="ListSinks")
         if err.status == 403:
             raise RouteError(403, "error getting accounts for current user or role",
                              f"access denied. please check your IAM policy: {err.message}") from None
@@ -255,7 +255,7 @@ def _list_metrics(ctx: _Context, region: str, params: dict[str, Any]) -> Iterato
     except PluginError:
         raise
     except Exception as exc:  # noqa: BLE001 - becomes Grafana's JSON error body
-        err = describe_error(exc, region=region, operation="ListMetrics")
+        err = describe_error(exc, operation="ListMetrics")
         raise RouteError(err.status, "error listing metrics", err.message) from None
 
 
