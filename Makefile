@@ -15,10 +15,10 @@ setup-system:
 run: setup
 	$(PY) -m cloudwatch_datasource demo
 
-## test: everything CI runs (Python suites incl. the go-plugin host test, lint, frontend tests)
+## test: everything CI runs: the Python suites (incl. the go-plugin host test, and ruff + mypy strict in
+## tests/reliability/test_static.py), then the frontend's component and browser tests
 test: setup-system dist
 	$(PY) -m pytest
-	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-frontend
 
 test-frontend:
