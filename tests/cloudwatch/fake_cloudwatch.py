@@ -62,8 +62,12 @@ class FakeCloudWatch:
                 if is_cbor:
                     operation = self.path.rsplit("/", 1)[-1]
                     body = cbor2.loads(raw) if raw else {}
-                else:
+                elif self.headers.get("X-Amz-Target"):
                     operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+                    body = json.loads(raw) if raw else {}
+                else:
+                    # restJson1 services (OAM: POST /ListSinks, /ListAttachedLinks) name the operation in the path.
+                    operation = self.path.split("?", 1)[0].strip("/")
                     body = json.loads(raw) if raw else {}
                 status, payload, headers = fake._answer(operation, body)
                 self.send_response(status)
@@ -123,11 +127,11 @@ class FakeCloudWatch:
     def calls(self, operation: str) -> list[dict[str, Any]]:
         return [body for op, body in self.requests if op == operation]
 
-    def client(self, region: str = "us-east-1", **config: Any) -> Any:
-        """A botocore CloudWatch client pointed at the fake (dummy keys, no retries unless asked)."""
+    def client(self, region: str = "us-east-1", service: str = "cloudwatch", **config: Any) -> Any:
+        """A botocore client (CloudWatch unless told) pointed at the fake (dummy keys, no retries unless asked)."""
         cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config)
         return boto3.session.Session(aws_access_key_id="AKIDFAKE", aws_secret_access_key="fake",
-                                     region_name=region).client("cloudwatch", endpoint_url=self.url, config=cfg)
+                                     region_name=region).client(service, endpoint_url=self.url, config=cfg)
 
     # --- serving -------------------------------------------------------------------------------------------
     def _answer(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:

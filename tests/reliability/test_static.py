@@ -12,8 +12,8 @@ BIN = Path(sys.executable).parent
 
 
 def test_ruff_clean() -> None:
-    done = subprocess.run([str(BIN / "ruff"), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([str(BIN / "ruff"), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
