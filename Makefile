@@ -44,13 +44,10 @@ lint: setup
 	.venv/bin/ruff check src tests $(wildcard bench)
 	.venv/bin/mypy
 
-## audit: known-vulnerability check of the installed Python dependencies (needs pypi.org's per-version JSON API)
-## and of the frontend's (npm registry). --strict: a package that cannot be checked fails the target.
+## audit: known vulnerabilities of the runtime Python dependencies (scripts/audit_deps.py, PyPI's JSON API; see
+## its docstring for why not pip-audit alone) and of the frontend's (npm audit). Needs the network; not in CI.
 audit: setup
-	python3 -m venv build/audit-venv && build/audit-venv/bin/pip install -q 'pip-audit>=2.7'
-	.venv/bin/pip freeze --exclude-editable > build/audit-requirements.txt
-	build/audit-venv/bin/pip-audit --vulnerability-service pypi --strict --no-deps --disable-pip \
-		-r build/audit-requirements.txt
+	$(PY) scripts/audit_deps.py
 	cd frontend && npm audit --omit=dev
 
 clean:
