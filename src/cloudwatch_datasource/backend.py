@@ -19,7 +19,8 @@ from .errors import ErrorSource
 class DataSourceInstance:
     """Who the datasource is and what Grafana stored for it (jsonData bytes + decrypted secrets)."""
 
-    uid: str = ""
+    uid: str = ""  # unique within one Grafana organisation only
+    org_id: int = 0
     name: str = ""
     id: int = 0
     url: str = ""
@@ -34,8 +35,9 @@ class PluginContext:
     org_id: int = 0
     plugin_id: str = ""
     datasource: DataSourceInstance | None = None
-    # Grafana's per-request config (AWS_AUTH_* keys etc.); wins over the process environment.
-    grafana_config: Mapping[str, str] = field(default_factory=dict)
+    # Grafana's per-request config (AWS_AUTH_* keys etc.); wins over the process environment. Kept out of repr:
+    # it can carry Grafana's own secrets (GF_PLUGIN_APP_CLIENT_SECRET, secure socks proxy keys).
+    grafana_config: Mapping[str, str] = field(default_factory=dict, repr=False)
     plugin_version: str = ""
     user_agent: str = ""
     user_login: str = ""
@@ -61,7 +63,7 @@ class DataQuery:
 class QueryDataRequest:
     context: PluginContext
     queries: tuple[DataQuery, ...]
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # forwarded Authorization, Cookie...
 
 
 @dataclass
@@ -98,7 +100,7 @@ class CallResourceRequest:
     path: str
     method: str
     url: str = ""
-    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # incoming HTTP headers
     body: bytes = b""
 
 

@@ -19,6 +19,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from .redact import scrub_secrets
+
 _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
            "warning": logging.WARNING, "error": logging.ERROR}
 # hclog's level names; "warning" or "critical" would be logged by the host as raw debug text.
@@ -37,7 +39,10 @@ def _to_hclog(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) ->
 
 
 def _render(_: Any, __: str, event_dict: Mapping[str, Any]) -> str:
-    return json.dumps(event_dict, default=str, ensure_ascii=False, separators=(",", ":"))
+    # Last line of defence: whatever a message, field or traceback carries, key ids and secret-shaped runs are cut
+    # out before the line reaches Grafana's log (botocore logs failed credential refreshes with their exception).
+    scrubbed = {k: scrub_secrets(v) if isinstance(v, str) else v for k, v in event_dict.items()}
+    return json.dumps(scrubbed, default=lambda o: scrub_secrets(str(o)), ensure_ascii=False, separators=(",", ":"))
 
 
 def configure(level: str | None = None, stream: TextIO | None = None) -> None:
@@ -75,8 +80,8 @@ class _StdlibJsonFormatter(logging.Formatter):
         msg = record.getMessage()
         if isinstance(record.msg, str) and msg.startswith("{") and '"@level"' in msg:
             return msg  # already rendered by structlog
-        out = {"@level": _HCLOG_NAMES.get(record.levelname.lower(), "info"), "@message": msg,
+        out = {"@level": _HCLOG_NAMES.get(record.levelname.lower(), "info"), "@message": scrub_secrets(msg),
                "@module": record.name}
         if record.exc_info:
-            out["error"] = self.formatException(record.exc_info)
+            out["error"] = scrub_secrets(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"))

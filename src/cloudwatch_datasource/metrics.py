@@ -6,6 +6,8 @@ so tests and embedders don't see each other's series).
 
 from __future__ import annotations
 
+import functools
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -36,3 +38,18 @@ REQUEST_SECONDS = Histogram(
 def exposition() -> bytes:
     """All metrics in Prometheus text format."""
     return bytes(generate_latest(REGISTRY))
+
+
+def region_label(region: str) -> str:
+    """The region as a metric label: a region AWS knows, else "other". Regions come from query JSON, and any
+    string botocore accepts would otherwise become a new, never-freed series."""
+    return region if region in _known_regions() else "other"
+
+
+@functools.cache
+def _known_regions() -> frozenset[str]:
+    # botocore's endpoint data lists every partition's regions (aws, aws-cn, aws-us-gov, iso...), opt-in included.
+    import botocore.loaders
+
+    endpoints = botocore.loaders.create_loader().load_data("endpoints")
+    return frozenset(r for partition in endpoints.get("partitions", []) for r in partition.get("regions", {}))

@@ -104,6 +104,7 @@ class ClientTuning:
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
     max_concurrency: int = 8  # GetMetricData calls in flight per QueryData request
+    grpc_workers: int = 64  # RPCs served at once; also sizes each AWS client's connection pool
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -115,4 +116,5 @@ class ClientTuning:
             connect_timeout_s=float(_parse_positive_int(env.get("GF_PLUGIN_AWS_CONNECT_TIMEOUT"), 5)),
             read_timeout_s=float(_parse_positive_int(env.get("GF_PLUGIN_AWS_READ_TIMEOUT"), 30)),
             max_concurrency=_parse_positive_int(env.get("GF_PLUGIN_MAX_CONCURRENCY"), 8),
+            grpc_workers=_parse_positive_int(env.get("GF_PLUGIN_GRPC_WORKERS"), 64),
         )

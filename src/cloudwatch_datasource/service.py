@@ -2,15 +2,15 @@
 errors into responses. Thin on purpose: no protobuf (protocol/ converts at the edge) and no AWS detail (auth/
 and cloudwatch/ own those).
 
-Guarantees kept here for every RPC: every refId asked for gets exactly one answer; one bad query or one failing
-region never takes the others down; nothing raises out to gRPC; no secret is formatted into a message.
+Guarantees kept here for every RPC: every refId asked for gets exactly one answer; a query we reject, a query AWS
+rejects by name, or a failing region or time range never takes the other queries down (a call AWS rejects without
+naming a query fails the refIds of that one call); nothing raises out to gRPC; no secret is formatted into a message.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,6 +27,7 @@ from .backend import (
     PluginContext,
     QueryDataRequest,
 )
+from .cloudwatch import ClientFactory
 from .cloudwatch.health import check_logs_access, check_metrics_access
 from .cloudwatch.pipeline import run_metric_queries
 from .cloudwatch.resources import handle_resource
@@ -44,8 +45,6 @@ AUTH_TYPE_LABELS = {
     AuthType.GRAFANA_ASSUME_ROLE: "Grafana Assume Role",
 }
 
-ClientForRegion = Callable[[str, str], Any]
-
 
 class PluginService:
     def __init__(self, sessions: AwsSessions | None = None, tuning: ClientTuning | None = None) -> None:
@@ -59,7 +58,7 @@ class PluginService:
             raise SettingsError("the request carries no datasource settings (is this plugin set up as a datasource?)")
         return parse_settings(ctx.datasource)
 
-    def _clients(self, settings: DataSourceSettings, policy: OperatorPolicy) -> ClientForRegion:
+    def _clients(self, settings: DataSourceSettings, policy: OperatorPolicy) -> ClientFactory:
         def client_for(region: str, service_name: str) -> Any:
             return self.sessions.get(settings, policy, region).client(service_name)
 

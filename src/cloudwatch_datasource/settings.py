@@ -17,6 +17,7 @@ from typing import Any
 
 from .backend import DataSourceInstance
 from .errors import SettingsError
+from .redact import redact_access_key
 
 
 class AuthType(StrEnum):
@@ -37,6 +38,20 @@ _AUTH_TYPE_ALIASES = {
 }
 
 
+MISSING_REGION = 'missing default region: set "Default Region" in the datasource settings'
+
+
+def region_or_default(requested: str | None, default_region: str) -> str:
+    """Grafana's rule: no region, "" or "default" means the datasource's default region. "" when neither is set
+    (callers raise their own kind of error with MISSING_REGION)."""
+    region = (requested or "").strip()
+    return default_region.strip() if region in ("", "default") else region
+
+
+# Every authType string Grafana knows ("" = unset); anything else is an unknown value that means default.
+KNOWN_AUTH_TYPE_NAMES = frozenset(_AUTH_TYPE_ALIASES) | {""}
+
+
 def parse_auth_type(raw: str) -> AuthType:
     """Grafana's legacy decoding: `arn`, an empty value and any unknown string all mean default."""
     return _AUTH_TYPE_ALIASES.get(raw, AuthType.DEFAULT)
@@ -45,6 +60,7 @@ def parse_auth_type(raw: str) -> AuthType:
 @dataclass(frozen=True)
 class DataSourceSettings:
     uid: str = ""
+    org_id: int = 0  # a uid is unique only within its organisation
     name: str = ""
     auth_type: AuthType = AuthType.DEFAULT
     auth_type_raw: str = ""  # what jsonData said, for the "unknown authType" warning and the doctor
@@ -80,23 +96,20 @@ class DataSourceSettings:
         return self.default_region
 
     @property
+    def owner(self) -> tuple[int, str]:
+        """Which datasource these settings belong to, across organisations."""
+        return self.org_id, self.uid
+
+    @property
     def fingerprint(self) -> str:
         """A stable hash of everything that changes which credentials/clients to build (secrets included,
         hashed, never stored): the key of the client cache."""
         material = "\x00".join([
-            self.uid, str(self.last_updated_ms), self.auth_type.value, self.profile, self.assume_role_arn,
-            self.external_id, self.endpoint, self.access_key, self.secret_key, self.session_token,
+            str(self.org_id), self.uid, str(self.last_updated_ms), self.auth_type.value, self.profile,
+            self.assume_role_arn, self.external_id, self.endpoint, self.access_key, self.secret_key,
+            self.session_token,
         ])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def redact_access_key(access_key: str) -> str:
-    """Show enough of an access key id to recognise it (AKIA…WXYZ), never the whole id."""
-    if not access_key:
-        return ""
-    if len(access_key) <= 8:
-        return "****"
-    return f"{access_key[:4]}…{access_key[-4:]}"
 
 
 def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
@@ -115,6 +128,7 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
 
     return DataSourceSettings(
         uid=instance.uid,
+        org_id=instance.org_id,
         name=instance.name,
         auth_type=parse_auth_type(auth_raw),
         auth_type_raw=auth_raw,

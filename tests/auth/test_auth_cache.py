@@ -118,3 +118,17 @@ def test_concurrent_use_builds_one_entry_and_one_assume_role(moto, isolated_aws_
         t.join(30)
     assert errors == [] and len(seen) == 8 and len({id(s) for s in seen}) == 1
     assert calls.count("sts.AssumeRole") == 1
+
+
+def test_same_uid_in_two_organisations_do_not_evict_each_other(moto, isolated_aws_env, sessions, calls):
+    # Provisioning often reuses a uid across orgs; the two datasources are different and must both stay cached.
+    org1 = replace(make_settings(moto.url, AuthType.KEYS, access_key="AKIDORG1", secret_key="s1",
+                                 assume_role_arn=ROLE_ARN, last_updated_ms=1), org_id=1)
+    org2 = replace(make_settings(moto.url, AuthType.KEYS, access_key="AKIDORG2", secret_key="s2",
+                                 assume_role_arn=ROLE_ARN, last_updated_ms=2), org_id=2)
+    policy = OperatorPolicy()
+    for _ in range(5):
+        for settings in (org1, org2):
+            sessions.get(settings, policy).client("cloudwatch").list_metrics()
+    assert len(sessions) == 2
+    assert calls.count("AssumeRole") == 2  # one per organisation's datasource, not one per alternation

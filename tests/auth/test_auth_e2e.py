@@ -251,3 +251,12 @@ def test_auth_mode_assume_role_external_id(plugin: Plugin, auth_moto: AuthWorld,
     assert f"assumed role {auth_moto.role_arn}" in good.message and "assumed-role/cross-account-reader" in good.message
     bad = health(p, {**base, "externalId": "ext-wrong"}, secure)
     assert bad.status == ERROR and "assume role denied" in bad.message and "external ID" in bad.message
+
+
+def test_malformed_region_is_a_clear_settings_error(plugin: Plugin, moto: MotoServer,
+                                                     aws_files: dict[str, str]) -> None:
+    p = plugin.start({**aws_files, "AWS_EC2_METADATA_DISABLED": "true"})
+    resp = health(p, {"authType": "keys", "endpoint": moto.url, "defaultRegion": "eu west 1"},
+                  {"accessKey": STATIC_KEY, "secretKey": STATIC_SECRET})
+    assert resp.status == ERROR
+    assert "not a valid AWS region name" in resp.message and "internal plugin error" not in resp.message

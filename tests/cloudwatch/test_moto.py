@@ -18,7 +18,7 @@ from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.health import check_logs_access, check_metrics_access
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.cloudwatch.resources import handle_resource
-from cloudwatch_datasource.settings import DataSourceSettings
+from cloudwatch_datasource.settings import MISSING_REGION, DataSourceSettings
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
 END = START + timedelta(minutes=5)
@@ -179,9 +179,9 @@ def test_route_errors(clients: Clients) -> None:
     assert call(clients, "metrics", "region=us-east-1", method="POST")[0] == 405
     assert call(clients, "log-groups")[0] == 404
     status, body = call(clients, "regions", settings=DataSourceSettings())
-    assert status == 400 and body["Error"] == "missing default region"
+    assert status == 400 and body["Error"] == MISSING_REGION
     status, body = call(clients, "dimension-values", "region=default&dimensionKey=x", settings=DataSourceSettings())
-    assert status == 500 and body["Error"] == "missing default region"
+    assert status == 500 and body["Error"] == MISSING_REGION
 
 
 def test_list_metrics_paging_capped(clients: Clients) -> None:

@@ -159,3 +159,32 @@ def test_label_timezone_and_metric_stat_request(fake: FakeCloudWatch) -> None:
                                   "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}]},
                        "Period": 300, "Stat": "Average"},
     }]
+
+
+def test_query_aws_rejects_fails_alone_and_the_rest_of_the_call_is_answered(fake: FakeCloudWatch) -> None:
+    fake.script("GetMetricData", [{"MetricDataResults": [
+        {"Id": "a", "Label": "a", "Timestamps": ts(0), "Values": [1.0], "StatusCode": "Complete"},
+        {"Id": "c", "Label": "c", "Timestamps": ts(0), "Values": [3.0], "StatusCode": "Complete"}]}])
+    fake.fail("GetMetricData", status=400, code="ValidationError",
+              message="Error in expression 'b': Unrecognized function FOO")
+    answers = run(fake, [data_query("A", metric_stat(id="a")),
+                         data_query("B", {**metric_stat(id="b"), "metricEditorMode": 1, "expression": "FOO(a)"}),
+                         data_query("C", metric_stat(id="c"))])
+    assert answers["B"].status == 400 and "Unrecognized function FOO" in answers["B"].error
+    assert answers["B"].error_source is ErrorSource.DOWNSTREAM
+    assert [a.status for a in (answers["A"], answers["C"])] == [200, 200]
+    assert answers["A"].frames and answers["C"].frames and not answers["A"].error
+    calls = fake.calls("GetMetricData")
+    assert [[m["Id"] for m in c["MetricDataQueries"]] for c in calls] == [["a", "b", "c"], ["a", "c"]]
+
+
+def test_positional_validation_error_blames_that_member_only_once(fake: FakeCloudWatch) -> None:
+    fake.fail("GetMetricData", status=400, code="ValidationError", times=2,
+              message="1 validation error detected: Value 'Bogus' at 'metricDataQueries.2.member.metricStat.stat' "
+                      "failed to satisfy constraint")
+    answers = run(fake, [data_query("A", metric_stat(id="a")), data_query("B", metric_stat(id="b", statistic="x")),
+                         data_query("C", metric_stat(id="c"))])
+    assert "metricStat.stat" in answers["B"].error
+    # The retry failed too (AWS said the same again): no second isolation round, the rest get that error.
+    assert answers["A"].error and answers["C"].error and answers["A"].status == 400
+    assert len(fake.calls("GetMetricData")) == 2

@@ -27,14 +27,16 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from ..errors import DownstreamError, ErrorSource, PluginError, SettingsError
-from ..settings import redact_access_key
+from ..redact import scrub_secrets
+from ..settings import MISSING_REGION
 
 _SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature"}
 _BAD_KEY = {"InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId",
             "MissingAuthenticationToken"}
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
-_THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+_THROTTLED = {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+              "TooManyRequestsException",
               "RequestThrottled", "RequestThrottledException", "SlowDown",
               "ProvisionedThroughputExceededException"}
 _KNOWN = _SIGNATURE | _BAD_KEY | _DENIED | _EXPIRED | _THROTTLED
@@ -50,20 +52,16 @@ _IAM_PREFIX = {
     "ListAttachedLinks": "oam", "AssumeRole": "sts", "GetCallerIdentity": "sts",
 }
 
-# Secrets that could still reach an AWS message (a real SignatureDoesNotMatch echoes the canonical request,
-# which carries the signed x-amz-security-token header): key ids are shortened, long base64 runs (secret
-# keys are 40 chars, tokens hundreds) removed.
-_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b")
-_LONG_BASE64 = re.compile(r"[A-Za-z0-9/+=]{40,}")
+# A real SignatureDoesNotMatch echoes the canonical request, which carries the signed x-amz-security-token
+# header: AWS text is scrubbed (redact.py) before it reaches a message.
 _XML_CODE = re.compile(r"<Code>\s*([^<]+?)\s*</Code>")
 _XML_MESSAGE = re.compile(r"<Message>\s*([^<]*?)\s*</Message>", re.S)
 _MAX_MESSAGE = 400
 
 
 def scrub(text: str) -> str:
-    """Remove anything shaped like an access key id, secret key or session token from AWS-provided text."""
-    text = _KEY_ID.sub(lambda m: redact_access_key(m.group(0)), text)
-    text = _LONG_BASE64.sub("<redacted>", text)
+    """AWS-provided text fit for a message: secrets scrubbed, length bounded."""
+    text = scrub_secrets(text)
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
 
 
@@ -93,6 +91,23 @@ def aws_error_code(exc: ClientError) -> tuple[str, str]:
                 code = known
                 break
     return code, message
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a failed call (recovered from XML or status-only errors), else the exception's
+    class name: the `code` label of the plugin's error metrics."""
+    if isinstance(exc, ClientError):
+        code, _ = aws_error_code(exc)
+        return code or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "") or "ClientError")
+    return type(exc).__name__
+
+
+def is_throttled(exc: BaseException) -> bool:
+    """Did AWS throttle this call (any of its throttling codes, or HTTP 429)?"""
+    if not isinstance(exc, ClientError):
+        return False
+    code, _ = aws_error_code(exc)
+    return code in _THROTTLED or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
 
 
 def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
@@ -131,7 +146,7 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
         region = scrub(str(exc.kwargs.get("region_name", "")))
         return SettingsError(f"region {region!r} is not a valid AWS region name (for example us-east-1)")
     if isinstance(exc, NoRegionError):
-        return SettingsError('missing default region: set "Default Region" in the datasource settings')
+        return SettingsError(MISSING_REGION)
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
                         ConnectionClosedError)):
         endpoint = exc.kwargs.get("endpoint_url", "") or "the AWS endpoint"

@@ -32,7 +32,8 @@ from botocore.credentials import (
 from botocore.session import Session
 from botocore.utils import resolve_imds_endpoint_mode
 
-from ..settings import AuthType, DataSourceSettings, redact_access_key
+from ..redact import redact_access_key
+from ..settings import AuthType, DataSourceSettings
 
 log = structlog.get_logger(__name__)
 

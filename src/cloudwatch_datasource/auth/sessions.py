@@ -21,7 +21,7 @@ from botocore.loaders import Loader, create_loader
 from .. import PLUGIN_ID, __version__, metrics
 from ..errors import DownstreamError, SettingsError
 from ..policy import ClientTuning, OperatorPolicy
-from ..settings import AuthType, DataSourceSettings
+from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSourceSettings, region_or_default
 from .aws_errors import describe_aws_error
 from .endpoints import EndpointRules, endpoint_rules, sts_region
 from .providers import CredentialChain, build_chain
@@ -31,12 +31,7 @@ log = structlog.get_logger(__name__)
 
 EventHook = tuple[str, Callable[..., Any]]
 
-# authType strings Grafana knows (settings.py maps the rest to default; "" means unset, not unknown).
-_KNOWN_AUTH_TYPES = frozenset({"", "default", "keys", "credentials", "sharedCreds", "ec2_iam_role",
-                               "grafana_assume_role"})
 USER_AGENT_EXTRA = f"{PLUGIN_ID}/{__version__}"
-POOL_CONNECTIONS = 64
-MISSING_REGION = 'missing default region: set "Default Region" in the datasource settings'
 
 
 class AwsSession:
@@ -48,6 +43,7 @@ class AwsSession:
         self.region = region
         self.auth_type = auth_type
         self.uid = settings.uid
+        self.owner = settings.owner
         self._lock = threading.RLock()
         self._rules: EndpointRules = endpoint_rules(settings.endpoint)
         self._sts_region = sts_region(region)
@@ -58,7 +54,7 @@ class AwsSession:
             connect_timeout=tuning.connect_timeout_s, read_timeout=tuning.read_timeout_s,
             # One client serves every concurrent RPC for its datasource (64 gRPC workers by default): a pool
             # smaller than that discards connections under load, each with a urllib3 warning and a new handshake.
-            max_pool_connections=max(POOL_CONNECTIONS, tuning.max_concurrency),
+            max_pool_connections=max(tuning.grpc_workers, tuning.max_concurrency),
             user_agent_extra=USER_AGENT_EXTRA,
             use_fips_endpoint=self._rules.use_fips or None,
         )
@@ -90,19 +86,29 @@ class AwsSession:
 
     def _count_call(self, model: Any = None, **_: Any) -> None:
         operation = getattr(model, "name", "unknown")
-        metrics.AWS_CALLS.labels(self.uid, self.region, operation).inc()
+        metrics.AWS_CALLS.labels(self.uid, metrics.region_label(self.region), operation).inc()
 
     @property
     def botocore_session(self) -> botocore.session.Session:
         """The underlying botocore Session (for event hooks in tests and metrics)."""
         return self._session
 
+    def _create_client(self, service_name: str, region: str, **kwargs: Any) -> Any:
+        # Under the entry's lock: a botocore Session builds its components lazily and is not thread-safe, and the
+        # AssumeRole fetcher creates STS clients from whichever request thread refreshes. Any botocore failure
+        # here (e.g. InvalidRegionError for a malformed region) becomes a described PluginError.
+        with self._lock:
+            try:
+                return self._session.create_client(service_name, region_name=region,
+                                                   endpoint_url=self._rules.endpoint_url, config=self._config,
+                                                   **kwargs)
+            except Exception as exc:  # noqa: BLE001 - described for the user, never raised raw
+                raise describe_aws_error(exc, operation=f"create the {service_name} client") from exc
+
     def _create_sts_client(self, service_name: str, **kwargs: Any) -> Any:
         # Grafana builds its STS client from the base config: same endpoint, FIPS and retry settings; the
         # region is us-east-1 for opt-in regions. kwargs carry the base credentials for AssumeRole.
-        return self._session.create_client(service_name, region_name=self._sts_region,
-                                           endpoint_url=self._rules.endpoint_url, config=self._config,
-                                           **kwargs)
+        return self._create_client(service_name, self._sts_region, **kwargs)
 
     @property
     def _chain(self) -> CredentialChain:
@@ -138,9 +144,7 @@ class AwsSession:
         with self._lock:
             client = self._clients.get(service_name)
             if client is None:
-                client = self._session.create_client(service_name, region_name=self.region,
-                                                     endpoint_url=self._rules.endpoint_url,
-                                                     config=self._config)
+                client = self._create_client(service_name, self.region)
                 self._clients[service_name] = client
             return client
 
@@ -213,7 +217,9 @@ class AwsSessions:
         self._event_hooks = tuple(event_hooks)
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[str, str, int], AwsSession] = OrderedDict()
-        self._fingerprint_by_uid: dict[str, str] = {}
+        # Keyed by (org id, uid): a uid is unique only within one organisation, and provisioning often reuses one
+        # across organisations; keyed by uid alone, two such datasources would evict each other on every request.
+        self._fingerprint_by_owner: dict[tuple[int, str], str] = {}
         self._warned_unknown: set[str] = set()
         self._loader = create_loader()
 
@@ -223,8 +229,7 @@ class AwsSessions:
 
     def get(self, settings: DataSourceSettings, policy: OperatorPolicy,
             region: str | None = None) -> AwsSession:
-        if region is None or region in ("", "default"):
-            region = settings.effective_default_region
+        region = region_or_default(region, settings.effective_default_region)
         if not region:
             raise SettingsError(MISSING_REGION)
         auth_type = self._check_policy(settings, policy)
@@ -233,14 +238,14 @@ class AwsSessions:
         key = (settings.fingerprint, region, duration)
         with self._lock:
             if settings.uid:
-                previous = self._fingerprint_by_uid.get(settings.uid)
+                previous = self._fingerprint_by_owner.get(settings.owner)
                 if previous is not None and previous != settings.fingerprint:
                     stale = [k for k in self._entries if k[0] == previous]
                     for k in stale:
                         del self._entries[k]
                     log.info("aws sessions evicted after settings change", uid=settings.uid,
                              entries=len(stale))
-                self._fingerprint_by_uid[settings.uid] = settings.fingerprint
+                self._fingerprint_by_owner[settings.owner] = settings.fingerprint
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
@@ -251,15 +256,15 @@ class AwsSessions:
             self._entries[key] = entry
             while len(self._entries) > self._max_entries:
                 _, dropped = self._entries.popitem(last=False)
-                if dropped.uid and not any(e.uid == dropped.uid for e in self._entries.values()):
-                    self._fingerprint_by_uid.pop(dropped.uid, None)
+                if dropped.uid and not any(e.owner == dropped.owner for e in self._entries.values()):
+                    self._fingerprint_by_owner.pop(dropped.owner, None)
             return entry
 
     def _check_policy(self, settings: DataSourceSettings, policy: OperatorPolicy) -> AuthType:
         """Refuse what the operator disallowed, before any AWS call; return the auth type to use."""
         auth_type = settings.auth_type
         raw = settings.auth_type_raw
-        if raw not in _KNOWN_AUTH_TYPES:
+        if raw not in KNOWN_AUTH_TYPE_NAMES:
             self._warn_unknown_once(settings.uid, raw)
         # Checked first: whatever the allow-list says, this plugin cannot do it outside Grafana Cloud.
         if auth_type is AuthType.GRAFANA_ASSUME_ROLE:
@@ -268,7 +273,7 @@ class AwsSessions:
         if auth_type.value not in policy.allowed_auth_providers:
             allowed = ", ".join(policy.allowed_auth_providers) or "none"
             shown = auth_type.value
-            if raw not in _KNOWN_AUTH_TYPES:
+            if raw not in KNOWN_AUTH_TYPE_NAMES:
                 shown += f" (from authType {raw[:64]!r})"
             raise SettingsError(
                 f"trying to use non-allowed auth method {shown}: the Grafana server allows only {allowed}; "

@@ -9,6 +9,7 @@ botocore clients are thread-safe and the work is network-bound.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from .. import metrics
-from ..auth import describe_aws_error
+from ..auth import describe_aws_error, error_code, is_throttled
 from ..errors import DownstreamError, PluginError
 from . import ClientFactory
+from .paging import pages
 from .plan import GetMetricDataPlan
 
 OPERATION = "GetMetricData"
@@ -26,12 +28,6 @@ OPERATION = "GetMetricData"
 # to 100,800 points, so this is far beyond any dashboard's need.
 MAX_PAGES = 500
 PAGE_LIMIT_CODE = "PluginPageLimitReached"
-
-_THROTTLE_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-    "TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "SlowDown",
-})
-
 
 @dataclass
 class SeriesResult:
@@ -51,7 +47,8 @@ class PlanOutcome:
     results: dict[str, list[SeriesResult]] = field(default_factory=dict)  # Id → series in arrival order
     messages: list[dict[str, str]] = field(default_factory=list)  # request-level Messages from any page
     pages: int = 0
-    error: PluginError | None = None
+    error: PluginError | None = None  # the call failed: every query of the plan not in query_errors gets it
+    query_errors: dict[str, PluginError] = field(default_factory=dict)  # Id → the error AWS blamed on it
 
 
 def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientFactory, *,
@@ -67,8 +64,8 @@ def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientF
         return list(pool.map(run, plans))
 
 
-def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, datasource: str = ""
-                 ) -> PlanOutcome:
+def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, datasource: str = "",
+                 isolate: bool = True) -> PlanOutcome:
     outcome = PlanOutcome(plan=plan)
     try:
         client = client_for_region(plan.region, "cloudwatch")
@@ -78,33 +75,56 @@ def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, d
     try:
         _fetch(plan, client, outcome, datasource)
     except Exception as exc:  # noqa: BLE001 - every AWS failure becomes this plan's error value
-        outcome.error = describe_error(exc)
-        code = _aws_code(exc) or type(exc).__name__
-        metrics.AWS_ERRORS.labels(datasource, plan.region, OPERATION, code).inc()
-        if code in _THROTTLE_CODES:
-            metrics.AWS_THROTTLES.labels(datasource, plan.region, OPERATION).inc()
+        error = describe_error(exc)
+        region = metrics.region_label(plan.region)
+        metrics.AWS_ERRORS.labels(datasource, region, OPERATION, error_code(exc)).inc()
+        if is_throttled(exc):
+            metrics.AWS_THROTTLES.labels(datasource, region, OPERATION).inc()
+        blamed = blamed_query_ids(exc, plan) if isolate else set()
+        if blamed and len(blamed) < len(plan.queries):
+            # AWS rejects a whole call for one bad query (an invalid expression, a stat it doesn't know): the
+            # blamed queries get the error, the rest of the call is asked again once, without them.
+            retried = execute_plan(plan.without(blamed), client_for_region, datasource=datasource, isolate=False)
+            retried.plan = plan
+            retried.query_errors.update({query_id: error for query_id in blamed})
+            return retried
+        outcome.error = error
     return outcome
 
 
+# AWS names the query it rejects by Id ("Error in expression 'e1': ...") or by position
+# ("... at 'metricDataQueries.3.member.metricStat.stat' failed to satisfy constraint ...", 1-based).
+_QUOTED_ID = re.compile(r"'([a-z][a-zA-Z0-9_]*)'")
+_MEMBER_INDEX = re.compile(r"metricDataQueries\.(?:member\.)?(\d+)", re.IGNORECASE)
+_QUERY_FAULT_CODES = frozenset({"ValidationError", "InvalidParameterValue", "InvalidParameterCombination",
+                                "MissingParameter", "InvalidParameterValueException", "ValidationException"})
+
+
+def blamed_query_ids(exc: BaseException, plan: GetMetricDataPlan) -> set[str]:
+    """The plan's query Ids an AWS validation error names; empty when it names none (or is not about one)."""
+    if error_code(exc) not in _QUERY_FAULT_CODES:
+        return set()
+    message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", ""))
+    ids = {m for m in _QUOTED_ID.findall(message) if m in plan.by_id}
+    for index in _MEMBER_INDEX.findall(message):
+        position = int(index) - 1
+        if 0 <= position < len(plan.queries):
+            ids.add(plan.queries[position].query.id)
+    return ids
+
+
 def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasource: str) -> None:
-    request = plan.request()
     by_key: dict[tuple[str, str], SeriesResult] = {}
-    token = ""
-    while True:
-        params = dict(request, NextToken=token) if token else request
-        # Calls are counted where clients are made (auth's botocore hook), for every service alike.
-        page = client.get_metric_data(**params)
+    page: dict[str, Any] = {}
+    # Calls are counted where clients are made (auth's botocore hook), for every service alike.
+    for page in pages(client, "get_metric_data", MAX_PAGES, **plan.request()):
         outcome.pages += 1
         outcome.messages.extend(_messages(page.get("Messages")))
         for result in page.get("MetricDataResults") or []:
             _merge(result, by_key, outcome)
-        token = page.get("NextToken") or ""
-        if not token:
-            return
-        if outcome.pages >= MAX_PAGES:
-            outcome.messages.append({"Code": PAGE_LIMIT_CODE,
-                                     "Value": f"stopped after {MAX_PAGES} pages of GetMetricData results"})
-            return
+    if page.get("NextToken"):
+        outcome.messages.append({"Code": PAGE_LIMIT_CODE,
+                                 "Value": f"stopped after {MAX_PAGES} pages of GetMetricData results"})
 
 
 def _merge(result: dict[str, Any], by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome) -> None:
@@ -134,16 +154,9 @@ def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginE
     return _with_throttle_prefix(describe_aws_error(exc, operation=operation), exc)
 
 
-def _aws_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
 def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
     # Grafana's frontend raises its "request limit reached" alert only for messages starting with
     # "Throttling:" or "Rate exceeded" (§2.8), so a throttled call must keep that prefix whatever the mapper wrote.
-    if _aws_code(exc) in _THROTTLE_CODES and not err.message.startswith(("Throttling:", "Rate exceeded")):
+    if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
         return DownstreamError(f"Throttling: {err.message}", status=429)
     return err

@@ -5,7 +5,8 @@ contract (plugin-protocol §4.4): fields `Time` (epoch ns) and `Value` (float64,
 labels from the CloudWatch label split on `|&|`; a console deep link (§2.9); notices for request-level limits
 and incomplete series. Differences from Grafana, on purpose: `meta.custom` is a real JSON object (Grafana
 sends a not-quite-JSON string the frontend can't read); refIds with nothing to show get an empty 200 answer
-instead of no entry; a plan's error goes to every refId of that plan instead of a guessed refId or "".
+instead of no entry; a call's error goes to the refIds AWS blamed (the rest of the call is asked again without
+them, see execute.py) or else to every refId of that call, instead of a guessed refId or "".
 """
 
 from __future__ import annotations
@@ -47,15 +48,18 @@ def build_responses(outcomes: Sequence[PlanOutcome]) -> dict[str, DataResponse]:
     """Every refId of every plan gets exactly one DataResponse (hidden queries an empty one)."""
     responses: dict[str, DataResponse] = {}
     for outcome in outcomes:
-        if outcome.error is not None:
-            err = outcome.error
-            for planned in outcome.plan.queries:
+        for planned in outcome.plan.queries:
+            err = outcome.query_errors.get(planned.query.id) or outcome.error
+            if err is not None:
                 responses[planned.query.ref_id] = DataResponse.failure(
                     err.message, status=err.status, source=err.source)
+        if outcome.error is not None:
             continue
         request_notices = _request_notices(outcome.messages)
         for planned in outcome.plan.queries:
             ref_id = planned.query.ref_id
+            if planned.query.id in outcome.query_errors:
+                continue
             if not planned.query.return_data:
                 responses.setdefault(ref_id, DataResponse())
                 continue

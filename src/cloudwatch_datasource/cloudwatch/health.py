@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .execute import describe_error
+from .paging import pages
 
 METRICS_OK = "Successfully queried the CloudWatch metrics API."
 LOGS_OK = "Successfully queried the CloudWatch logs API."
@@ -26,15 +27,9 @@ class HealthLine:
 
 def check_metrics_access(client: Any, *, page_limit: int) -> HealthLine:
     try:
-        token = ""
-        for _ in range(max(1, page_limit)):
-            params: dict[str, Any] = {"Namespace": "AWS/Billing", "MetricName": "EstimatedCharges"}
-            if token:
-                params["NextToken"] = token
-            page = client.list_metrics(**params)
-            token = page.get("NextToken") or ""
-            if not token:
-                break
+        # Grafana's own probe: any answer, even an empty one, proves access.
+        for _ in pages(client, "list_metrics", page_limit, Namespace="AWS/Billing", MetricName="EstimatedCharges"):
+            pass
     except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
         err = describe_error(exc, operation="ListMetrics")
         return HealthLine(False, f"CloudWatch metrics query failed: {_sentence(err.message)} "

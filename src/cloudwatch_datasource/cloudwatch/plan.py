@@ -46,6 +46,13 @@ class GetMetricDataPlan:
     queries: tuple[PlannedQuery, ...]
     by_id: Mapping[str, PlannedQuery] = field(default_factory=dict)
 
+    def without(self, query_ids: set[str]) -> GetMetricDataPlan:
+        """The same call without these queries (after AWS rejected them)."""
+        kept = tuple(p for p in self.queries if p.query.id not in query_ids)
+        return GetMetricDataPlan(region=self.region, start=self.start, end=self.end,
+                                 label_timezone=self.label_timezone, queries=kept,
+                                 by_id={p.query.id: p for p in kept})
+
     def request(self) -> dict[str, Any]:
         """GetMetricData keyword arguments, without NextToken."""
         params: dict[str, Any] = {

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from ..backend import DataQuery
 from ..durations import parse_duration_seconds
 from ..errors import QueryError
+from ..settings import MISSING_REGION, region_or_default
 
 # AWS's rule for MetricDataQuery.Id; math expressions refer to other queries by these ids.
 ID_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
@@ -115,12 +116,9 @@ def parse_query(q: DataQuery, *, default_region: str, now: datetime | None = Non
     if start >= end:
         raise QueryError("invalid time range: start time must be before end time")
 
-    region = _str(model, "region").strip()
-    if region in ("", "default"):
-        region = default_region.strip()
-        if not region:
-            raise QueryError("region: missing default region; set a default region in the datasource "
-                             "settings or choose a region in the query")
+    region = region_or_default(_str(model, "region"), default_region)
+    if not region:
+        raise QueryError(f"region: {MISSING_REGION}, or choose a region in the query")
 
     query_type = _enum_int(model, "metricQueryType", MetricQueryType, MetricQueryType.SEARCH)
     expression = _str(model, "expression")

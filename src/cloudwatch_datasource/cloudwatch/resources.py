@@ -8,20 +8,22 @@ path is a JSON 404. ListMetrics paging stops at the operator's page limit (AWS_C
 from __future__ import annotations
 
 import json
-import logging
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from ..backend import CallResourceRequest, CallResourceResponse
 from ..errors import PluginError
-from ..settings import DataSourceSettings
+from ..settings import MISSING_REGION, DataSourceSettings, region_or_default
 from . import ClientFactory
 from .constants import NAMESPACE_DIMENSION_KEYS, NAMESPACE_METRICS, REGIONS
 from .execute import describe_error
+from .paging import items, pages
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 _JSON = {"Content-Type": ("application/json",)}
 
@@ -67,15 +69,15 @@ def _regions(ctx: _Context) -> Any:
     default = ctx.settings.effective_default_region
     if not default:
         raise RouteError(400, "Error in Regions Handler when connecting to aws without a default region "
-                         "selection", "missing default region")
+                         "selection", MISSING_REGION)
     names = set(REGIONS)
     try:
         ec2 = ctx.client_for_region(default, "ec2")
         regions = ec2.describe_regions().get("Regions", [])
         names.update(r["RegionName"] for r in regions if r.get("RegionName"))
     except Exception as exc:  # noqa: BLE001 - Grafana logs and ignores it: the static list still helps
-        log.warning("ec2:DescribeRegions failed, answering with the built-in region list: %s",
-                    describe_error(exc, operation="DescribeRegions").message)
+        log.warning("ec2:DescribeRegions failed, answering with the built-in region list",
+                    error=describe_error(exc, operation="DescribeRegions").message)
     return [{"value": {"name": n}} for n in sorted(names)]
 
 
@@ -151,13 +153,13 @@ def _accounts(ctx: _Context) -> Any:
     region = _region(ctx)
     try:
         oam = ctx.client_for_region(region, "oam")
-        sinks = list(_paged(oam.list_sinks, "Items"))
+        sinks = list(items(oam, "list_sinks", "Items", ctx.page_limit))
         if not sinks:
             return None  # Grafana answers JSON null when this account is not a monitoring account
         sink = sinks[0]
         accounts = [{"value": {"id": _arn_account(sink.get("Arn", "")), "arn": sink.get("Arn", ""),
                                "label": sink.get("Name", ""), "isMonitoringAccount": True}}]
-        for link in _paged(oam.list_attached_links, "Items", SinkIdentifier=sink.get("Arn", "")):
+        for link in items(oam, "list_attached_links", "Items", ctx.page_limit, SinkIdentifier=sink.get("Arn", "")):
             arn = link.get("ResourceArn") or link.get("LinkArn", "")
             accounts.append({"value": {"id": _arn_account(arn), "arn": arn, "label": link.get("Label", ""),
                                        "isMonitoringAccount": False}})
@@ -191,7 +193,8 @@ _ROUTES: dict[str, Callable[[_Context], Any]] = {
 # --- helpers ------------------------------------------------------------------------------------------------
 
 def _query_params(url: str) -> dict[str, str]:
-    query = urllib.parse.urlsplit(url).query if "?" in url or "://" in url else url
+    # Grafana sends the path plus "?query"; a URL without "?" has no parameters.
+    query = urllib.parse.urlsplit(url).query
     # Blank values are kept: region="" means the default region, but an absent region is an error.
     return {k: v[0] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
 
@@ -199,11 +202,9 @@ def _query_params(url: str) -> dict[str, str]:
 def _region(ctx: _Context) -> str:
     if "region" not in ctx.params:
         raise RouteError(400, "error in handler", "region is required")
-    region = ctx.params["region"].strip()
-    if region in ("", "default"):
-        region = ctx.settings.effective_default_region
-        if not region:
-            raise RouteError(500, "error in handler", "missing default region")
+    region = region_or_default(ctx.params["region"], ctx.settings.effective_default_region)
+    if not region:
+        raise RouteError(500, "error in handler", MISSING_REGION)
     return region
 
 
@@ -243,30 +244,15 @@ def _list_metrics(ctx: _Context, region: str, params: dict[str, Any]) -> Iterato
             params["OwningAccount"] = account
     try:
         client = ctx.client_for_region(region, "cloudwatch")
-        token = ""
-        for _ in range(max(1, ctx.page_limit)):
-            page = client.list_metrics(**(dict(params, NextToken=token) if token else params))
+        for page in pages(client, "list_metrics", ctx.page_limit, **params):
             owners = page.get("OwningAccounts") or []
             for i, metric in enumerate(page.get("Metrics") or []):
                 yield metric, (owners[i] if i < len(owners) else "")
-            token = page.get("NextToken") or ""
-            if not token:
-                return
     except PluginError:
         raise
     except Exception as exc:  # noqa: BLE001 - becomes Grafana's JSON error body
         err = describe_error(exc, operation="ListMetrics")
         raise RouteError(err.status, "error listing metrics", err.message) from None
-
-
-def _paged(call: Callable[..., Any], key: str, **params: Any) -> Iterator[dict[str, Any]]:
-    token = ""
-    while True:
-        page = call(**(dict(params, NextToken=token) if token else params))
-        yield from page.get(key) or []
-        token = page.get("NextToken") or ""
-        if not token:
-            return
 
 
 def _with_account(item: dict[str, Any], account: str) -> dict[str, Any]:

@@ -72,7 +72,8 @@ def _schema_metadata(frame: Frame) -> dict[str, str]:
 def _frame_meta(meta: Any) -> dict[str, Any]:
     out = dict(meta)
     if "type" in out:
-        # The Go SDK always writes typeVersion; timeseries contracts are at 0.1.
+        # The Go SDK always writes typeVersion next to type; [0, 0] means "pre-contract" when the producer set
+        # none (the CloudWatch frames set the timeseries contract version, [0, 1]).
         out.setdefault("typeVersion", [0, 0])
     notices = out.get("notices")
     if notices:

@@ -32,8 +32,9 @@ def plugin_context(msg: pb.PluginContext) -> PluginContext:
     if msg.HasField("dataSourceInstanceSettings"):
         s = msg.dataSourceInstanceSettings
         ds = DataSourceInstance(
-            uid=s.uid, name=s.name, id=s.id, url=s.url, database=s.database, json_data=bytes(s.jsonData),
-            decrypted_secure_json_data=dict(s.decryptedSecureJsonData), last_updated_ms=s.lastUpdatedMS,
+            uid=s.uid, org_id=msg.orgId, name=s.name, id=s.id, url=s.url, database=s.database,
+            json_data=bytes(s.jsonData), decrypted_secure_json_data=dict(s.decryptedSecureJsonData),
+            last_updated_ms=s.lastUpdatedMS,
         )
     return PluginContext(
         org_id=msg.orgId,

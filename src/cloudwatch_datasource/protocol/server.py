@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from ..policy import ClientTuning
 from . import handshake
 from .pb import backend_pb2, backend_pb2_grpc, grpc_controller_pb2, grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc
 
@@ -76,14 +77,10 @@ class _Data(backend_pb2_grpc.DataServicer):
 
     def QueryChunkedData(self, request: backend_pb2.QueryChunkedDataRequest, context: grpc.ServicerContext
                          ) -> Iterator[backend_pb2.QueryChunkedDataResponse]:
-        # Same answers as QueryData, one frame per message, so hosts that prefer chunked streaming get them too.
-        from . import convert
-
+        # Same answers as QueryData (and the same guard), one frame per message, for hosts that stream.
         plain = backend_pb2.QueryDataRequest(pluginContext=request.pluginContext, headers=request.headers,
                                              queries=request.queries, format=request.format)
-        responses = self._service.get().query_data(convert.query_data_request(plain))
-        for ref_id, resp in responses.items():
-            encoded = convert.data_response(resp)
+        for ref_id, encoded in self.QueryData(plain, context).responses.items():
             if not encoded.frames:
                 yield backend_pb2.QueryChunkedDataResponse(
                     refId=ref_id, error=encoded.error, status=encoded.status, errorSource=encoded.errorSource)
@@ -111,7 +108,11 @@ class _Diagnostics(backend_pb2_grpc.DiagnosticsServicer):
 
     def CollectMetrics(self, request: backend_pb2.CollectMetricsRequest, context: grpc.ServicerContext
                        ) -> backend_pb2.CollectMetricsResponse:
-        payload = self._service.get().collect_metrics()
+        try:
+            payload = self._service.get().collect_metrics()
+        except Exception as exc:  # noqa: BLE001 - metrics are best effort; Grafana treats empty as "none"
+            _log_internal("CollectMetrics", exc)
+            payload = b""
         return backend_pb2.CollectMetricsResponse(
             metrics=backend_pb2.CollectMetricsResponse.Payload(prometheus=payload))
 
@@ -217,12 +218,13 @@ def serve(environ: Mapping[str, str] | None = None) -> int:
     _set_parent_death_signal()
 
     service = _LazyService()
-    workers = int(env.get("GF_PLUGIN_GRPC_WORKERS", "64") or 64)
+    workers = ClientTuning.from_env(env).grpc_workers
     server, health_servicer = build_server(service, stop, workers)
     listen = handshake.choose_listener(env)
-    port = server.add_insecure_port(listen.grpc_target)
-    if port == 0:
-        sys.stderr.write(f"cannot listen on {listen.grpc_target}\n")
+    try:
+        port = server.add_insecure_port(listen.grpc_target)
+    except RuntimeError as exc:  # grpcio raises when it cannot bind; say so before the host gives up on us
+        sys.stderr.write(f"cannot listen on {listen.grpc_target}: {exc}\n")
         return 1
     server.start()
     handshake.announce(handshake.handshake_line(listen, port))

@@ -20,7 +20,8 @@ from typing import TextIO
 
 from ..errors import PluginError
 from ..policy import OperatorPolicy
-from ..settings import AuthType, DataSourceSettings, parse_settings, redact_access_key
+from ..redact import redact_access_key
+from ..settings import AuthType, DataSourceSettings, parse_settings
 from .settings_file import load_datasource
 
 OK, FAIL, NOTE = "✔", "✘", "•"

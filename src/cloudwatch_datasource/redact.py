@@ -1,0 +1,30 @@
+"""Keeping AWS secrets out of text: the one place that knows what a key id, a secret key or a token looks like.
+
+Used by settings' repr, AWS error messages and every log line (logs.py), so a secret that slips into an
+exception (an STS answer quoted by a parser error, a signed request echoed by AWS) is cut out wherever it lands.
+"""
+
+from __future__ import annotations
+
+import re
+
+_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b")
+# Secret keys are 40 base64 characters, session tokens hundreds; ARNs, paths and ids have separators in between.
+_LONG_BASE64 = re.compile(r"[A-Za-z0-9/+=]{40,}")
+
+
+def redact_access_key(access_key: str) -> str:
+    """Show enough of an access key id to recognise it (AKIA…WXYZ), never the whole id."""
+    if not access_key:
+        return ""
+    if len(access_key) <= 8:
+        return "****"
+    return f"{access_key[:4]}…{access_key[-4:]}"
+
+
+def scrub_secrets(text: str) -> str:
+    """Shorten anything shaped like an access key id; remove long base64 runs (secret keys, session tokens)."""
+    if not text:
+        return text
+    text = _KEY_ID.sub(lambda m: redact_access_key(m.group(0)), text)
+    return _LONG_BASE64.sub("<redacted>", text)
