@@ -3,14 +3,18 @@ to the suite-wide leak collector; the secrets test runs last."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
+from cloudwatch_datasource.policy import ClientTuning
+from cloudwatch_datasource.protocol import server
 from cloudwatch_datasource.protocol.host import PluginProcess, start_plugin
+from cloudwatch_datasource.service import PluginService
 
 from .fake_aws import FakeAws
-from .support import LEAKS, plugin_env
+from .support import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, plugin_env
 
 StartPlugin = Callable[..., PluginProcess]
 
@@ -23,8 +27,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.fixture
 def fake() -> Iterator[FakeAws]:
-    with FakeAws() as server:
-        yield server
+    with FakeAws() as fake_server:
+        yield fake_server
 
 
 @pytest.fixture
@@ -32,13 +36,13 @@ def fake_factory() -> Iterator[Callable[[], FakeAws]]:
     started: list[FakeAws] = []
 
     def make() -> FakeAws:
-        server = FakeAws().start()
-        started.append(server)
-        return server
+        fake_server = FakeAws().start()
+        started.append(fake_server)
+        return fake_server
 
     yield make
-    for server in started:
-        server.stop()
+    for fake_server in started:
+        fake_server.stop()
 
 
 @pytest.fixture
@@ -55,3 +59,21 @@ def plugins() -> Iterator[StartPlugin]:
     for plugin in started:
         plugin.kill()
         LEAKS.add_plugin(plugin)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[server._Data, server._Diagnostics, server._Resource, FakeAws]]:
+    """The plugin's servicers in this process (for hypothesis: thousands of cases, no process per case), with an
+    environment whose keys must never be used unless a datasource asks for the default chain, and a fake AWS."""
+    saved = dict(os.environ)
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        del os.environ[key]
+    os.environ.update({"AWS_CONFIG_FILE": "/nonexistent/c", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/k",
+                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": ENV_KEY_ID,
+                       "AWS_SECRET_ACCESS_KEY": ENV_SECRET_KEY})
+    lazy = server._LazyService()
+    lazy._service = PluginService(tuning=ClientTuning(max_attempts=1, connect_timeout_s=1, read_timeout_s=2))
+    with FakeAws() as fake:
+        yield server._Data(lazy), server._Diagnostics(lazy), server._Resource(lazy), fake
+    os.environ.clear()
+    os.environ.update(saved)

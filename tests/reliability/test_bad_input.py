@@ -10,7 +10,6 @@ the raw-bytes examples go to the real plugin process through its handshake.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,16 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudwatch_datasource.policy import ClientTuning
-from cloudwatch_datasource.protocol import server
 from cloudwatch_datasource.protocol.host import PluginProcess, datasource_settings, plugin_context, start_plugin
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
-from cloudwatch_datasource.service import PluginService
 
 from .fake_aws import FakeAws
 from .support import (
-    ENV_KEY_ID,
-    ENV_SECRET_KEY,
     LEAKS,
     answer_problem,
     json_data,
@@ -75,22 +69,6 @@ int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 now_ms = 1_780_000_000_000
 time_ranges = st.tuples(int64, int64) | st.tuples(st.integers(now_ms - 10**11, now_ms + 10**9),
                                                    st.integers(now_ms - 10**11, now_ms + 10**9))
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[tuple[server._Data, server._Diagnostics, server._Resource, FakeAws]]:
-    saved = dict(os.environ)
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        del os.environ[key]
-    os.environ.update({"AWS_CONFIG_FILE": "/nonexistent/c", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/k",
-                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": ENV_KEY_ID,
-                       "AWS_SECRET_ACCESS_KEY": ENV_SECRET_KEY})
-    lazy = server._LazyService()
-    lazy._service = PluginService(tuning=ClientTuning(max_attempts=1, connect_timeout_s=1, read_timeout_s=2))
-    with FakeAws() as fake:
-        yield server._Data(lazy), server._Diagnostics(lazy), server._Resource(lazy), fake
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def _good(fake: FakeAws) -> pb.DataQuery:

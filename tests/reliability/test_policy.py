@@ -9,22 +9,16 @@ client cache) serves all examples, so a session cached under a permissive policy
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudwatch_datasource.policy import ClientTuning
-from cloudwatch_datasource.protocol import server
 from cloudwatch_datasource.protocol.host import datasource_settings, plugin_context
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
-from cloudwatch_datasource.service import PluginService
 
-from .fake_aws import ASSUMED_KEY, FakeAws
-from .support import ENV_KEY_ID, ENV_SECRET_KEY, KEY_ID, LEAKS, metric_query, secure_keys
+from .fake_aws import ASSUMED_KEY
+from .support import ENV_KEY_ID, KEY_ID, LEAKS, metric_query, secure_keys
 
 POLICY = settings(derandomize=True, deadline=None, max_examples=200, database=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -45,22 +39,6 @@ auth_types = (st.sampled_from([*PROVIDERS, "sharedCreds", "arn", "", "KEYS", "Ke
 role_fields = st.dictionaries(_spellings("assumeRoleArn") | st.sampled_from(["assume_role_arn", "roleArn",
                                                                              "assumeRoleArn "]),
                               st.sampled_from([ROLE, "", " ", f" {ROLE} "]), max_size=3)
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[tuple[server._Data, server._Diagnostics, server._Resource, FakeAws]]:
-    saved = dict(os.environ)
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        del os.environ[key]
-    os.environ.update({"AWS_CONFIG_FILE": "/nonexistent/c", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/k",
-                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": ENV_KEY_ID,
-                       "AWS_SECRET_ACCESS_KEY": ENV_SECRET_KEY})
-    lazy = server._LazyService()
-    lazy._service = PluginService(tuning=ClientTuning(max_attempts=1, connect_timeout_s=1, read_timeout_s=2))
-    with FakeAws() as fake:
-        yield server._Data(lazy), server._Diagnostics(lazy), server._Resource(lazy), fake
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 @POLICY
