@@ -113,3 +113,23 @@ def test_client_tuning_from_plugin_section() -> None:
     t = ClientTuning.from_env({"GF_PLUGIN_AWS_RETRY_MODE": "Adaptive", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "5"})
     assert t.retry_mode == "adaptive" and t.max_attempts == 5
     assert ClientTuning.from_env({"GF_PLUGIN_AWS_RETRY_MODE": "bogus"}).retry_mode == "standard"
+
+
+def test_in_flight_limit_defaults_to_two_thirds_of_the_workers() -> None:
+    assert ClientTuning.from_env({}).max_in_flight_per_datasource == 64
+    t = ClientTuning.from_env({"GF_PLUGIN_GRPC_WORKERS": "12"})
+    assert (t.grpc_workers, t.max_in_flight_per_datasource) == (12, 8)
+    assert ClientTuning.from_env({"GF_PLUGIN_MAX_IN_FLIGHT_PER_DATASOURCE": "5"}).max_in_flight_per_datasource == 5
+
+
+def test_in_flight_limit_counts_per_datasource_and_forgets_idle_ones() -> None:
+    from cloudwatch_datasource.admission import InFlightLimit
+
+    limit = InFlightLimit(2)
+    assert limit.try_acquire("a") and limit.try_acquire("a") and not limit.try_acquire("a")
+    assert limit.try_acquire("b")  # another datasource is unaffected
+    limit.release("a")
+    assert limit.try_acquire("a")
+    for key in ("a", "a", "b"):
+        limit.release(key)
+    assert limit.in_flight("a") == limit.in_flight("b") == 0 and not limit._in_flight

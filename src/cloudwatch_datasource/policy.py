@@ -104,17 +104,23 @@ class ClientTuning:
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
     max_concurrency: int = 8  # GetMetricData calls in flight per QueryData request
-    grpc_workers: int = 64  # RPCs served at once; also sizes each AWS client's connection pool
+    grpc_workers: int = 96  # RPCs served at once; also sizes each AWS client's connection pool
+    # RPCs one datasource may have in flight (two thirds of the workers): a big dashboard's burst fits, and a hung
+    # endpoint still leaves a third of the workers to the other datasources.
+    max_in_flight_per_datasource: int = 64
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
         env = os.environ if environ is None else environ
         mode = env.get("GF_PLUGIN_AWS_RETRY_MODE", "standard").strip().lower()
+        workers = _parse_positive_int(env.get("GF_PLUGIN_GRPC_WORKERS"), 96)
         return cls(
             retry_mode=mode if mode in ("standard", "adaptive", "legacy") else "standard",
             max_attempts=_parse_positive_int(env.get("GF_PLUGIN_AWS_MAX_ATTEMPTS"), 3),
             connect_timeout_s=float(_parse_positive_int(env.get("GF_PLUGIN_AWS_CONNECT_TIMEOUT"), 5)),
             read_timeout_s=float(_parse_positive_int(env.get("GF_PLUGIN_AWS_READ_TIMEOUT"), 30)),
             max_concurrency=_parse_positive_int(env.get("GF_PLUGIN_MAX_CONCURRENCY"), 8),
-            grpc_workers=_parse_positive_int(env.get("GF_PLUGIN_GRPC_WORKERS"), 64),
+            grpc_workers=workers,
+            max_in_flight_per_datasource=_parse_positive_int(env.get("GF_PLUGIN_MAX_IN_FLIGHT_PER_DATASOURCE"),
+                                                             max(1, workers * 2 // 3)),
         )

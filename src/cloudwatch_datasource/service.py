@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from . import metrics
+from .admission import InFlightLimit
 from .auth import AwsSession, AwsSessions, describe_aws_error
 from .backend import (
     CallResourceRequest,
@@ -50,6 +51,7 @@ class PluginService:
     def __init__(self, sessions: AwsSessions | None = None, tuning: ClientTuning | None = None) -> None:
         self.tuning = tuning or ClientTuning.from_env()
         self.sessions = sessions or AwsSessions(self.tuning)
+        self.admission = InFlightLimit(self.tuning.max_in_flight_per_datasource)
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -70,6 +72,26 @@ class PluginService:
         started = time.perf_counter()
         ref_ids = [q.ref_id for q in request.queries]
         datasource = request.context.datasource.uid if request.context.datasource else ""
+        owner = _owner(request.context)
+        if not self.admission.try_acquire(owner):
+            return self._refused(ref_ids, datasource)
+        try:
+            return self._query_data(request, ref_ids, datasource)
+        finally:
+            self.admission.release(owner)
+            metrics.REQUEST_SECONDS.labels("QueryData").observe(time.perf_counter() - started)
+
+    def _refused(self, ref_ids: list[str], datasource: str) -> dict[str, DataResponse]:
+        message = (f"too many requests in flight for this datasource (limit {self.admission.limit}): its AWS "
+                   "endpoint is slow or not answering; try again shortly, or check the endpoint and network")
+        log.warning("request refused: datasource at its in-flight limit", datasource=datasource,
+                    limit=self.admission.limit)
+        for _ in ref_ids:
+            metrics.QUERIES.labels(datasource, "error").inc()
+        return {r: DataResponse.failure(message, status=429, source=ErrorSource.DOWNSTREAM) for r in ref_ids}
+
+    def _query_data(self, request: QueryDataRequest, ref_ids: list[str], datasource: str
+                    ) -> dict[str, DataResponse]:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
@@ -93,7 +115,6 @@ class PluginService:
                                                        source=ErrorSource.PLUGIN)
         for resp in answers.values():
             metrics.QUERIES.labels(datasource, "error" if resp.error else "ok").inc()
-        metrics.REQUEST_SECONDS.labels("QueryData").observe(time.perf_counter() - started)
         return answers
 
     # --- Diagnostics -----------------------------------------------------------------------------------------
@@ -146,6 +167,10 @@ class PluginService:
 
     def call_resource(self, request: CallResourceRequest) -> CallResourceResponse:
         started = time.perf_counter()
+        owner = _owner(request.context)
+        if not self.admission.try_acquire(owner):
+            return _json_error(429, f"too many requests in flight for this datasource (limit "
+                                    f"{self.admission.limit}); try again shortly")
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
@@ -159,6 +184,7 @@ class PluginService:
             log.exception("resource call failed unexpectedly", path=request.path)
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")
         finally:
+            self.admission.release(owner)
             metrics.REQUEST_SECONDS.labels("CallResource").observe(time.perf_counter() - started)
 
 
@@ -184,6 +210,11 @@ def _logs_line(session: AwsSession) -> str:
         return check_logs_access(session.client("logs")).message
     except PluginError as exc:
         return f"Warning: CloudWatch logs API not checked: {exc.message}"
+
+
+def _owner(ctx: PluginContext) -> tuple[int, str]:
+    """The datasource a request is for, across organisations (uids are unique per organisation only)."""
+    return (ctx.datasource.org_id, ctx.datasource.uid) if ctx.datasource else (ctx.org_id, "")
 
 
 def _json_error(status: int, message: str) -> CallResourceResponse:

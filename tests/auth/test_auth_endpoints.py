@@ -48,7 +48,8 @@ def test_client_config(isolated_aws_env):
     assert cw is s.client("cloudwatch")  # cached per service
     cfg = cw.meta.config
     assert cfg.retries == {"mode": "adaptive", "total_max_attempts": 5}
-    assert (cfg.connect_timeout, cfg.read_timeout, cfg.max_pool_connections) == (3, 7, 64)  # pool ≥ gRPC workers
+    assert (cfg.connect_timeout, cfg.read_timeout, cfg.max_pool_connections) == (3, 7, tuning.grpc_workers)
+    assert tuning.grpc_workers == 96  # the pool covers every gRPC worker
     assert f"pyaws-cloudwatch-datasource/{__version__}" in cfg.user_agent_extra
     assert cw.meta.endpoint_url == "https://monitoring.eu-west-1.amazonaws.com"
 

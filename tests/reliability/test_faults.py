@@ -211,3 +211,39 @@ def test_rpc_deadline_from_host_is_honoured_by_grpc(plugin: PluginProcess, fake:
     assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED and time.monotonic() - started < 1.5
     fake.clear()
     assert_recovers(plugin, settings)
+
+
+def test_a_hung_datasource_cannot_take_every_worker(plugins: StartPlugin,
+                                                     fake_factory: Callable[[], FakeAws]) -> None:
+    """More requests for a hung datasource than the server has workers: the ones over the per-datasource limit
+    are refused at once (429, downstream), so another datasource still gets a worker and answers."""
+    read_timeout = 8
+    plugin = plugins({"GF_PLUGIN_AWS_READ_TIMEOUT": str(read_timeout), "GF_PLUGIN_GRPC_WORKERS": "8",
+                      "GF_PLUGIN_MAX_IN_FLIGHT_PER_DATASOURCE": "4"})
+    hung, healthy = fake_factory(), fake_factory()
+    hung_settings = keys_settings(hung.url, uid="ds-hung")
+    ok_settings = keys_settings(healthy.url, uid="ds-ok")
+    assert_recovers(plugin, ok_settings)
+    hung.inject("*", Fault("hang", None, seconds=60))
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        started = time.monotonic()
+        futures = [pool.submit(plugin.query, [metric_query("H", 1)], hung_settings, None, RPC_DEADLINE_S)
+                   for _ in range(10)]
+        # The six over the limit come back well before the AWS timeout; the four admitted are still hanging.
+        deadline = started + read_timeout - 1
+        while sum(f.done() for f in futures) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        early = [f for f in futures if f.done()]
+        assert len(early) == 6, f"{len(early)} answered before the AWS timeout"
+        for f in early:
+            answer = f.result().responses["H"]
+            assert answer.status == 429 and answer.errorSource == "downstream" and "in flight" in answer.error
+        # 4 of 8 workers are held by the hung datasource; the healthy one is still served.
+        resp = plugin.query([metric_query("A", 7)], ok_settings, timeout=RPC_DEADLINE_S)
+        assert answer_problem(resp, {"A": 7}) is None
+        assert time.monotonic() - started < read_timeout - 1, "the healthy datasource waited for the hung one"
+        admitted = [f.result(timeout=RPC_DEADLINE_S).responses["H"] for f in futures if f not in early]
+        assert len(admitted) == 4 and all(a.status == 504 for a in admitted), admitted
+    hung.clear()
+    assert_recovers(plugin, hung_settings)
+    FAULTS_SURVIVED.append("hung datasource held to its in-flight limit")

@@ -52,7 +52,7 @@ class AwsSession:
             # key would count retries only.
             retries={"mode": tuning.retry_mode, "total_max_attempts": tuning.max_attempts},
             connect_timeout=tuning.connect_timeout_s, read_timeout=tuning.read_timeout_s,
-            # One client serves every concurrent RPC for its datasource (64 gRPC workers by default): a pool
+            # One client serves every concurrent RPC for its datasource (96 gRPC workers by default): a pool
             # smaller than that discards connections under load, each with a urllib3 warning and a new handshake.
             max_pool_connections=max(tuning.grpc_workers, tuning.max_concurrency),
             user_agent_extra=USER_AGENT_EXTRA,
