@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cloudwatch_datasource.protocol import host
+from cloudwatch_datasource.tools.emulator import Emulator, free_port  # noqa: F401 - free_port for tests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -40,50 +37,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items[:] = [i for i in items if i not in last] + last
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class MotoServer:
-    """moto in server mode as a child process: the AWS emulator every AWS-facing test talks to over HTTP."""
-
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        moto = Path(sys.executable).with_name("moto_server")
-        self.proc = subprocess.Popen(
-            [str(moto), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-
-    def post(self, path: str, data: bytes = b"") -> None:
-        # text/plain: with urllib's default form content type moto reads an empty body (reset-auth then fails).
-        req = urllib.request.Request(self.url + path, data=data, method="POST",
-                                     headers={"Content-Type": "text/plain"})
-        with urllib.request.urlopen(req, timeout=10):
-            pass
-
-    def reset(self) -> None:
-        self.post("/moto-api/reset")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+# moto in server mode as a child process: the AWS emulator every AWS-facing test talks to over HTTP. The same
+# class runs the demo and the benchmarks.
+MotoServer = Emulator
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,11 +68,8 @@ def closed_port_url() -> str:
 
 
 def reset_auth(server: MotoServer, free_actions: int) -> None:
-    # moto reads the raw body as a number; a form content type (urllib's default) would hide it.
-    req = urllib.request.Request(server.url + "/moto-api/reset-auth", data=str(free_actions).encode(),
-                                 method="POST", headers={"Content-Type": "text/plain"})
-    with urllib.request.urlopen(req, timeout=10):
-        pass
+    # moto reads the raw body as the number of actions left unchecked before auth mode starts.
+    server.post("/moto-api/reset-auth", str(free_actions).encode())
 
 
 @dataclass

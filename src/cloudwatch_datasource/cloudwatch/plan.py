@@ -146,14 +146,9 @@ def _reference_units(members: list[MetricQuery]) -> list[list[MetricQuery]]:
 def build_metric_data_query(q: MetricQuery) -> PlannedQuery:
     mdq: dict[str, Any] = {"Id": q.id, "ReturnData": q.return_data}
     used = ""
-    if q.query_type is MetricQueryType.INSIGHTS:
-        used = q.sql_expression
-        mdq["Expression"] = used
-        mdq["Period"] = q.period
-        if q.label:
-            mdq["Label"] = q.label
-    elif q.editor_mode is MetricEditorMode.CODE:
-        used = q.expression
+    if q.query_type is MetricQueryType.INSIGHTS or q.editor_mode is MetricEditorMode.CODE:
+        # Metrics Insights SQL and code-mode math/SEARCH are both sent as an Expression with a Period.
+        used = q.sql_expression if q.query_type is MetricQueryType.INSIGHTS else q.expression
         mdq["Expression"] = used
         mdq["Period"] = q.period
         if q.label:

@@ -1,4 +1,5 @@
-"""A local AWS emulator for the demo and benchmarks: moto in server mode, as a child process on 127.0.0.1.
+"""A local AWS emulator for the demo, the benchmarks and the tests: moto in server mode, as a child process on
+127.0.0.1.
 
 moto is a dev dependency (`pip install -e .[dev]`, done by `make run`); the plugin itself never needs it.
 """
@@ -6,6 +7,7 @@ moto is a dev dependency (`pip install -e .[dev]`, done by `make run`); the plug
 from __future__ import annotations
 
 import math
+import os
 import random
 import shutil
 import socket
@@ -13,24 +15,31 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class Emulator:
-    def __init__(self, port: int = 0) -> None:
-        if port == 0:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = int(s.getsockname()[1])
-        self.port = port
+    def __init__(self, port: int = 0, env: Mapping[str, str] | None = None) -> None:
+        """`env` is added to moto's environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT for its auth mode)."""
+        self.port = port or free_port()
+        port = self.port
         self.url = f"http://127.0.0.1:{port}"
         moto = Path(sys.executable).with_name("moto_server")
         command = str(moto) if moto.exists() else shutil.which("moto_server")
         if command is None:
             raise RuntimeError("moto_server not found: install the dev extras (`pip install -e .[dev]`)")
         self.proc = subprocess.Popen([command, "-H", "127.0.0.1", "-p", str(port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -50,6 +59,18 @@ class Emulator:
         return boto3.client(service, region_name=region, endpoint_url=self.url, aws_access_key_id="AKIDDEMO",
                             aws_secret_access_key="demo-secret",  # noqa: S106
                             config=Config(retries={"max_attempts": 1}))
+
+    def post(self, path: str, data: bytes = b"") -> None:
+        """POST to moto's own API (/moto-api/...). text/plain: with urllib's default form content type moto
+        reads an empty body (reset-auth then fails)."""
+        req = urllib.request.Request(self.url + path, data=data, method="POST",  # noqa: S310 - our loopback URL
+                                     headers={"Content-Type": "text/plain"})
+        with urllib.request.urlopen(req, timeout=10):  # noqa: S310
+            pass
+
+    def reset(self) -> None:
+        """Forget every resource and metric (between tests)."""
+        self.post("/moto-api/reset")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
