@@ -112,3 +112,33 @@ def test_go_plugin_host_reports_a_plugin_that_cannot_start(go_host: Path, tmp_pa
                           capture_output=True, timeout=60)
     assert done.returncode != 0  # sanity: the host really checks the handshake
     assert "Unrecognized remote plugin message" in json.loads(done.stdout)["error"]
+
+
+def test_dist_answers_queries_without_numpy_or_pyarrow_compute(dist_executable: Path) -> None:
+    """Memory guard: numpy (~11 MB) is not in the dist's dependency closure, and the query path (frames → Arrow)
+    never imports pyarrow.compute (~9 MB); both once were, and the idle RSS target has a thin margin."""
+    script = (
+        "import sys, importlib.util\n"
+        "from datetime import datetime, timedelta, timezone\n"
+        "from cloudwatch_datasource.protocol import convert\n"
+        "from cloudwatch_datasource.backend import DataQuery, TimeRange\n"
+        "from cloudwatch_datasource.cloudwatch.execute import PlanOutcome, SeriesResult\n"
+        "from cloudwatch_datasource.cloudwatch.frames import build_responses\n"
+        "from cloudwatch_datasource.cloudwatch.plan import build_plans\n"
+        "from cloudwatch_datasource.cloudwatch.query import parse_query\n"
+        "from cloudwatch_datasource.protocol.arrow import encode_frame\n"
+        "q = parse_query(DataQuery('A', TimeRange(0, 3_600_000), b'{\"namespace\": \"AWS/EC2\", "
+        "\"metricName\": \"CPUUtilization\", \"statistic\": \"Average\", \"period\": \"60\"}'), "
+        "default_region='us-east-1')\n"
+        "[plan] = build_plans([q])\n"
+        "t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)\n"
+        "qid = plan.queries[0].metric_data_query['Id']\n"
+        "s = SeriesResult(qid, 'CPU', [t0 + timedelta(minutes=m) for m in (1, 0)], [1.0, 0.0])\n"
+        "[frame] = build_responses([PlanOutcome(plan=plan, results={qid: [s]})])['A'].frames\n"
+        "assert encode_frame(frame)[:6] == b'ARROW1'\n"
+        "print(importlib.util.find_spec('numpy') is not None, 'pyarrow.compute' in sys.modules)\n"
+    )
+    python = dist_executable.parent / "venv" / "bin" / "python"
+    done = subprocess.run([str(python), "-I", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]  # numpy installed?, pyarrow.compute imported?

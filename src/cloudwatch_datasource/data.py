@@ -2,7 +2,7 @@
 
 A Frame is a named table of equal-length Fields plus metadata (Grafana's data.Frame). The protocol layer's
 arrow module encodes it as one Arrow IPC file (shared/reference/plugin-protocol.md §4). Values are kept as
-whatever vector the producer has (a list, a numpy array, a pyarrow array) so large results are never copied
+whatever vector the producer has (a list or a pyarrow array) so large results are never copied
 point by point in Python.
 """
 
@@ -24,7 +24,7 @@ class FieldType(StrEnum):
 class Field:
     name: str
     type: FieldType
-    values: Sequence[Any] | Any  # list, numpy array or pyarrow array; time values are epoch nanoseconds
+    values: Sequence[Any] | Any  # list or pyarrow array; time: epoch ns ints or a pyarrow timestamp array
     labels: Mapping[str, str] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)  # Grafana FieldConfig JSON
 

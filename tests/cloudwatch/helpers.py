@@ -1,4 +1,4 @@
-"""Small builders shared by the tests/cloudwatch suites: DataQuery from a dict, fixed instants."""
+"""Small builders shared by the tests/cloudwatch suites: DataQuery from a dict, fixed instants, field values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
+
 from cloudwatch_datasource.backend import DataQuery, TimeRange
+from cloudwatch_datasource.data import Field
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -30,3 +33,12 @@ def metric_stat(**overrides: Any) -> dict[str, Any]:
     }
     model.update(overrides)
     return model
+
+
+def epoch_ns(field: Field) -> list[int]:
+    """A time field's values as epoch nanoseconds, whatever vector the frame builder chose."""
+    return list(pa.array(field.values).cast(pa.int64()).to_pylist())
+
+
+def numbers(field: Field) -> list[float]:
+    return list(pa.array(field.values, type=pa.float64()).to_pylist())

@@ -7,9 +7,7 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import numpy as np
-
-from cloudwatch.helpers import NOW, data_query, metric_stat
+from cloudwatch.helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 from cloudwatch_datasource.cloudwatch.execute import PlanOutcome, SeriesResult
 from cloudwatch_datasource.cloudwatch.frames import build_responses, deep_link, series_name_and_labels
 from cloudwatch_datasource.cloudwatch.plan import build_plans
@@ -57,9 +55,9 @@ def test_frame_shape() -> None:
     time_field, value_field = frame.fields
     assert (time_field.name, time_field.type, value_field.name, value_field.type) == (
         "Time", FieldType.TIME, "Value", FieldType.NUMBER)
-    assert list(np.asarray(time_field.values)) == [int((T0 + timedelta(minutes=i)).timestamp()) * 10**9
+    assert epoch_ns(time_field) == [int((T0 + timedelta(minutes=i)).timestamp()) * 10**9
                                                    for i in range(3)]
-    assert list(np.asarray(value_field.values)) == [0.0, 1.0, 2.0]
+    assert numbers(value_field) == [0.0, 1.0, 2.0]
     assert frame.name == "CPUUtilization" and frame.ref_id == "A"
     assert value_field.labels == {"Series": "CPUUtilization", "InstanceId": "i-1"}
     assert value_field.config["displayNameFromDS"] == "CPUUtilization"
@@ -94,8 +92,19 @@ def test_search_frames_have_executed_query_string_and_sorted_times() -> None:
     frames = responses["A"].frames
     assert [f.fields[1].labels["InstanceId"] for f in frames] == ["i-2", "i-3"]
     assert frames[0].meta["executedQueryString"].startswith("REMOVE_EMPTY(SEARCH(")
-    assert list(np.asarray(frames[0].fields[1].values)) == [2.0, 1.0, 0.0]
-    assert np.all(np.diff(np.asarray(frames[0].fields[0].values)) > 0)
+    assert numbers(frames[0].fields[1]) == [2.0, 1.0, 0.0]
+    times = epoch_ns(frames[0].fields[0])
+    assert times == sorted(set(times))
+
+
+def test_out_of_order_points_are_sorted_stably_and_extra_points_dropped() -> None:
+    t = [T0 + timedelta(minutes=m) for m in (2, 0, 1, 0)]
+    s = SeriesResult(id="queryA", label="CPU", timestamps=t, values=[20.0, 0.0, 10.0, 0.5, 99.0])
+    [frame] = build_responses([outcome([q(metric_stat())], {"queryA": [s]})])["A"].frames
+    minute = 60 * 10**9
+    start = int(T0.timestamp()) * 10**9
+    assert epoch_ns(frame.fields[0]) == [start, start, start + minute, start + 2 * minute]
+    assert numbers(frame.fields[1]) == [0.0, 0.5, 10.0, 20.0]  # ties keep page order; the unpaired 99.0 is gone
 
 
 def test_notices_request_level_and_incomplete() -> None:

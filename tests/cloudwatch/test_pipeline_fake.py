@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import pytest
 
 from cloudwatch.fake_cloudwatch import FakeCloudWatch
-from cloudwatch.helpers import NOW, data_query, metric_stat
+from cloudwatch.helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 from cloudwatch_datasource import metrics
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.errors import ErrorSource, PluginError
@@ -69,8 +68,8 @@ def test_paging_partial_data_and_messages(fake: FakeCloudWatch) -> None:
     resp = answers["A"]
     assert resp.status == 200 and not resp.error
     by_instance = {f.fields[1].labels["InstanceId"]: f for f in resp.frames}
-    assert list(np.asarray(by_instance["i-1"].fields[1].values)) == [1.0, 2.0, 3.0]
-    assert list(np.asarray(by_instance["i-1"].fields[0].values)) == [int(t.timestamp()) * 10**9
+    assert numbers(by_instance["i-1"].fields[1]) == [1.0, 2.0, 3.0]
+    assert epoch_ns(by_instance["i-1"].fields[0]) == [int(t.timestamp()) * 10**9
                                                                      for t in ts(0, 1, 2)]
     notices = [n.text for n in by_instance["i-2"].meta["notices"]]
     assert notices == ["cloudwatch GetMetricData error: Maximum number of allowed metrics exceeded. "

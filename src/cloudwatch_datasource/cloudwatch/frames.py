@@ -12,12 +12,13 @@ them, see execute.py) or else to every refId of that call, instead of a guessed 
 from __future__ import annotations
 
 import json
+import operator
 import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from ..backend import DataResponse
@@ -197,19 +198,20 @@ def _request_notices(messages: Sequence[dict[str, str]]) -> list[Notice]:
     return list(seen.values())
 
 
-def _vectors(series: SeriesResult) -> tuple[np.ndarray[Any, np.dtype[np.int64]],
-                                             np.ndarray[Any, np.dtype[np.float64]]]:
-    """Timestamps → epoch ns and values → float64 in C (pyarrow/numpy), sorted ascending if a page arrived out
-    of order. botocore hands back timezone-aware datetimes; pyarrow converts them to UTC itself."""
-    times = pa.array(series.timestamps, type=_TIME_UTC).cast(pa.int64()).to_numpy(zero_copy_only=False)
-    values = np.asarray(series.values, dtype=np.float64)
-    if len(times) != len(values):
-        n = min(len(times), len(values))
-        times, values = times[:n], values[:n]
-    if len(times) > 1 and bool(np.any(np.diff(times) < 0)):
-        order = np.argsort(times, kind="stable")
-        times, values = times[order], values[order]
-    return times, values
+def _vectors(series: SeriesResult) -> tuple[pa.TimestampArray, pa.DoubleArray]:
+    """Timestamps → timestamp[ns, UTC] and values → float64, converted by pyarrow in C; botocore hands back
+    timezone-aware datetimes and pyarrow converts them to UTC itself. Plans ask for TimestampAscending, so a
+    series is normally in order already; the check runs on the datetime list in C (~15 ns a point) and the rare
+    out-of-order series is sorted stably in Python. Neither numpy nor pyarrow.compute is used: leaving them out
+    keeps ~20 MB of resident memory out of every plugin process."""
+    stamps, values = series.timestamps, series.values
+    if len(stamps) != len(values):
+        n = min(len(stamps), len(values))
+        stamps, values = stamps[:n], values[:n]
+    if not all(map(operator.le, stamps, islice(stamps, 1, None))):
+        order = sorted(range(len(stamps)), key=stamps.__getitem__)
+        stamps, values = [stamps[i] for i in order], [values[i] for i in order]
+    return pa.array(stamps, type=_TIME_UTC), pa.array(values, type=pa.float64(), from_pandas=False)
 
 
 def _rfc3339(moment: datetime) -> str:
