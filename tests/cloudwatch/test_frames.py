@@ -150,3 +150,21 @@ def test_plan_error_goes_to_each_refid_of_the_plan() -> None:
         "A": ("Throttling: Rate exceeded", 429, ErrorSource.DOWNSTREAM),
         "B": ("Throttling: Rate exceeded", 429, ErrorSource.DOWNSTREAM),
     }
+
+
+def test_multi_valued_query_without_data_gets_one_empty_frame_per_value() -> None:
+    query = q(metric_stat(dimensions={"InstanceId": ["i-1", "i-2", "i-3"], "AutoScalingGroupName": ["g1", "g2"]}))
+    nothing = SeriesResult(id="queryA", label="CPUUtilization", status_code="PartialData")
+    [answer] = build_responses([outcome([query], {"queryA": [nothing]})]).values()
+    assert [f.fields[1].labels for f in answer.frames] == [
+        {"Series": "CPUUtilization", "AutoScalingGroupName": "g1", "InstanceId": v} for v in ("i-1", "i-2", "i-3")]
+    assert all(f.name == "CPUUtilization" and len(f) == 0 for f in answer.frames)
+    assert all(f.meta["notices"][0].text.endswith("reduce the time range") for f in answer.frames)
+    assert answer.frames[0].fields[1].config["links"][0]["title"] == "View in CloudWatch console"
+
+
+def test_single_valued_or_wildcard_query_without_data_keeps_one_empty_frame() -> None:
+    for dims in ({"InstanceId": ["i-1"]}, {"InstanceId": ["i-1", "*"]}):
+        query = q(metric_stat(dimensions=dims))
+        [answer] = build_responses([outcome([query], {"queryA": [SeriesResult(id="queryA", label="CPU")]})]).values()
+        assert len(answer.frames) == 1 and len(answer.frames[0]) == 0

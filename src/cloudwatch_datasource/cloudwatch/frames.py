@@ -72,7 +72,12 @@ def build_responses(outcomes: Sequence[PlanOutcome]) -> dict[str, DataResponse]:
 def _query_response(planned: PlannedQuery, series: list[SeriesResult], request_notices: list[Notice]
                     ) -> DataResponse:
     q = planned.query
-    frames = [series_frame(planned, s, request_notices) for s in series]
+    frames: list[Frame] = []
+    for s in series:
+        if not s.timestamps and _multi_valued(q):
+            frames.extend(_empty_value_frames(planned, s, request_notices))
+        else:
+            frames.append(series_frame(planned, s, request_notices))
     if not frames and request_notices:
         # Nothing came back, but AWS said why: keep the reason visible on an empty frame.
         frames = [Frame(name=q.ref_id, ref_id=q.ref_id, fields=[],
@@ -97,10 +102,36 @@ def _query_response(planned: PlannedQuery, series: list[SeriesResult], request_n
 
 def series_frame(planned: PlannedQuery, series: SeriesResult, request_notices: Sequence[Notice] = ()
                  ) -> Frame:
-    q = planned.query
-    name, labels = series_name_and_labels(q, series.label)
+    name, labels = series_name_and_labels(planned.query, series.label)
     times, values = _vectors(series)
+    return _frame(planned, series, name, labels, times, values, request_notices)
 
+
+def _empty_value_frames(planned: PlannedQuery, series: SeriesResult, request_notices: Sequence[Notice]
+                        ) -> list[Frame]:
+    """Grafana's no-data answer for a multi-valued dimension query (§2.8): one empty frame per value of the
+    dimension with the most values, so a legend or table still lists every instance asked for. The other
+    dimensions take their first value."""
+    q = planned.query
+    name = series_name_and_labels(q, series.label)[0]
+    key, values = max(q.dimensions, key=lambda item: len(item[1]))  # first of the most-valued, as Grafana
+    others = {k: v[0] for k, v in q.dimensions if k != key and v}
+    empty: list[Any] = []
+    return [_frame(planned, series, name, {"Series": name, **others, key: value}, empty, empty, request_notices)
+            for value in values]
+
+
+def _multi_valued(q: MetricQuery) -> bool:
+    """A builder-mode metric query naming several values of a dimension, without a wildcard."""
+    if q.query_type is not MetricQueryType.SEARCH or q.editor_mode is not MetricEditorMode.BUILDER:
+        return False
+    if any("*" in values for _, values in q.dimensions):
+        return False
+    return any(len(values) > 1 for _, values in q.dimensions)
+
+
+def _frame(planned: PlannedQuery, series: SeriesResult, name: str, labels: dict[str, str], times: Any,
+           values: Any, request_notices: Sequence[Notice]) -> Frame:
     config: dict[str, Any] = {"displayNameFromDS": name}
     link = deep_link(planned)
     if link:
@@ -113,7 +144,7 @@ def series_frame(planned: PlannedQuery, series: SeriesResult, request_notices: S
     if notices:
         meta["notices"] = notices
     return Frame(
-        name=name, ref_id=q.ref_id, meta=meta,
+        name=name, ref_id=planned.query.ref_id, meta=meta,
         fields=[
             Field("Time", FieldType.TIME, times),
             Field("Value", FieldType.NUMBER, values, labels=labels, config=config),
