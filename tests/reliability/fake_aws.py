@@ -1,4 +1,4 @@
-"""A local fake AWS endpoint (CloudWatch, STS, Logs, EC2 on one 127.0.0.1 port) that can inject faults.
+"""A local fake AWS endpoint (CloudWatch, STS, Logs, EC2, tagging on one 127.0.0.1 port) that can inject faults.
 
 The plugin points a datasource at it with jsonData.endpoint (auth/ uses that endpoint for STS too). It speaks
 what botocore 1.44 sends: awsJson1_0 for CloudWatch, awsJson1_1 for Logs, the query protocol (XML answers) for
@@ -225,6 +225,17 @@ class FakeAws:
             return ("<DescribeRegionsResponse><regionInfo><item><regionName>eu-west-1</regionName>"
                     "<regionEndpoint>ec2.eu-west-1.amazonaws.com</regionEndpoint></item></regionInfo>"
                     "</DescribeRegionsResponse>")
+        if operation == "DescribeInstances":
+            return ("<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+                    "<instanceId>i-1</instanceId><instanceType>t3.micro</instanceType>"
+                    "<placement><availabilityZone>eu-west-1a</availabilityZone></placement>"
+                    "<blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId>"
+                    "</ebs></item></blockDeviceMapping><tagSet><item><key>Name</key><value>web</value></item>"
+                    "</tagSet></item></instancesSet></item></reservationSet></DescribeInstancesResponse>")
+        if operation == "GetResources":
+            return {"ResourceTagMappingList": [
+                {"ResourceARN": "arn:aws:ec2:eu-west-1:123456789012:instance/i-1",
+                 "Tags": [{"Key": "Name", "Value": "web"}]}]}
         raise KeyError(operation)
 
 

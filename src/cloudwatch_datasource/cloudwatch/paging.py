@@ -1,9 +1,10 @@
 """Paged AWS calls: botocore's paginators, stopped after a page cap.
 
-One way to page for the whole package (GetMetricData, ListMetrics, OAM listings). botocore's paginator follows
-NextToken with the same request parameters on every page (so GetMetricData's EndTime never moves) and refuses a
-token that repeats; the cap is ours, because a runaway chain must not pin a gRPC worker: the operator's
-AWS_CW_LIST_METRICS_PAGE_LIMIT for listings, a fixed bound for GetMetricData.
+One way to page for the whole package (GetMetricData, ListMetrics, OAM listings, the template variables'
+DescribeInstances and GetResources). botocore's paginator follows NextToken with the same request parameters on
+every page (so GetMetricData's EndTime never moves) and refuses a token that repeats; the cap is ours, because a
+runaway chain must not pin a gRPC worker: the operator's AWS_CW_LIST_METRICS_PAGE_LIMIT for listings, a fixed
+bound for GetMetricData.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 `regions`, `namespaces`, `metrics`, `dimension-keys`, `dimension-values`, `accounts`, `external-id`. GET
 only (405 otherwise); errors are Grafana's modern-middleware JSON `{"Message","Error","StatusCode"}`; an unknown
 path is a JSON 404. ListMetrics paging stops at the operator's page limit (AWS_CW_LIST_METRICS_PAGE_LIMIT).
+The legacy template-variable routes (`ebs-volume-ids`, `ec2-instance-attribute`, `resource-arns`) are dispatched
+from here to variables.py, which answers in Grafana's legacy shape.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from . import ClientFactory
 from .constants import NAMESPACE_DIMENSION_KEYS, NAMESPACE_METRICS, REGIONS
 from .execute import describe_error
 from .paging import items, pages
+from .variables import VARIABLE_ROUTES, VariableRequest, handle_variable_route
 
 log = structlog.get_logger(__name__)
 
@@ -49,11 +52,15 @@ def handle_resource(request: CallResourceRequest, *, settings: DataSourceSetting
                     client_for_region: ClientFactory, external_id: str) -> CallResourceResponse:
     path = request.path.strip("/")
     route = _ROUTES.get(path)
-    if route is None:
+    if route is None and path not in VARIABLE_ROUTES:
         return _error(404, "not found", f"no resource route {path!r}")
     if request.method.upper() != "GET":
         return _error(405, "method not allowed", f"{request.method} is not supported; use GET")
-    ctx = _Context(_query_params(request.url), settings, page_limit, client_for_region, external_id)
+    params = _query_params(request.url)
+    if route is None:
+        return handle_variable_route(path, VariableRequest(params, settings.effective_default_region, page_limit,
+                                                           client_for_region))
+    ctx = _Context(params, settings, page_limit, client_for_region, external_id)
     try:
         body = route(ctx)
     except RouteError as exc:
