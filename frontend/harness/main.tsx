@@ -134,8 +134,12 @@ function App({ plugin }: { plugin: any }) {
     version: 1,
   });
   const [query, setQuery] = React.useState<any>({ refId: 'A', ...ds.getDefaultQuery('panel-editor') });
+  // Old dashboards store variable queries as strings; the editor migrates them.
+  const [variableQuery, setVariableQuery] = React.useState<any>('metrics(AWS/EC2)');
+  const VariableQueryEditor = ds.variables?.editor;
   w.__options = options;
   w.__query = query;
+  w.__variableQuery = variableQuery;
   w.__datasource = ds;
 
   return (
@@ -159,6 +163,12 @@ function App({ plugin }: { plugin: any }) {
           <pre id="query-json" style={{ fontSize: 11 }}>
             {JSON.stringify(query, null, 1)}
           </pre>
+        </section>
+        <section id="variable-editor" style={{ padding: 16 }}>
+          <h2>Variable query editor</h2>
+          {VariableQueryEditor && (
+            <VariableQueryEditor datasource={ds} query={variableQuery} onChange={setVariableQuery} onRunQuery={() => {}} />
+          )}
         </section>
       </div>
     </DataSourcePluginContextProvider>

@@ -57,6 +57,7 @@ const RESOURCES = {
   ],
   'dimension-keys': [{ value: 'InstanceId' }, { value: 'AutoScalingGroupName' }],
   'dimension-values': [{ value: 'i-0123456789abcdef0' }, { value: 'i-0fedcba9876543210' }],
+  accounts: null, // not a monitoring account: Grafana's backend answers JSON null
 };
 const resourceHits = [];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.json': 'application/json' };
@@ -65,9 +66,9 @@ const server = createServer((req, res) => {
   const m = url.pathname.match(/^\/api\/datasources\/uid\/([^/]+)\/resources\/(.+)$/);
   if (m) {
     resourceHits.push(`${m[2]}${url.search}`);
-    const body = RESOURCES[m[2]];
-    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body ?? { message: 'not found' }));
+    const known = Object.hasOwn(RESOURCES, m[2]);
+    res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(known ? RESOURCES[m[2]] : { message: 'not found' }));
     return;
   }
   let rel = url.pathname === '/' ? 'harness/index.html' : normalize(url.pathname).replace(/^\/+/, '');
@@ -234,6 +235,39 @@ try {
     await qe.getByLabel('Expression').fill('SUM(METRICS())');
     const q = await state(() => window.__query);
     if (q.metricEditorMode !== 1 || q.expression !== 'SUM(METRICS())') fail(JSON.stringify(q));
+  });
+  const ve = page.locator('#variable-editor');
+  await check('variable editor migrates a legacy query, emits the variable query and query() answers', async () => {
+    await ve.scrollIntoViewIfNeeded();
+    await ve.getByText('AWS/EC2').first().waitFor();
+    await pick(ve, 'Query type', 'Dimension Values');
+    await pick(ve, 'Metric', 'CPUUtilization');
+    await pick(ve, 'Dimension key', 'InstanceId');
+    const v = await state(() => window.__variableQuery);
+    const expected = {
+      queryType: 'dimensionValues',
+      region: 'default',
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensionKey: 'InstanceId',
+    };
+    for (const [k, want] of Object.entries(expected)) {
+      if (v[k] !== want) fail(`variable query.${k} = ${JSON.stringify(v[k])}, want ${JSON.stringify(want)}`);
+    }
+    resourceHits.length = 0;
+    const values = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const request = { targets: [window.__variableQuery] };
+          window.__datasource.variables.query(request).subscribe({ next: (r) => resolve(r.data), error: reject });
+        })
+    );
+    const want = RESOURCES['dimension-values'].map((d) => ({ text: d.value, value: d.value }));
+    if (JSON.stringify(values) !== JSON.stringify(want)) fail(`variable values = ${JSON.stringify(values)}`);
+    const hit = resourceHits.find((h) => h.startsWith('dimension-values?')) ?? '';
+    if (!hit.includes('region=default') || !hit.includes('metricName=CPUUtilization')) {
+      fail(`dimension-values not requested as expected (region sent as "default"): ${resourceHits.join(' | ')}`);
+    }
   });
   await check('no page errors', async () => {
     if (pageErrors.length) fail(pageErrors.join('\n'));

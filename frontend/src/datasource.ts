@@ -1,17 +1,39 @@
-import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { CoreApp, DataSourceInstanceSettings, MetricFindValue, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import {
   CloudWatchJsonData,
   CloudWatchQuery,
   DEFAULT_QUERY,
+  DimensionFilters,
   Dimensions,
   MetricEditorMode,
   MetricQueryType,
+  MultiFilters,
   STATIC_REGIONS,
 } from './types';
+import { CloudWatchVariableSupport } from './variables';
 
 type ResourceItem<T> = { value: T; label?: string; text?: string };
+
+/** `accounts` resource item (cross-account observability). */
+export interface Account {
+  id: string;
+  arn: string;
+  label: string;
+  isMonitoringAccount: boolean;
+}
+
+/** Options shared by the resource helpers. */
+export interface ResourceOptions {
+  /** Cross-account observability: an account id or `all`; sent only when set. */
+  accountId?: string;
+  /**
+   * Send the region `default` as is, for the backend to resolve (variable queries). Otherwise (the editors) it
+   * becomes the data source's configured default region when the frontend knows it.
+   */
+  keepDefaultRegion?: boolean;
+}
 
 /** True when the query carries enough information for the backend to run it. */
 export function isCompleteQuery(query: Partial<CloudWatchQuery>): boolean {
@@ -43,12 +65,43 @@ function interpolate(value: string | undefined, scopedVars?: ScopedVars): string
   return srv.replace(String(value), scopedVars);
 }
 
+// Joins the values of a multi-value variable so that they can be split apart again.
+const LIST_SEPARATOR = '\u001f';
+
+/**
+ * Interpolate one filter value into a list: a multi-value variable (or "All") gives one entry per value,
+ * like Grafana CloudWatch does for dimension, EC2 filter and tag values.
+ */
+export function interpolateList(value: string, scopedVars?: ScopedVars): string[] {
+  const srv = templateSrv();
+  if (!srv) {
+    return [value];
+  }
+  const format = (v: unknown) => (Array.isArray(v) ? v.join(LIST_SEPARATOR) : String(v));
+  const joined = srv.replace(value, scopedVars, format);
+  return joined.split(LIST_SEPARATOR);
+}
+
+/** Filters `{key: value | [values]}` with variables interpolated in keys and values → `{key: [values]}`. */
+export function interpolateFilters(
+  filters: DimensionFilters | MultiFilters | undefined,
+  scopedVars?: ScopedVars
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, raw] of Object.entries(filters ?? {})) {
+    const values = Array.isArray(raw) ? raw : raw ? [raw] : [];
+    out[interpolate(key, scopedVars) ?? key] = values.flatMap((v) => interpolateList(String(v), scopedVars));
+  }
+  return out;
+}
+
 export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatchJsonData> {
   defaultRegion?: string;
 
   constructor(instanceSettings: DataSourceInstanceSettings<CloudWatchJsonData>) {
     super(instanceSettings);
     this.defaultRegion = instanceSettings.jsonData?.defaultRegion;
+    this.variables = new CloudWatchVariableSupport(this);
   }
 
   getDefaultQuery(_app: CoreApp): Partial<CloudWatchQuery> {
@@ -85,9 +138,29 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
     return r === 'default' && this.defaultRegion ? this.defaultRegion : r;
   }
 
+  /** `region` (and `accountId` when set) parameters of a resource request. */
+  private scopeParams(region: string | undefined, options: ResourceOptions = {}): Record<string, string> {
+    const params: Record<string, string> = {
+      region: options.keepDefaultRegion ? interpolate(region || 'default') || 'default' : this.resolveRegion(region),
+    };
+    const accountId = interpolate(options.accountId);
+    if (accountId) {
+      params.accountId = accountId;
+    }
+    return params;
+  }
+
   private async list<T>(path: string, params?: Record<string, string>): Promise<Array<ResourceItem<T>>> {
     const res = await this.getResource(path, params);
     return Array.isArray(res) ? res : [];
+  }
+
+  /** Routes answering `[{text, value, label}]` (ebs-volume-ids, ec2-instance-attribute, resource-arns). */
+  private async listTextValues(path: string, params: Record<string, string>): Promise<MetricFindValue[]> {
+    const items = await this.list<string>(path, params);
+    return items
+      .filter((i) => i && i.value !== undefined && i.value !== null)
+      .map((i) => ({ text: String(i.label ?? i.text ?? i.value), value: i.value }));
   }
 
   async getRegions(): Promise<string[]> {
@@ -105,12 +178,12 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
     return items.map((i) => i.value).filter(Boolean);
   }
 
-  async getMetrics(region: string, namespace: string): Promise<string[]> {
+  async getMetrics(region: string, namespace: string, options?: ResourceOptions): Promise<string[]> {
     if (!namespace) {
       return [];
     }
     const items = await this.list<{ name: string; namespace: string }>('metrics', {
-      region: this.resolveRegion(region),
+      ...this.scopeParams(region, options),
       namespace: interpolate(namespace) ?? namespace,
     });
     return items.map((i) => i.value?.name).filter(Boolean);
@@ -120,16 +193,17 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
     region: string,
     namespace: string,
     metricName: string | undefined,
-    dimensionFilters: Dimensions = {}
+    dimensionFilters: Dimensions | DimensionFilters = {},
+    options?: ResourceOptions
   ): Promise<string[]> {
     if (!namespace) {
       return [];
     }
     const items = await this.list<string>('dimension-keys', {
-      region: this.resolveRegion(region),
+      ...this.scopeParams(region, options),
       namespace: interpolate(namespace) ?? namespace,
       metricName: interpolate(metricName) ?? '',
-      dimensionFilters: JSON.stringify(dimensionFilters),
+      dimensionFilters: JSON.stringify(interpolateFilters(dimensionFilters)),
     });
     return items.map((i) => i.value).filter(Boolean);
   }
@@ -139,19 +213,62 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
     namespace: string,
     metricName: string | undefined,
     dimensionKey: string,
-    dimensionFilters: Dimensions = {}
+    dimensionFilters: Dimensions | DimensionFilters = {},
+    options?: ResourceOptions
   ): Promise<string[]> {
     if (!namespace || !dimensionKey) {
       return [];
     }
     const items = await this.list<string>('dimension-values', {
-      region: this.resolveRegion(region),
+      ...this.scopeParams(region, options),
       namespace: interpolate(namespace) ?? namespace,
       metricName: interpolate(metricName) ?? '',
       dimensionKey: interpolate(dimensionKey) ?? dimensionKey,
-      dimensionFilters: JSON.stringify(dimensionFilters),
+      dimensionFilters: JSON.stringify(interpolateFilters(dimensionFilters)),
     });
     return items.map((i) => i.value).filter(Boolean);
+  }
+
+  /** Cross-account observability: the monitoring account and its source accounts; [] when there are none. */
+  async getAccounts(region: string, options?: ResourceOptions): Promise<Account[]> {
+    const items = await this.list<Account>('accounts', this.scopeParams(region, options));
+    return items.map((i) => i.value).filter((a) => !!a?.id);
+  }
+
+  /** EBS volume ids attached to an instance; `instanceId` may be `{i-1,i-2}` (a multi-value variable). */
+  getEbsVolumeIds(region: string, instanceId: string, options?: ResourceOptions): Promise<MetricFindValue[]> {
+    return this.listTextValues('ebs-volume-ids', {
+      ...this.scopeParams(region, options),
+      instanceId: interpolate(instanceId) ?? '',
+    });
+  }
+
+  /** An attribute (or `Tags.<name>`) of the EC2 instances matching DescribeInstances `filters`. */
+  getEc2InstanceAttribute(
+    region: string,
+    attributeName: string,
+    filters: MultiFilters = {},
+    options?: ResourceOptions
+  ): Promise<MetricFindValue[]> {
+    return this.listTextValues('ec2-instance-attribute', {
+      ...this.scopeParams(region, options),
+      attributeName: interpolate(attributeName) ?? '',
+      filters: JSON.stringify(interpolateFilters(filters)),
+    });
+  }
+
+  /** ARNs of the resources of `resourceType` (e.g. `ec2:instance`) carrying `tags`. */
+  getResourceArns(
+    region: string,
+    resourceType: string,
+    tags: MultiFilters = {},
+    options?: ResourceOptions
+  ): Promise<MetricFindValue[]> {
+    return this.listTextValues('resource-arns', {
+      ...this.scopeParams(region, options),
+      resourceType: interpolate(resourceType) ?? '',
+      tags: JSON.stringify(interpolateFilters(tags)),
+    });
   }
 
   /** Dashboard template variable names, offered in option lists. */

@@ -110,3 +110,63 @@ export const STATIC_REGIONS = [
   'us-west-1',
   'us-west-2',
 ];
+
+/** Template-variable ("Query" variable) query types: the values of Grafana CloudWatch's `VariableQueryType`. */
+export enum VariableQueryType {
+  Regions = 'regions',
+  Namespaces = 'namespaces',
+  Metrics = 'metrics',
+  DimensionKeys = 'dimensionKeys',
+  DimensionValues = 'dimensionValues',
+  EBSVolumeIDs = 'ebsVolumeIDs',
+  EC2InstanceAttributes = 'ec2InstanceAttributes',
+  ResourceArns = 'resourceARNs',
+  Statistics = 'statistics',
+  Accounts = 'accounts',
+}
+
+/** Filter name → values (EC2 DescribeInstances filters, resource tags). */
+export type MultiFilters = Record<string, string[] | undefined>;
+
+/** Dimension filters as Grafana stores them: one value (legacy) or a list. */
+export type DimensionFilters = Record<string, string | string[]>;
+
+/** Same JSON shape as Grafana CloudWatch's `VariableQuery`. */
+export interface VariableQuery extends DataQuery {
+  queryType: VariableQueryType;
+  region: string;
+  namespace: string;
+  metricName: string;
+  dimensionKey: string;
+  dimensionFilters?: DimensionFilters;
+  ec2Filters?: MultiFilters;
+  instanceID: string;
+  attributeName: string;
+  resourceType: string;
+  tags?: MultiFilters;
+  accountId?: string;
+}
+
+/** Older object form: the filters were stored as JSON strings. */
+export interface OldVariableQuery extends Omit<VariableQuery, 'dimensionFilters' | 'ec2Filters' | 'tags'> {
+  dimensionFilters?: string;
+  ec2Filters?: string;
+  tags?: string;
+}
+
+export const VARIABLE_QUERY_REF_ID = 'CloudWatchVariableQueryEditor-VariableQuery';
+
+export const DEFAULT_VARIABLE_QUERY: VariableQuery = {
+  refId: VARIABLE_QUERY_REF_ID,
+  queryType: VariableQueryType.Regions,
+  region: 'default',
+  namespace: '',
+  metricName: '',
+  dimensionKey: '',
+  dimensionFilters: {},
+  ec2Filters: {},
+  instanceID: '',
+  attributeName: '',
+  resourceType: '',
+  tags: {},
+};

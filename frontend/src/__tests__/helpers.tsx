@@ -9,6 +9,7 @@ import {
   PluginType,
 } from '@grafana/data';
 import { config, setAppEvents } from '@grafana/runtime';
+import { vi } from 'vitest';
 
 import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 
@@ -112,4 +113,38 @@ export async function pickOption(label: string | RegExp, text: string) {
 export function lastCall<T>(fn: { mock: { calls: unknown[][] } }): T {
   const calls = fn.mock.calls;
   return calls[calls.length - 1][0] as T;
+}
+
+/**
+ * Stand-in for Grafana's TemplateSrv with its formatting rules: `$name`, `${name}` and `[[name]]`; without a
+ * format a multi-value variable becomes `{a,b}` (Grafana's default "glob" format); a function format gets the
+ * raw value; `pipe` / `csv` join with `|` / `,`.
+ */
+export function fakeTemplateSrv(values: Record<string, string | string[]>) {
+  const formatValue = (value: string | string[], format?: string | Function): string => {
+    if (typeof format === 'function') {
+      return format(value, {}, formatValue);
+    }
+    if (!Array.isArray(value)) {
+      return value;
+    }
+    if (format === 'pipe') {
+      return value.join('|');
+    }
+    if (format === 'csv') {
+      return value.join(',');
+    }
+    return value.length > 1 ? `{${value.join(',')}}` : value.join('');
+  };
+  return {
+    getVariables: () => Object.keys(values).map((name) => ({ name, type: 'custom' })),
+    replace: vi.fn((target?: string, _scopedVars?: unknown, format?: string | Function) =>
+      (target ?? '').replace(/\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\]/g, (match, a, b, c) => {
+        const name = a ?? b ?? c;
+        return name in values ? formatValue(values[name], format) : match;
+      })
+    ),
+    containsTemplate: (target?: string) => /\$\w+|\$\{\w+\}|\[\[\w+\]\]/.test(target ?? ''),
+    updateTimeRange: () => {},
+  } as any;
 }

@@ -26,7 +26,7 @@ import {
 
 export type Props = QueryEditorProps<DataSource, CloudWatchQuery, CloudWatchJsonData>;
 
-const LABEL_WIDTH = 16;
+export const LABEL_WIDTH = 16;
 
 const queryTypeOptions: Array<SelectableValue<MetricQueryType>> = [
   { label: 'Metric Search', value: MetricQueryType.Search },
@@ -38,11 +38,11 @@ const editorModeOptions: Array<SelectableValue<MetricEditorMode>> = [
   { label: 'Code', value: MetricEditorMode.Code },
 ];
 
-const toOptions = (values: string[]): Array<SelectableValue<string>> =>
+export const toOptions = (values: string[]): Array<SelectableValue<string>> =>
   Array.from(new Set(values)).map((v) => ({ label: v, value: v }));
 
 /** Option for the current value even when the backend did not list it (custom value / variable). */
-function withCurrent(options: Array<SelectableValue<string>>, current?: string) {
+export function withCurrent(options: Array<SelectableValue<string>>, current?: string) {
   if (current && !options.some((o) => o.value === current)) {
     return [{ label: current, value: current }, ...options];
   }
@@ -50,8 +50,8 @@ function withCurrent(options: Array<SelectableValue<string>>, current?: string) 
 }
 
 /** Load options asynchronously whenever `deps` change; errors give an empty list. */
-function useOptions(load: () => Promise<string[]>, deps: unknown[]) {
-  const [state, setState] = useState<{ options: string[]; loading: boolean }>({ options: [], loading: false });
+export function useOptions<T = string>(load: () => Promise<T[]>, deps: unknown[]) {
+  const [state, setState] = useState<{ options: T[]; loading: boolean }>({ options: [], loading: false });
   useEffect(() => {
     let cancelled = false;
     setState((s) => ({ ...s, loading: true }));
@@ -93,9 +93,12 @@ const toDimensions = (rows: DimensionRow[]): Dimensions => {
   return out;
 };
 
+/** What the dimension rows need from a query (also used by the variable editor's dimension filters). */
+type DimensionScope = Pick<CloudWatchQuery, 'region' | 'namespace' | 'metricName' | 'dimensions'>;
+
 interface DimensionRowEditorProps {
   datasource: DataSource;
-  query: CloudWatchQuery;
+  query: DimensionScope;
   row: DimensionRow;
   index: number;
   otherFilters: Dimensions;
@@ -153,7 +156,15 @@ function DimensionRowEditor({ datasource, query, row, index, otherFilters, onCha
   );
 }
 
-function DimensionsEditor({ datasource, query, onChange }: { datasource: DataSource; query: CloudWatchQuery; onChange: (d: Dimensions) => void }) {
+export function DimensionsEditor({
+  datasource,
+  query,
+  onChange,
+}: {
+  datasource: DataSource;
+  query: DimensionScope;
+  onChange: (d: Dimensions) => void;
+}) {
   const [rows, setRows] = useState<DimensionRow[]>(() => toRows(query.dimensions));
   const external = JSON.stringify(query.dimensions ?? {});
   // Re-sync when the query's dimensions change from outside (e.g. query history, code → builder).

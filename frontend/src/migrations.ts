@@ -1,0 +1,147 @@
+import {
+  DEFAULT_VARIABLE_QUERY,
+  DimensionFilters,
+  MultiFilters,
+  OldVariableQuery,
+  VariableQuery,
+  VariableQueryType,
+} from './types';
+
+/** Parse a JSON filter argument; empty and `[]` (what old editors wrote for "none") mean no filters. */
+function parseFilters<T>(raw: string | undefined): T | {} {
+  const text = (raw ?? '').trim();
+  if (!text || text === '[]') {
+    return {};
+  }
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed;
+    }
+  } catch {
+    // fall through
+  }
+  throw new Error(`unable to migrate poorly formed filters: ${text}`);
+}
+
+/**
+ * Split `a, b, c, {json, with, commas}` into `count` plain arguments and the rest (the JSON argument),
+ * e.g. splitArgs('us-east-1, AWS/EC2, {"a":"b,c"}', 2) → [['us-east-1', 'AWS/EC2'], '{"a":"b,c"}'].
+ */
+function splitArgs(body: string, count: number): [string[], string] {
+  const args: string[] = [];
+  let rest = body;
+  while (args.length < count) {
+    const comma = rest.indexOf(',');
+    if (comma < 0) {
+      args.push(rest.trim());
+      rest = '';
+      break;
+    }
+    args.push(rest.slice(0, comma).trim());
+    rest = rest.slice(comma + 1);
+  }
+  return [args, rest.trim()];
+}
+
+/** The legacy string form old dashboards store, e.g. `dimension_values(us-east-1,AWS/EC2,CPUUtilization,Name)`. */
+function migrateLegacyString(raw: string): VariableQuery {
+  const query: VariableQuery = { ...DEFAULT_VARIABLE_QUERY, dimensionFilters: {}, ec2Filters: {}, tags: {} };
+  const text = raw.trim();
+  if (!text) {
+    return query;
+  }
+  const call = text.match(/^(\w+)\((.*)\)$/s);
+  if (!call) {
+    throw new Error(`unable to parse old variable query: ${text}`);
+  }
+  const [, name, body] = call;
+  const region = (r: string | undefined) => r || 'default';
+  switch (name) {
+    case 'regions':
+      return query;
+    case 'namespaces':
+      return { ...query, queryType: VariableQueryType.Namespaces };
+    case 'statistics':
+      return { ...query, queryType: VariableQueryType.Statistics };
+    case 'metrics':
+    case 'dimension_keys': {
+      const [[namespace, r]] = splitArgs(body, 2);
+      if (!namespace) {
+        break;
+      }
+      const queryType = name === 'metrics' ? VariableQueryType.Metrics : VariableQueryType.DimensionKeys;
+      return { ...query, queryType, namespace, region: region(r) };
+    }
+    case 'dimension_values': {
+      const [[r, namespace, metricName, dimensionKey], filters] = splitArgs(body, 4);
+      if (!dimensionKey) {
+        break;
+      }
+      return {
+        ...query,
+        queryType: VariableQueryType.DimensionValues,
+        region: region(r),
+        namespace,
+        metricName,
+        dimensionKey,
+        dimensionFilters: parseFilters<DimensionFilters>(filters),
+      };
+    }
+    case 'ebs_volume_ids': {
+      const [[r, instanceID]] = splitArgs(body, 2);
+      if (!instanceID) {
+        break;
+      }
+      return { ...query, queryType: VariableQueryType.EBSVolumeIDs, region: region(r), instanceID };
+    }
+    case 'ec2_instance_attribute': {
+      const [[r, attributeName], filters] = splitArgs(body, 2);
+      if (!attributeName) {
+        break;
+      }
+      return {
+        ...query,
+        queryType: VariableQueryType.EC2InstanceAttributes,
+        region: region(r),
+        attributeName,
+        ec2Filters: parseFilters<MultiFilters>(filters),
+      };
+    }
+    case 'resource_arns': {
+      const [[r, resourceType], tags] = splitArgs(body, 2);
+      if (!resourceType) {
+        break;
+      }
+      return {
+        ...query,
+        queryType: VariableQueryType.ResourceArns,
+        region: region(r),
+        resourceType,
+        tags: parseFilters<MultiFilters>(tags),
+      };
+    }
+  }
+  throw new Error(`unable to parse old variable query: ${text}`);
+}
+
+/**
+ * Any stored CloudWatch variable query → the `VariableQuery` object (pure; throws on an unreadable legacy string).
+ * Accepts the legacy string form, the older object form whose filters are JSON strings, and the current object.
+ */
+export function migrateVariableQuery(raw: string | VariableQuery | OldVariableQuery | null | undefined): VariableQuery {
+  if (raw === null || raw === undefined) {
+    return { ...DEFAULT_VARIABLE_QUERY };
+  }
+  if (typeof raw === 'string') {
+    return migrateLegacyString(raw);
+  }
+  const { dimensionFilters, ec2Filters, tags } = raw;
+  return {
+    ...DEFAULT_VARIABLE_QUERY,
+    ...raw,
+    dimensionFilters: typeof dimensionFilters === 'string' ? parseFilters(dimensionFilters) : dimensionFilters ?? {},
+    ec2Filters: typeof ec2Filters === 'string' ? parseFilters(ec2Filters) : ec2Filters ?? {},
+    tags: typeof tags === 'string' ? parseFilters(tags) : tags ?? {},
+  } as VariableQuery;
+}
