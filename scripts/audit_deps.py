@@ -71,9 +71,11 @@ def report(name: str, version: str, vulns: list[dict[str, object]]) -> int:
 def holders(name: str, version: str, deps: dict[str, str]) -> list[str]:
     """Which installed dependencies' requirements exclude `version` of `name` (why the newest can't be used)."""
     out = []
-    for owner in sorted(deps):
+    for owner in sorted({ROOT_DISTRIBUTION, *deps}):  # the plugin's own upper bounds hold packages back too
         for raw in distribution(owner).requires or []:
             requirement = Requirement(raw)
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue
             same = re.sub(r"[-_.]+", "-", requirement.name).lower() == name
             if same and requirement.specifier and version not in requirement.specifier:
                 out.append(f"{owner} requires {requirement.name}{requirement.specifier}")

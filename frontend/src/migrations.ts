@@ -7,16 +7,23 @@ import {
   VariableQueryType,
 } from './types';
 
-/** Parse a JSON filter argument; empty and `[]` (what old editors wrote for "none") mean no filters. */
-function parseFilters<T>(raw: string | undefined): T | {} {
+/**
+ * Parse a JSON filter argument; empty and `[]` (what old editors wrote for "none") mean no filters. Old dashboards
+ * write a multi-value variable as `${team:json}`, which is not JSON until the variable is expanded: like Grafana's
+ * migration it becomes the string "$team", which interpolation later expands into one value each. With `asLists`
+ * (EC2 filters and tags, which are name → values) a single string value becomes a one-element list.
+ */
+function parseFilters<T>(raw: string | undefined, asLists = false): T | {} {
   const text = (raw ?? '').trim();
   if (!text || text === '[]') {
     return {};
   }
   try {
-    const parsed = JSON.parse(text);
+    const parsed = JSON.parse(text.replace(/\$\{(\w+):json\}/g, '"$$$1"'));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return parsed;
+      return Object.fromEntries(
+        Object.entries(parsed).map(([key, value]) => [key, asLists && typeof value === 'string' ? [value] : value])
+      );
     }
   } catch {
     // fall through
@@ -105,7 +112,7 @@ function migrateLegacyString(raw: string): VariableQuery {
         queryType: VariableQueryType.EC2InstanceAttributes,
         region: region(r),
         attributeName,
-        ec2Filters: parseFilters<MultiFilters>(filters),
+        ec2Filters: parseFilters<MultiFilters>(filters, true),
       };
     }
     case 'resource_arns': {
@@ -118,7 +125,7 @@ function migrateLegacyString(raw: string): VariableQuery {
         queryType: VariableQueryType.ResourceArns,
         region: region(r),
         resourceType,
-        tags: parseFilters<MultiFilters>(tags),
+        tags: parseFilters<MultiFilters>(tags, true),
       };
     }
   }
@@ -141,7 +148,7 @@ export function migrateVariableQuery(raw: string | VariableQuery | OldVariableQu
     ...DEFAULT_VARIABLE_QUERY,
     ...raw,
     dimensionFilters: typeof dimensionFilters === 'string' ? parseFilters(dimensionFilters) : dimensionFilters ?? {},
-    ec2Filters: typeof ec2Filters === 'string' ? parseFilters(ec2Filters) : ec2Filters ?? {},
-    tags: typeof tags === 'string' ? parseFilters(tags) : tags ?? {},
+    ec2Filters: typeof ec2Filters === 'string' ? parseFilters(ec2Filters, true) : ec2Filters ?? {},
+    tags: typeof tags === 'string' ? parseFilters(tags, true) : tags ?? {},
   } as VariableQuery;
 }

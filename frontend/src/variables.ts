@@ -82,6 +82,7 @@ export class CloudWatchVariableSupport extends CustomVariableSupport<DataSource,
         return values.length ? [ALL_ACCOUNTS, ...values] : [];
       }
     }
-    return [];
+    // e.g. Grafana's `logGroups`: this data source answers metrics only. Say so rather than return nothing.
+    throw new Error(`variable query type "${String(query.queryType)}" is not supported by this data source`);
   }
 }

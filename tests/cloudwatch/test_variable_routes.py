@@ -176,6 +176,8 @@ def test_instance_attributes_are_unique_and_sorted(plugin: PluginProcess, settin
     assert attribute("Placement.AvailabilityZone") == ["us-east-1a", "us-east-1b"]
     assert attribute("InstanceType") == ["t3.micro", "t3.nano", "t3.small"]
     assert attribute("InstanceId") == sorted(fleet.ids.values())
+    assert attribute("AmiLaunchIndex") == ["0"]  # numbers and booleans print the way Go prints them
+    assert set(attribute("EbsOptimized")) <= {"true", "false"} and attribute("EbsOptimized")
     launched = attribute("LaunchTime")
     assert launched and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC", t) for t in launched), (
         launched)  # Go's time.String(), as Grafana prints a time field
@@ -213,7 +215,7 @@ def test_bad_parameters_are_legacy_400s(plugin: PluginProcess, settings: Any, fl
 # --- resource-arns ------------------------------------------------------------------------------------------
 
 def test_resource_arns_by_type_and_tags(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
-    def arns(tags: dict[str, list[str]]) -> list[str]:
+    def arns(tags: dict[str, list[str] | None]) -> list[str]:
         return sorted(call(plugin, settings, "resource-arns", region="us-east-1", resourceType="ec2:instance",
                            tags=tags).values())
 
@@ -221,6 +223,7 @@ def test_resource_arns_by_type_and_tags(plugin: PluginProcess, settings: Any, fl
     assert arns({"team": ["web"], "Name": ["web-2"]}) == [fleet.arn("web-2")]
     assert arns({"team": []}) == sorted([fleet.arn("web-1"), fleet.arn("web-2"), fleet.arn("db-1")])  # any value
     assert arns({"team": ["nobody"]}) == []
+    assert arns({"team": ["web"], "Name": None}) == sorted([fleet.arn("web-1"), fleet.arn("web-2")])  # null: no filter
 
 
 # --- region, AWS errors, metrics ----------------------------------------------------------------------------

@@ -73,6 +73,15 @@ describe('migrateVariableQuery: legacy string form', () => {
     expect(q.refId).toBe('CloudWatchVariableQueryEditor-VariableQuery');
   });
 
+  it('reads ${var:json} filters of old dashboards as "$var", and single strings as lists', () => {
+    expect(
+      migrateVariableQuery('ec2_instance_attribute(us-east-1, Tags.Name, {"tag:Team": ${team:json}, "k": "v"})')
+    ).toMatchObject({ ec2Filters: { 'tag:Team': ['$team'], k: ['v'] } });
+    expect(
+      migrateVariableQuery('dimension_values(us-east-1,AWS/EC2,CPUUtilization,InstanceId,{"AutoScalingGroupName":${asg:json}})')
+    ).toMatchObject({ dimensionFilters: { AutoScalingGroupName: '$asg' } });
+  });
+
   it('rejects what it cannot read', () => {
     expect(() => migrateVariableQuery('something()')).toThrow(/unable to parse old variable query/);
     expect(() => migrateVariableQuery('metrics()')).toThrow(/unable to parse/);

@@ -229,6 +229,14 @@ describe('CloudWatchVariableSupport', () => {
     await expect(run('nonsense()')).rejects.toThrow(/unable to parse old variable query/);
   });
 
+  it('a query type this data source does not answer (Grafana\'s logGroups) is an error, not an empty list', async () => {
+    const { run, getResource } = setup();
+    await expect(run({ queryType: 'logGroups' as VariableQueryType })).rejects.toThrow(
+      /variable query type "logGroups" is not supported/
+    );
+    expect(getResource).not.toHaveBeenCalled();
+  });
+
   it('backend errors reach Grafana (the variable shows the error)', async () => {
     const { run, getResource } = setup();
     getResource.mockRejectedValueOnce({ status: 403, data: { message: 'access denied' } });

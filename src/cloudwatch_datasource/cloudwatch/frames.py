@@ -111,7 +111,8 @@ def _empty_value_frames(planned: PlannedQuery, series: SeriesResult, request_not
                         ) -> list[Frame]:
     """Grafana's no-data answer for a multi-valued dimension query (§2.8): one empty frame per value of the
     dimension with the most values, so a legend or table still lists every instance asked for. The other
-    dimensions take their first value."""
+    dimensions take their first value. Unlike Grafana's, each frame also carries the `Series` label and the
+    notices, like every other frame of this plugin."""
     q = planned.query
     name = series_name_and_labels(q, series.label)[0]
     key, values = max(q.dimensions, key=lambda item: len(item[1]))  # first of the most-valued, as Grafana

@@ -150,8 +150,8 @@ def _multi_value(raw: str) -> list[str]:
 
 
 def _json_lists(name: str, params: Mapping[str, str], *, example: str) -> Iterable[tuple[str, list[str]]]:
-    """A `{"key": ["value", ...]}` parameter as (key, values) pairs; absent or blank means none. null values
-    count as an empty list (Go's decoding of the same parameter does the same)."""
+    """A `{"key": ["value", ...]}` parameter as (key, values) pairs; absent or blank means none. A key whose
+    value is null is left out, as Grafana does."""
     raw = params.get(name, "")
     if not raw.strip():
         return []
@@ -164,7 +164,8 @@ def _json_lists(name: str, params: Mapping[str, str], *, example: str) -> Iterab
         raise VariableQueryError(f"error parsing {name}: {problem}")
     pairs: list[tuple[str, list[str]]] = []
     for key, values in sorted(parsed.items()):
-        values = [] if values is None else values
+        if values is None:
+            continue
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise VariableQueryError(f"error parsing {name}: {problem}")
         pairs.append((key, values))
@@ -190,7 +191,7 @@ def _attribute_reader(attribute: str, ec2: Any) -> Callable[[dict[str, Any]], st
         shape = getattr(shape, "members", {}).get(field)
         if shape is None:
             break
-    if shape is None or shape.type_name not in ("string", "timestamp"):
+    if shape is None or shape.type_name not in ("string", "timestamp", "boolean", "integer", "long"):
         raise VariableQueryError(f"invalid attribute path {scrub(attribute[:100])!r}: use Tags.<key> or a text "
                                  "field of an EC2 instance such as InstanceId, InstanceType or "
                                  "Placement.AvailabilityZone")
@@ -201,6 +202,10 @@ def _attribute_reader(attribute: str, ec2: Any) -> Callable[[dict[str, Any]], st
             value = value.get(field) if isinstance(value, dict) else None
         if isinstance(value, datetime):
             return _go_time_string(value)
+        if isinstance(value, bool):  # Go prints true/false (EbsOptimized, EnaSupport)
+            return str(value).lower()
+        if isinstance(value, int):  # AmiLaunchIndex, CpuOptions.CoreCount
+            return str(value)
         return value if isinstance(value, str) else None
 
     return field_value
