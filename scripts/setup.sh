@@ -4,7 +4,8 @@
 #                             pyproject.toml changes (enough for `make run`);
 #  scripts/setup.sh --system  also the system packages the full test suite needs (as root, via apt-get, only
 #                             those missing): the Go toolchain and hashicorp/go-plugin for the real-host test,
-#                             protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check.
+#                             protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check,
+#                             tinyproxy for the HTTP proxy tests.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,7 +14,7 @@ system=false
 
 want="golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-go-hclog-dev golang-google-grpc-dev \
 golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protobuf-compiler libprotobuf-dev protoc-gen-go \
-protoc-gen-go-grpc chromium"
+protoc-gen-go-grpc chromium tinyproxy"
 command -v node >/dev/null 2>&1 || want="$want nodejs npm"
 missing=""
 $system || want=""

@@ -18,6 +18,10 @@ ASSUME_ROLE_ENABLED = "AWS_AUTH_AssumeRoleEnabled"
 SESSION_DURATION = "AWS_AUTH_SESSION_DURATION"
 EXTERNAL_ID = "AWS_AUTH_EXTERNAL_ID"
 LIST_METRICS_PAGE_LIMIT = "AWS_CW_LIST_METRICS_PAGE_LIMIT"
+PER_DATASOURCE_HTTP_PROXY_ENABLED = "AWS_AUTH_PerDatasourceHTTPProxyEnabled"
+# The same switch as this plugin's own key ([plugin.<id>] per_datasource_http_proxy_enabled): since Grafana 12.4 a
+# plugin sees no host environment, and which Grafana setting produces the AWS_AUTH_ key is not documented.
+PLUGIN_PER_DATASOURCE_HTTP_PROXY_ENABLED = "GF_PLUGIN_PER_DATASOURCE_HTTP_PROXY_ENABLED"
 
 DEFAULT_ALLOWED_AUTH_PROVIDERS = ("default", "keys", "credentials")
 DEFAULT_SESSION_SECONDS = 15 * 60
@@ -36,6 +40,7 @@ class OperatorPolicy:
     session_duration_seconds: int = DEFAULT_SESSION_SECONDS
     external_id: str = ""
     list_metrics_page_limit: int = DEFAULT_LIST_METRICS_PAGE_LIMIT
+    per_datasource_http_proxy_enabled: bool = False
 
     @classmethod
     def resolve(cls, grafana_config: Mapping[str, str] | None = None,
@@ -61,6 +66,10 @@ class OperatorPolicy:
             external_id=read(EXTERNAL_ID) or "",
             list_metrics_page_limit=_parse_positive_int(read(LIST_METRICS_PAGE_LIMIT),
                                                         DEFAULT_LIST_METRICS_PAGE_LIMIT),
+            # Off unless the operator turned it on: the datasource's proxy fields are then ignored.
+            per_datasource_http_proxy_enabled=_parse_bool(
+                read(PER_DATASOURCE_HTTP_PROXY_ENABLED) or read(PLUGIN_PER_DATASOURCE_HTTP_PROXY_ENABLED),
+                default=False, invalid=False),
         )
 
 

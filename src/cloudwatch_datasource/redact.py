@@ -11,6 +11,8 @@ import re
 _KEY_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b")
 # Secret keys are 40 base64 characters, session tokens hundreds; ARNs, paths and ids have separators in between.
 _LONG_BASE64 = re.compile(r"[A-Za-z0-9/+=]{40,}")
+# user:password@ in a URL (a proxy URL quoted by a connection error): the password goes, the user name stays.
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]*@")
 
 
 def redact_access_key(access_key: str) -> str:
@@ -23,8 +25,10 @@ def redact_access_key(access_key: str) -> str:
 
 
 def scrub_secrets(text: str) -> str:
-    """Shorten anything shaped like an access key id; remove long base64 runs (secret keys, session tokens)."""
+    """Shorten anything shaped like an access key id; remove long base64 runs (secret keys, session tokens) and
+    the password of a URL's user info."""
     if not text:
         return text
+    text = _URL_PASSWORD.sub(r"\1:***@", text)
     text = _KEY_ID.sub(lambda m: redact_access_key(m.group(0)), text)
     return _LONG_BASE64.sub("<redacted>", text)

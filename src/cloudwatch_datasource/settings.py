@@ -38,6 +38,14 @@ _AUTH_TYPE_ALIASES = {
 }
 
 
+class ProxyType(StrEnum):
+    """jsonData.proxyType: how AWS calls reach the network when the operator allows per-datasource proxies."""
+
+    ENV = "env"  # HTTP(S)_PROXY / NO_PROXY of the plugin process (Grafana >= 12.4 forwards them)
+    NONE = "none"  # direct, even when the environment names a proxy
+    URL = "url"  # jsonData.proxyUrl, with proxyUsername + secureJsonData.proxyPassword as basic auth
+
+
 MISSING_REGION = 'missing default region: set "Default Region" in the datasource settings'
 
 
@@ -75,6 +83,11 @@ class DataSourceSettings:
     access_key: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
     session_token: str = field(default="", repr=False)
+    # Grafana's per-datasource HTTP proxy (§1.8); used only when the operator enables it (policy.py).
+    proxy_type: ProxyType = ProxyType.ENV
+    proxy_url: str = ""
+    proxy_username: str = ""
+    proxy_password: str = field(default="", repr=False)
 
     def __repr__(self) -> str:
         shown = {
@@ -83,6 +96,8 @@ class DataSourceSettings:
             "access_key": redact_access_key(self.access_key),
             "secret_key": "<set>" if self.secret_key else "",
             "session_token": "<set>" if self.session_token else "",
+            "proxy_type": self.proxy_type.value,
+            "proxy_password": "<set>" if self.proxy_password else "",
         }
         return "DataSourceSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
@@ -107,7 +122,7 @@ class DataSourceSettings:
         material = "\x00".join([
             str(self.org_id), self.uid, str(self.last_updated_ms), self.auth_type.value, self.profile,
             self.assume_role_arn, self.external_id, self.endpoint, self.access_key, self.secret_key,
-            self.session_token,
+            self.session_token, self.proxy_type.value, self.proxy_url, self.proxy_username, self.proxy_password,
         ])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -143,7 +158,18 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         access_key=_secret(secure, "accessKey").strip(),
         secret_key=_secret(secure, "secretKey").strip(),
         session_token=_secret(secure, "sessionToken").strip(),
+        proxy_type=_proxy_type(_string(json_data, "proxyType")),
+        proxy_url=_string(json_data, "proxyUrl").strip(),
+        proxy_username=_string(json_data, "proxyUsername"),
+        proxy_password=_secret(secure, "proxyPassword"),
     )
+
+
+def _proxy_type(raw: str) -> ProxyType:
+    try:
+        return ProxyType(raw.strip().lower() or ProxyType.ENV.value)
+    except ValueError:
+        raise SettingsError(f"jsonData.proxyType must be env, none or url, got {raw[:32]!r}") from None
 
 
 def _load_json_object(raw: bytes) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSour
 from .aws_errors import describe_aws_error
 from .endpoints import EndpointRules, endpoint_rules, sts_region
 from .providers import CredentialChain, build_chain
+from .proxy import botocore_proxies
 from .timestamps import parse_aws_timestamp
 
 log = structlog.get_logger(__name__)
@@ -39,7 +40,7 @@ class AwsSession:
 
     def __init__(self, settings: DataSourceSettings, auth_type: AuthType, region: str, *,
                  duration_seconds: int, tuning: ClientTuning, loader: Loader,
-                 event_hooks: Sequence[EventHook] = ()) -> None:
+                 event_hooks: Sequence[EventHook] = (), proxies: dict[str, str] | None = None) -> None:
         self.region = region
         self.auth_type = auth_type
         self.uid = settings.uid
@@ -57,6 +58,8 @@ class AwsSession:
             max_pool_connections=max(tuning.grpc_workers, tuning.max_concurrency),
             user_agent_extra=USER_AGENT_EXTRA,
             use_fips_endpoint=self._rules.use_fips or None,
+            # None: the environment's HTTP(S)_PROXY/NO_PROXY; {}: direct; else the datasource's proxy (proxy.py).
+            proxies=proxies,
         )
         # A botocore Session per entry: it owns this entry's credential resolver; the loader (service models)
         # is shared so a new entry does not re-read botocore's JSON data.
@@ -186,12 +189,19 @@ def reject_unreadable_body(response_dict: dict[str, Any] | None = None, operatio
     an empty result: a GetMetricData answer cut short would show as "no data" with no error. An XML body cut
     short becomes a parser error quoting the body, which for AssumeRole holds part of the new secret key.
     """
-    if not response_dict or int(response_dict.get("status_code") or 0) >= 300:
+    if not response_dict:
+        return
+    operation = getattr(operation_model, "name", "AWS call")
+    if int(response_dict.get("status_code") or 0) == 407:
+        # A plain-HTTP endpoint behind a proxy that wants credentials: the 407 page is the proxy's, not AWS's.
+        raise DownstreamError(f"{operation}: the HTTP proxy refused the request (407 Proxy Authentication "
+                              "Required): check the proxy user name and password in the datasource settings",
+                              status=502)
+    if int(response_dict.get("status_code") or 0) >= 300:
         return
     body = response_dict.get("body")
     if not isinstance(body, bytes):
         return  # streaming output: not read yet
-    operation = getattr(operation_model, "name", "AWS call")
     declared = str(response_dict.get("headers", {}).get("content-length", "") or "")
     if declared.isdigit() and int(declared) != len(body):
         raise DownstreamError(f"{operation}: the AWS response was cut short ({len(body)} of {declared} bytes); "
@@ -216,7 +226,7 @@ class AwsSessions:
         self._max_entries = max(1, max_entries)
         self._event_hooks = tuple(event_hooks)
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[str, str, int], AwsSession] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, int, bool], AwsSession] = OrderedDict()
         # Keyed by (org id, uid): a uid is unique only within one organisation, and provisioning often reuses one
         # across organisations; keyed by uid alone, two such datasources would evict each other on every request.
         self._fingerprint_by_owner: dict[tuple[int, str], str] = {}
@@ -235,7 +245,9 @@ class AwsSessions:
         auth_type = self._check_policy(settings, policy)
         # Session length is the operator's, not the datasource's: part of the key so a change takes effect.
         duration = policy.session_duration_seconds if settings.assume_role_arn else 0
-        key = (settings.fingerprint, region, duration)
+        # So is the per-datasource proxy switch (the proxy fields themselves are in the fingerprint).
+        proxies = botocore_proxies(settings, policy.per_datasource_http_proxy_enabled)
+        key = (settings.fingerprint, region, duration, policy.per_datasource_http_proxy_enabled)
         with self._lock:
             if settings.uid:
                 previous = self._fingerprint_by_owner.get(settings.owner)
@@ -252,7 +264,7 @@ class AwsSessions:
                 return entry
             # Building an entry is cheap (no I/O): credentials are resolved later under the entry's lock.
             entry = AwsSession(settings, auth_type, region, duration_seconds=duration, tuning=self._tuning,
-                               loader=self._loader, event_hooks=self._event_hooks)
+                               loader=self._loader, event_hooks=self._event_hooks, proxies=proxies)
             self._entries[key] = entry
             while len(self._entries) > self._max_entries:
                 _, dropped = self._entries.popitem(last=False)

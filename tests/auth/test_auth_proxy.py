@@ -1,0 +1,220 @@
+"""The per-datasource HTTP proxy (jsonData proxyType/proxyUrl/proxyUsername, secureJsonData proxyPassword) and the
+environment's HTTP_PROXY, end to end: the plugin started through its real handshake with no host environment,
+CheckHealth against moto on 127.0.0.1, through a real proxy server (Debian's tinyproxy, basic auth on) whose log
+shows which AWS calls it carried. Plus the settings → botocore `proxies` rules on their own.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from conftest import MotoServer, free_port
+from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
+
+from cloudwatch_datasource.auth.proxy import botocore_proxies
+from cloudwatch_datasource.auth.sessions import reject_unreadable_body
+from cloudwatch_datasource.errors import DownstreamError, SettingsError
+from cloudwatch_datasource.policy import PER_DATASOURCE_HTTP_PROXY_ENABLED, OperatorPolicy
+from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
+from cloudwatch_datasource.redact import scrub_secrets
+from cloudwatch_datasource.settings import DataSourceSettings, ProxyType
+
+OK, ERROR = pb.CheckHealthResponse.OK, pb.CheckHealthResponse.ERROR
+PROXY_USER = "grafana"
+PROXY_SECRET = "Pr0xySecret_pass-w0rd.01"  # what tinyproxy's config grammar accepts
+ODD_SECRET = "Pr0xy/Secret@pass:w0rd"  # '/', '@' and ':' must survive URL quoting
+KEY = "AKIAPROXYTESTKEY0001"
+KEY_SECRET = "ProxyTestSecretProxyTestSecretProxyT0001"
+
+
+class Tinyproxy:
+    """A real HTTP proxy on 127.0.0.1 that wants basic auth and logs every request it forwards."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
+        if not Path(binary).exists():
+            pytest.fail("tinyproxy missing: run scripts/setup.sh --system (apt-get install tinyproxy) — this test "
+                        "must not be skipped")
+        self.port = free_port()
+        self.log = workdir / "tinyproxy.log"
+        config = workdir / "tinyproxy.conf"
+        config.write_text(f'Port {self.port}\nListen 127.0.0.1\nTimeout 30\nLogFile "{self.log}"\nLogLevel Info\n'
+                          f"MaxClients 50\nAllow 127.0.0.1\nDisableViaHeader Yes\n"
+                          f"BasicAuth {PROXY_USER} {PROXY_SECRET}\n")
+        self.process = subprocess.Popen([binary, "-d", "-c", str(config)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not (self.log.exists() and "listening on" in self.log.read_text().lower()):
+            assert self.process.poll() is None, "tinyproxy exited at start"
+            assert time.monotonic() < deadline, "tinyproxy did not start listening"
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def forwarded(self, target: str) -> int:
+        """How many requests the proxy passed on to `target` (host:port): tinyproxy logs the request line first
+        (also for one it then refuses with 407) and "Established connection" only for one it forwards."""
+        host = target.split(":")[0]
+        return len(re.findall(rf'Established connection to host "{re.escape(host)}"', self.log.read_text()))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[Tinyproxy]:
+    server = Tinyproxy(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def plugins() -> Iterator[list[PluginProcess]]:
+    started: list[PluginProcess] = []
+    yield started
+    for process in started:
+        process.kill()
+        for line in process.stderr_lines:
+            assert PROXY_SECRET not in line and KEY_SECRET not in line, "a secret reached the plugin's log"
+
+
+def start(plugins: list[PluginProcess], env: Mapping[str, str]) -> PluginProcess:
+    process = start_plugin(env=go_plugin_env({"AWS_EC2_METADATA_DISABLED": "true", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1",
+                                              **env}))
+    plugins.append(process)
+    return process
+
+
+def health(process: PluginProcess, moto: MotoServer, **proxy_fields: Any) -> pb.CheckHealthResponse:
+    password = proxy_fields.pop("proxyPassword", None)
+    secure = {"accessKey": KEY, "secretKey": KEY_SECRET, **({"proxyPassword": password} if password else {})}
+    json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": moto.url, **proxy_fields}
+    resp = process.check_health(datasource_settings(json_data, secure))
+    for secret in (PROXY_SECRET, KEY_SECRET):
+        assert secret not in resp.message and secret.encode() not in resp.jsonDetails
+    return resp
+
+
+def moto_target(moto: MotoServer) -> str:
+    return moto.url.removeprefix("http://").rstrip("/")
+
+
+ENABLED = {PER_DATASOURCE_HTTP_PROXY_ENABLED: "true"}
+
+
+def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: list[PluginProcess], moto: MotoServer,
+                                                          proxy: Tinyproxy) -> None:
+    p = start(plugins, ENABLED)
+    resp = health(p, moto, proxyType="url", proxyUrl=proxy.url, proxyUsername=PROXY_USER,
+                  proxyPassword=PROXY_SECRET)
+    assert resp.status == OK, resp.message
+    # The health check's calls (GetCallerIdentity, ListMetrics, DescribeLogGroups) all went through the proxy.
+    assert proxy.forwarded(moto_target(moto)) >= 3
+
+
+def test_wrong_proxy_password_is_a_clear_error(plugins: list[PluginProcess], moto: MotoServer,
+                                               proxy: Tinyproxy) -> None:
+    p = start(plugins, ENABLED)
+    resp = health(p, moto, proxyType="url", proxyUrl=proxy.url, proxyUsername=PROXY_USER,
+                  proxyPassword="not-the-password")
+    assert resp.status == ERROR
+    # tinyproxy answers 407 and resets the connection before reading the POST body, so the plugin sees a
+    # connection failure (a proxy that lets the 407 through gets the message tested below).
+    assert "cannot reach" in resp.message and "proxy settings" in resp.message
+    assert proxy.forwarded(moto_target(moto)) == 0
+
+
+def test_a_407_answer_names_the_proxy_credentials() -> None:
+    with pytest.raises(DownstreamError) as caught:
+        reject_unreadable_body({"status_code": 407, "headers": {}, "body": b"<html>407</html>"},
+                               SimpleNamespace(name="GetMetricData"))
+    assert caught.value.message.startswith("GetMetricData: the HTTP proxy refused the request (407 Proxy "
+                                           "Authentication Required): check the proxy user name and password")
+
+
+def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: list[PluginProcess],
+                                                                   moto: MotoServer, proxy: Tinyproxy) -> None:
+    p = start(plugins, {})  # AWS_AUTH_PerDatasourceHTTPProxyEnabled not set: Grafana's default is off
+    resp = health(p, moto, proxyType="url", proxyUrl=f"http://127.0.0.1:{free_port()}", proxyUsername=PROXY_USER,
+                  proxyPassword=PROXY_SECRET)
+    assert resp.status == OK, resp.message  # direct: the (dead) proxy URL was not used
+    assert proxy.forwarded(moto_target(moto)) == 0
+
+
+def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: list[PluginProcess], moto: MotoServer,
+                                                           proxy: Tinyproxy) -> None:
+    # Grafana >= 12.4 forwards HTTP(S)_PROXY / NO_PROXY to plugins; botocore honours them.
+    with_auth = proxy.url.replace("http://", f"http://{PROXY_USER}:{urllib.parse.quote(PROXY_SECRET, safe='')}@")
+    p = start(plugins, {**ENABLED, "HTTP_PROXY": with_auth})
+    assert health(p, moto).status == OK  # proxyType unset = env
+    through_env = proxy.forwarded(moto_target(moto))
+    assert through_env >= 3
+    assert health(p, moto, proxyType="none").status == OK  # direct, although the environment names a proxy
+    assert proxy.forwarded(moto_target(moto)) == through_env
+
+
+def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: list[PluginProcess], moto: MotoServer) -> None:
+    p = start(plugins, ENABLED)
+    for bad in ("ftp://proxy:21", "http://", f"http://{PROXY_USER}:{PROXY_SECRET}@127.0.0.1:3128",
+                "http://127.0.0.1:99999"):
+        resp = health(p, moto, proxyType="url", proxyUrl=bad)
+        assert resp.status == ERROR and "Proxy URL is not a valid http(s) proxy address" in resp.message, bad
+    resp = health(p, moto, proxyType="url")
+    assert resp.status == ERROR and 'proxy type "url" needs a Proxy URL' in resp.message
+    resp = health(p, moto, proxyType="socks")
+    assert resp.status == ERROR and "proxyType must be env, none or url" in resp.message
+
+
+# --- the rules on their own ------------------------------------------------------------------------------------
+
+def settings(**fields: Any) -> DataSourceSettings:
+    return DataSourceSettings(uid="ds", **fields)
+
+
+def test_botocore_proxies_rules() -> None:
+    url = settings(proxy_type=ProxyType.URL, proxy_url="proxy.example.com:3128/", proxy_username="u",
+                   proxy_password=ODD_SECRET)
+    assert botocore_proxies(url, False) is None  # operator switch off: the environment decides
+    assert botocore_proxies(settings(proxy_type=ProxyType.ENV), True) is None
+    assert botocore_proxies(settings(proxy_type=ProxyType.NONE), True) == {}
+    quoted = "http://u:Pr0xy%2FSecret%40pass%3Aw0rd@proxy.example.com:3128/"
+    assert botocore_proxies(url, True) == {"http": quoted, "https": quoted}
+    # Basic auth only with both a user name and a password, as Grafana does.
+    no_password = settings(proxy_type=ProxyType.URL, proxy_url="https://[::1]:8443", proxy_username="u")
+    assert botocore_proxies(no_password, True) == {"http": "https://[::1]:8443", "https": "https://[::1]:8443"}
+    with pytest.raises(SettingsError) as caught:
+        botocore_proxies(settings(proxy_type=ProxyType.URL, proxy_url=f"http://u:{ODD_SECRET}@h:1"), True)
+    assert ODD_SECRET not in caught.value.message
+
+
+def test_operator_switch_and_settings_repr() -> None:
+    assert OperatorPolicy.resolve({}, {}).per_datasource_http_proxy_enabled is False
+    assert OperatorPolicy.resolve({}, {PER_DATASOURCE_HTTP_PROXY_ENABLED: "true"}).per_datasource_http_proxy_enabled
+    assert OperatorPolicy.resolve({PER_DATASOURCE_HTTP_PROXY_ENABLED: "false"},
+                                  {PER_DATASOURCE_HTTP_PROXY_ENABLED: "true"}).per_datasource_http_proxy_enabled \
+        is False  # the request's config wins
+    assert not OperatorPolicy.resolve({}, {PER_DATASOURCE_HTTP_PROXY_ENABLED: "maybe"}) \
+        .per_datasource_http_proxy_enabled
+    assert OperatorPolicy.resolve({}, {"GF_PLUGIN_PER_DATASOURCE_HTTP_PROXY_ENABLED": "true"}) \
+        .per_datasource_http_proxy_enabled  # the plugin's own [plugin.<id>] key
+    s = settings(proxy_type=ProxyType.URL, proxy_url="http://h:1", proxy_password=PROXY_SECRET)
+    assert PROXY_SECRET not in repr(s) and "proxy_password='<set>'" in repr(s)
+    assert s.fingerprint != settings(proxy_type=ProxyType.URL, proxy_url="http://h:1",
+                                     proxy_password="other").fingerprint  # a new password rebuilds clients
+
+
+def test_url_passwords_are_scrubbed_from_any_text() -> None:
+    text = f'Failed to connect to proxy URL: "http://{PROXY_USER}:Pr0xy%2FSecret%40pass@127.0.0.1:3128"'
+    assert scrub_secrets(text) == f'Failed to connect to proxy URL: "http://{PROXY_USER}:***@127.0.0.1:3128"'
