@@ -82,3 +82,17 @@ def test_doctor_flags_an_unreadable_web_identity_token(isolated_aws_env: dict[st
                         "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/irsa"})
     assert done.returncode == 1
     assert "web identity token (IRSA)" in done.stdout and "fsGroup: 472" in done.stdout
+
+
+def test_doctor_says_which_proxy_and_never_its_password(isolated_aws_env: dict[str, str], tmp_path: Path) -> None:
+    settings = write_settings(tmp_path, {"authType": "default", "defaultRegion": "us-east-1", "proxyType": "url",
+                                         "proxyUrl": "http://proxy.example.com:3128", "proxyUsername": "grafana"},
+                              {"proxyPassword": SECRET})
+    env = {**isolated_aws_env, "HTTPS_PROXY": f"http://ops:{SECRET}@envproxy.example.com:8080"}
+    off = run_cli("doctor", "--settings", settings, "--offline", env=env)
+    assert "HTTP proxy: from the environment (HTTPS_PROXY=http://ops:***@envproxy.example.com:8080)" in off.stdout
+    assert "jsonData.proxyType is 'url' but per-datasource proxies are off" in off.stdout
+    on = run_cli("doctor", "--settings", settings, "--offline",
+                 env={**env, "GF_PLUGIN_PER_DATASOURCE_HTTP_PROXY_ENABLED": "true"})
+    assert "HTTP proxy: http://grafana:***@proxy.example.com:3128" in on.stdout
+    assert SECRET not in off.stdout + off.stderr + on.stdout + on.stderr

@@ -18,10 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from ..auth.proxy import botocore_proxies
 from ..errors import PluginError
 from ..policy import OperatorPolicy
-from ..redact import redact_access_key
-from ..settings import AuthType, DataSourceSettings, parse_settings
+from ..redact import redact_access_key, scrub_secrets
+from ..settings import AuthType, DataSourceSettings, ProxyType, parse_settings
 from .settings_file import load_datasource
 
 OK, FAIL, NOTE = "✔", "✘", "•"
@@ -61,6 +62,7 @@ def main(argv: list[str], environ: Mapping[str, str] | None = None, out: TextIO 
     _describe_settings(report, settings)
     policy = OperatorPolicy.resolve({}, env)
     _describe_process(report, env)
+    _describe_proxy(report, settings, policy, env)
     _describe_sources(report, settings, env)
     if args.offline:
         return 1 if report.failed else 0
@@ -94,6 +96,29 @@ def _describe_process(report: Report, env: Mapping[str, str]) -> None:
     names = sorted(k for k in env if k.startswith("AWS_"))
     report.line(NOTE, "AWS_* variables set: " + (", ".join(names) if names else "none")
                 + " (values not shown)")
+
+
+def _describe_proxy(report: Report, s: DataSourceSettings, policy: OperatorPolicy, env: Mapping[str, str]) -> None:
+    """Which proxy AWS calls will use (auth/proxy.py decides; this only says it, URLs without passwords)."""
+    try:
+        proxies = botocore_proxies(s, policy.per_datasource_http_proxy_enabled)
+    except PluginError as exc:
+        report.line(FAIL, f"HTTP proxy: {exc}", "fix jsonData.proxyType / proxyUrl")
+        return
+    ignored = s.proxy_type is not ProxyType.ENV and not policy.per_datasource_http_proxy_enabled
+    if proxies is None:
+        names = [k for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
+                 if env.get(k)]
+        shown = ", ".join(f"{k}={scrub_secrets(env[k])}" for k in names) or "none set: direct"
+        report.line(NOTE, f"HTTP proxy: from the environment ({shown})")
+    elif not proxies:
+        report.line(NOTE, "HTTP proxy: none (direct, whatever the environment says)")
+    else:
+        report.line(NOTE, f"HTTP proxy: {scrub_secrets(proxies['https'])}")
+    if ignored:
+        report.line(NOTE, f"jsonData.proxyType is {s.proxy_type.value!r} but per-datasource proxies are off, so it "
+                          "is ignored", "an administrator can set [plugin.pyaws-cloudwatch-datasource] "
+                          "per_datasource_http_proxy_enabled = true")
 
 
 def _file_state(path: str) -> tuple[bool, str]:
