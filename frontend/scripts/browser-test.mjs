@@ -193,6 +193,22 @@ try {
   await page.mouse.click(1250, 10);
   await config.screenshot({ path: join(imgDir, 'config-editor.png') });
 
+  await check('HTTP proxy: URL shows its fields; URL/username go to jsonData, password only to secureJsonData', async () => {
+    const proxy = config.getByTestId('proxy-settings');
+    await proxy.getByText('Environment (default)').waitFor();
+    await pick(proxy, 'Proxy Type', 'URL');
+    await proxy.getByLabel('Proxy URL', { exact: false }).fill('http://proxy.example.com:3128');
+    await proxy.getByLabel('Proxy Username', { exact: false }).fill('harness-user');
+    await proxy.getByLabel('Proxy Password', { exact: false }).fill('harness-proxy-pw');
+    const o = await state(() => window.__options);
+    const { proxyType, proxyUrl, proxyUsername } = o.jsonData;
+    if (proxyType !== 'url' || proxyUrl !== 'http://proxy.example.com:3128' || proxyUsername !== 'harness-user') {
+      fail(`jsonData = ${JSON.stringify(o.jsonData)}`);
+    }
+    if (o.secureJsonData.proxyPassword !== 'harness-proxy-pw') fail(`secureJsonData = ${JSON.stringify(o.secureJsonData)}`);
+    if (JSON.stringify(o.jsonData).includes('harness-proxy-pw')) fail('proxy password leaked into jsonData');
+  });
+
   const qe = page.locator('#query-editor');
   await check('query editor builder emits the CloudWatch query JSON', async () => {
     await qe.scrollIntoViewIfNeeded();

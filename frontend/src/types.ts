@@ -12,7 +12,18 @@ export const AUTH_TYPE_LABELS: Record<AuthType, string> = {
   ec2_iam_role: 'Workspace IAM Role',
 };
 
-/** jsonData stored by the config editor (key names are read by the backend). */
+/**
+ * jsonData.proxyType: Grafana's per-data source HTTP proxy for AWS (same names as Grafana's CloudWatch).
+ * `env` (default, also when unset) = HTTP(S)_PROXY of the server, `none` = direct, `url` = jsonData.proxyUrl with
+ * jsonData.proxyUsername + secureJsonData.proxyPassword. Applied only when the Grafana server enables it.
+ */
+export type ProxyType = NonNullable<AwsAuthDataSourceJsonData['proxyType']>;
+export const DEFAULT_PROXY_TYPE: ProxyType = 'env';
+
+/**
+ * jsonData stored by the config editor (key names are read by the backend). From AwsAuthDataSourceJsonData:
+ * authType, profile, assumeRoleArn, externalId, endpoint, defaultRegion, proxyType, proxyUrl, proxyUsername.
+ */
 export interface CloudWatchJsonData extends AwsAuthDataSourceJsonData {
   /** Comma-separated list of custom metric namespaces. */
   customMetricsNamespaces?: string;
@@ -23,6 +34,7 @@ export interface CloudWatchSecureJsonData extends AwsAuthDataSourceSecureJsonDat
   accessKey?: string;
   secretKey?: string;
   sessionToken?: string;
+  proxyPassword?: string;
 }
 
 export enum MetricQueryType {

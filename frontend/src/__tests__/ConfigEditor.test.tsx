@@ -1,7 +1,8 @@
 import React from 'react';
-import { act, render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { DataSourceSettings } from '@grafana/data';
+import { config } from '@grafana/runtime';
 import { vi } from 'vitest';
 
 const backendGet = vi.fn();
@@ -118,5 +119,98 @@ describe('ConfigEditor', () => {
     await expect(fetchRegions('cw-uid')).resolves.toEqual(STATIC_REGIONS);
     backendGet.mockResolvedValueOnce([{ value: { name: 'us-east-1' } }]);
     await expect(fetchRegions('cw-uid')).resolves.toEqual(['us-east-1']);
+  });
+});
+
+describe('ConfigEditor: HTTP proxy (Grafana CloudWatch names)', () => {
+  it('is always shown, says when it applies, and defaults to env without writing anything', () => {
+    (config as any).awsPerDatasourceHTTPProxyEnabled = false;
+    const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
+    const section = screen.getByTestId('proxy-settings');
+    expect(section).toHaveTextContent('per_datasource_http_proxy_enabled');
+    expect(section).toHaveTextContent('AWS_AUTH_PerDatasourceHTTPProxyEnabled');
+    expect(within(section).getByText('Environment (default)')).toBeInTheDocument();
+    expect(section).toHaveTextContent('HTTP_PROXY');
+    for (const label of [/^Proxy URL/, /^Proxy Username/, /^Proxy Password/]) {
+      expect(screen.queryByLabelText(label)).not.toBeInTheDocument();
+    }
+    expect(onOptionsChange).not.toHaveBeenCalled();
+  });
+
+  it('renders one proxy section also when Grafana enables per-datasource proxies', () => {
+    (config as any).awsPerDatasourceHTTPProxyEnabled = true;
+    try {
+      renderEditor(settings({ authType: 'default' as any }));
+      expect(screen.getAllByText('Proxy Type')).toHaveLength(1);
+      expect(screen.getAllByText('Environment (default)')).toHaveLength(1);
+    } finally {
+      (config as any).awsPerDatasourceHTTPProxyEnabled = false;
+    }
+  });
+
+  it('URL: shows the fields; URL and username go to jsonData, the password only to secureJsonData', async () => {
+    const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
+    await pickOption('Proxy Type', 'URL');
+    expect(lastCall<Settings>(onOptionsChange).jsonData).toEqual({ authType: 'default', proxyType: 'url' });
+
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText(/^Proxy URL/), 'http://proxy.example.com:3128');
+    await user.type(screen.getByLabelText(/^Proxy Username/), 'grafana');
+    await user.type(screen.getByLabelText(/^Proxy Password/), 'pr0xy-pw');
+
+    const last = lastCall<Settings>(onOptionsChange);
+    expect(last.jsonData).toEqual({
+      authType: 'default',
+      proxyType: 'url',
+      proxyUrl: 'http://proxy.example.com:3128',
+      proxyUsername: 'grafana',
+    });
+    expect(last.secureJsonData).toEqual({ proxyPassword: 'pr0xy-pw' });
+    expect(JSON.stringify(last.jsonData)).not.toContain('pr0xy-pw');
+    expect(last.jsonData).not.toHaveProperty('proxyPassword');
+  });
+
+  it('switching to none/env only changes proxyType: URL, username and password stay stored (as in Grafana)', async () => {
+    const onOptionsChange = renderEditor(
+      settings(
+        { authType: 'default' as any, proxyType: 'url', proxyUrl: 'http://p:3128', proxyUsername: 'u' },
+        { proxyPassword: true }
+      )
+    );
+    expect(screen.getByLabelText(/^Proxy URL/)).toHaveValue('http://p:3128');
+
+    await pickOption('Proxy Type', 'None');
+    let last = lastCall<Settings>(onOptionsChange);
+    expect(last.jsonData).toEqual({ authType: 'default', proxyType: 'none', proxyUrl: 'http://p:3128', proxyUsername: 'u' });
+    expect(last.secureJsonFields.proxyPassword).toBe(true);
+    expect(screen.queryByLabelText(/^Proxy URL/)).not.toBeInTheDocument();
+
+    await pickOption('Proxy Type', 'Environment');
+    last = lastCall<Settings>(onOptionsChange);
+    expect(last.jsonData.proxyType).toBe('env');
+    expect(last.jsonData.proxyUrl).toBe('http://p:3128');
+    expect(screen.queryByLabelText(/^Proxy Username/)).not.toBeInTheDocument();
+
+    await pickOption('Proxy Type', 'URL');
+    expect(screen.getByLabelText(/^Proxy URL/)).toHaveValue('http://p:3128');
+    expect(screen.getByLabelText(/^Proxy Username/)).toHaveValue('u');
+  });
+
+  it('shows a configured proxy password as configured and resets it the Grafana way', async () => {
+    const onOptionsChange = renderEditor(
+      settings({ authType: 'default' as any, proxyType: 'url', proxyUrl: 'http://p:3128' }, { proxyPassword: true })
+    );
+    const section = screen.getByTestId('proxy-settings');
+    expect(screen.getByLabelText(/^Proxy Password/)).toBeDisabled();
+    expect(screen.getByLabelText(/^Proxy Password/)).toHaveValue('configured');
+    const user = userEvent.setup();
+    await user.click(within(section).getByRole('button', { name: /reset/i }));
+    const last = lastCall<Settings>(onOptionsChange);
+    expect(last.secureJsonFields.proxyPassword).toBe(false);
+    expect(last.secureJsonData?.proxyPassword).toBe('');
+    expect(last.jsonData).not.toHaveProperty('proxyPassword');
+    expect(screen.getByLabelText(/^Proxy Password/)).toHaveAttribute('type', 'password');
+    await user.type(screen.getByLabelText(/^Proxy Password/), 'new');
+    expect(lastCall<Settings>(onOptionsChange).secureJsonData?.proxyPassword).toBe('new');
   });
 });

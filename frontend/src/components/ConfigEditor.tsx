@@ -9,6 +9,7 @@ import { config, getBackendSrv } from '@grafana/runtime';
 import { Alert, Field, Input, SecretInput } from '@grafana/ui';
 
 import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData, STATIC_REGIONS } from '../types';
+import { ProxySettings } from './ProxySettings';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<CloudWatchJsonData, CloudWatchSecureJsonData>;
 
@@ -101,6 +102,9 @@ export function ConfigEditor(props: ConfigEditorProps) {
           />
         </Field>
       </ConnectionConfig>
+      {/* Our own section, not ConnectionConfig's `showHttpProxySettings`: that one is hidden unless
+          config.awsPerDatasourceHTTPProxyEnabled and shows the proxy password as a plain Input. */}
+      <ProxySettings {...props} />
     </div>
   );
 }
