@@ -121,6 +121,26 @@ def test_plugin_does_not_outlive_a_killed_host() -> None:
         host.kill()
 
 
+def test_exits_cleanly_when_the_host_took_the_stderr_pipe_with_it() -> None:
+    """A killed host closes the read end of the plugin's stderr: the shutdown's last log lines and flush fail with
+    EPIPE, and the plugin must still take its fast exit (os._exit(0)), not the interpreter's slow exit path
+    (which once ran here: exit status 120 after a BrokenPipeError, joining every thread first)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "cloudwatch_datasource"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=write_end, env=plugin_env())
+    os.close(write_end)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith(b"1|2|")
+        os.close(read_end)
+        time.sleep(0.6)  # past the warm-up's first log lines
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(5) == 0
+    finally:
+        proc.kill()
+
+
 def test_crash_mid_request_then_restart_works(plugins: StartPlugin, fake: FakeAws) -> None:
     settings = keys_settings(fake.url)
     first = plugins()

@@ -248,7 +248,10 @@ def serve(environ: Mapping[str, str] | None = None) -> int:
         except OSError:
             pass
     log.info("plugin stopped", seconds=round(time.monotonic() - started, 3))
-    sys.stderr.flush()
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # the host is gone and took the read end of our stderr pipe with it: exit all the same
     # os._exit, not sys.exit: worker pools (boto3 transfers, our GetMetricData pool) join their threads at
     # interpreter exit, and a hung AWS call must not keep the process past the host's 2 s kill deadline.
     os._exit(0)
