@@ -107,8 +107,9 @@ def executable(dist: Path) -> Path:
 
 
 def dist_python(dist: Path) -> Path:
-    """The interpreter the dist's launcher execs: baselines run it too, so they pay the same start-up costs."""
-    return dist / "venv" / "bin" / "python"
+    """The build venv's interpreter: the CPython and packages the dist's frozen executable carries (see
+    scripts/build_dist.sh), so baselines pay the same start-up costs."""
+    return dist.parent.parent / "build" / "dist-venv" / "bin" / "python"
 
 
 @contextmanager

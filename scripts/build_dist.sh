@@ -1,11 +1,12 @@
 #!/bin/sh
 # Build the folder grafana-server loads: dist/pyaws-cloudwatch-datasource/
-#   plugin.json, gpx_cloudwatch_linux_<arch> (exec bit), venv/ (this package + its dependencies), and the
-#   frontend (module.js, img/) when frontend/dist exists.
-# The launcher `exec`s the venv's interpreter by absolute path: Grafana >= 12.4 gives the plugin no PATH, HOME
-# or VIRTUAL_ENV, and go-plugin kills only its direct child, so the shell must not stay in between.
-# The venv is tied to this machine's Python (venvs are not relocatable across interpreters): build the dist on
-# the Grafana host, or on a machine with the same Python at the same path, and the same CPU architecture.
+#   plugin.json, gpx_cloudwatch_linux_<arch> (exec bit) and lib/ (its Python runtime, this package and its
+#   dependencies), and the frontend (module.js, img/) when frontend/dist exists.
+# The executable is a PyInstaller "onedir" bundle: the CPython that built it, frozen with exactly the modules the
+# plugin imports. It needs no Python, PATH, HOME or VIRTUAL_ENV on the Grafana host (Grafana >= 12.4 gives the
+# plugin none of them), the folder can be copied anywhere, and it is one process (no launcher in between, so
+# go-plugin's kill reaches the plugin itself). It runs on Linux hosts of the same CPU architecture with a glibc at
+# least as new as the build machine's (Debian 12: 2.36); not on musl (Alpine) hosts.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-python3}
@@ -20,23 +21,21 @@ esac
 
 rm -rf "$out"
 mkdir -p "$out"
-# The interpreter the venv links to must be a real path, not a pyenv shim.
-base_python=$("$python" -c "import sys; print(sys.executable)")
-"$base_python" -m venv "$out/venv"
-"$out/venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "$root"
-# Byte-compile once now: the first start under Grafana should not pay for it (and the folder may be read-only).
-"$out/venv/bin/python" -m compileall -q "$out/venv/lib" >/dev/null 2>&1 || true
+# A build venv with only the plugin's runtime dependencies and PyInstaller, so the bundle can hold nothing else.
+# The bench baselines run this venv's interpreter: the same CPython the bundle carries.
+build="$root/build/dist"
+venv="$root/build/dist-venv"
+rm -rf "$build" "$venv"
+"$python" -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pyinstaller>=6.10,<7" "$root"
+"$venv/bin/pyinstaller" --noconfirm --clean --onedir --log-level ERROR --name "gpx_cloudwatch_linux_$arch" \
+  --contents-directory lib --distpath "$build/out" --workpath "$build/work" --specpath "$build" \
+  --collect-submodules cloudwatch_datasource --collect-data botocore --collect-data boto3 \
+  "$root/scripts/gpx_entry.py"
+cp -R "$build/out/gpx_cloudwatch_linux_$arch/." "$out/"
+chmod 0755 "$out/gpx_cloudwatch_linux_$arch"
 
 sed -e "s/%VERSION%/$version/" -e "s/%TODAY%/$(date -u +%Y-%m-%d)/" "$root/plugin/plugin.json" > "$out/plugin.json"
-launcher="$out/gpx_cloudwatch_linux_$arch"
-cat > "$launcher" <<'LAUNCH'
-#!/bin/sh
-# Started by grafana-server (go-plugin) with an absolute path and possibly an empty environment.
-# ${0%/*} needs no external command (there may be no PATH); `exec` keeps go-plugin's kill aimed at Python.
-here=${0%/*}
-exec "$here/venv/bin/python" -I -m cloudwatch_datasource "$@"
-LAUNCH
-chmod 0755 "$launcher"
 
 if [ -f "$root/frontend/dist/module.js" ]; then
   cp -R "$root/frontend/dist/." "$out/"
