@@ -238,6 +238,18 @@ def serve(environ: Mapping[str, str] | None = None) -> int:
         if os.getppid() != parent:
             log.warning("plugin host went away; shutting down")
             break
+    try:
+        _shut_down(server, health_servicer, listen, log)
+    finally:
+        # os._exit, not sys.exit, and whatever happened while shutting down: worker pools (boto3 transfers, our
+        # GetMetricData pool) and gRPC's threads are joined at interpreter exit, and one stuck there (a hung AWS
+        # call; once, after a stderr flush failed because the host was gone) would keep the process alive long
+        # past the host's 2 s kill deadline, or for good once the host is dead.
+        os._exit(0)
+
+
+def _shut_down(server: grpc.Server, health_servicer: health.HealthServicer, listen: handshake.Listen,
+               log: Any) -> None:
     log.info("plugin stopping")
     health_servicer.enter_graceful_shutdown()
     started = time.monotonic()
@@ -251,10 +263,7 @@ def serve(environ: Mapping[str, str] | None = None) -> int:
     try:
         sys.stderr.flush()
     except (OSError, ValueError):
-        pass  # the host is gone and took the read end of our stderr pipe with it: exit all the same
-    # os._exit, not sys.exit: worker pools (boto3 transfers, our GetMetricData pool) join their threads at
-    # interpreter exit, and a hung AWS call must not keep the process past the host's 2 s kill deadline.
-    os._exit(0)
+        pass  # the host is gone and took the read end of our stderr pipe with it
 
 
 def _log_internal(method: str, exc: BaseException) -> None:
