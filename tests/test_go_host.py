@@ -39,7 +39,8 @@ def go_host() -> Path:
 @pytest.fixture(scope="session")
 def dist_executable() -> Path:
     # Rebuild when the package changed since the last `make dist`: a stale dist would test old code.
-    sources = [ROOT / "pyproject.toml", ROOT / "scripts" / "build_dist.sh", *(ROOT / "src").rglob("*.py")]
+    sources = [ROOT / "pyproject.toml", ROOT / "scripts" / "build_dist.sh", ROOT / "scripts" / "gpx_entry.py",
+               *(ROOT / "src").rglob("*.py")]
     if not EXECUTABLE.exists() or max(p.stat().st_mtime for p in sources) > EXECUTABLE.stat().st_mtime:
         subprocess.run([str(ROOT / "scripts" / "build_dist.sh")], check=True, timeout=600)
     assert EXECUTABLE.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
@@ -144,3 +145,29 @@ def test_dist_answers_queries_without_numpy_or_pyarrow_compute(dist_executable: 
     done = subprocess.run([str(python), "-I", "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]  # numpy installed?, pyarrow.compute imported?
+
+
+def test_dist_children_get_the_hosts_libraries_not_the_bundles(dist_executable: Path, moto, tmp_path: Path) -> None:
+    """botocore's credential_process helper is the plugin's one child process: it must not inherit the
+    LD_LIBRARY_PATH PyInstaller's bootloader sets to the bundle's lib/ (the build machine's libssl, libz)."""
+    from cloudwatch_datasource.protocol.host import datasource_settings, go_plugin_env, start_plugin
+
+    seen = tmp_path / "helper-env.txt"
+    helper = tmp_path / "credentials.sh"
+    helper.write_text(f'#!/bin/sh\n/usr/bin/env > "{seen}"\n'
+                      'echo \'{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "secret"}\'\n')
+    helper.chmod(0o755)
+    config = tmp_path / "config"
+    config.write_text(f"[default]\ncredential_process = {helper}\n")
+    plugin = start_plugin(command=[str(dist_executable)], env=go_plugin_env({
+        "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true"}))
+    try:
+        health = plugin.check_health(datasource_settings({"authType": "default", "defaultRegion": "us-east-1",
+                                                          "endpoint": moto.url}))
+        assert "credentials from" in health.message and "process" in health.message, health.message
+    finally:
+        plugin.kill()
+    child_env = seen.read_text()
+    assert str(dist_executable.parent / "lib") not in child_env
+    assert "LD_LIBRARY_PATH=" not in child_env  # the host set none, so the helper gets none

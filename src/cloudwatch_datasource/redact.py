@@ -7,12 +7,14 @@ exception (an STS answer quoted by a parser error, a signed request echoed by AW
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 _KEY_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b")
 # Secret keys are 40 base64 characters, session tokens hundreds; ARNs, paths and ids have separators in between.
 _LONG_BASE64 = re.compile(r"[A-Za-z0-9/+=]{40,}")
 # user:password@ in a URL (a proxy URL quoted by a connection error): the password goes, the user name stays.
-_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]*@")
+# The password runs to the authority's last "@" (an unencoded "@" inside it still works for botocore).
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^\s/\"'<>]*@")
 
 
 def redact_access_key(access_key: str) -> str:
@@ -32,3 +34,16 @@ def scrub_secrets(text: str) -> str:
     text = _URL_PASSWORD.sub(r"\1:***@", text)
     text = _KEY_ID.sub(lambda m: redact_access_key(m.group(0)), text)
     return _LONG_BASE64.sub("<redacted>", text)
+
+
+def redact_url(url: str) -> str:
+    """A URL (with or without a scheme, as proxy variables are written) with its password replaced by ***."""
+    try:
+        parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    except ValueError:
+        return "<unparsable URL>"
+    if parts.password is None:
+        return scrub_secrets(url)
+    host = parts.netloc.rsplit("@", 1)[1]
+    shown = parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+    return shown if "://" in url else shown.removeprefix("http://")

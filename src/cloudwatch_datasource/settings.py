@@ -166,10 +166,12 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
 
 
 def _proxy_type(raw: str) -> ProxyType:
+    # Grafana's switch has a `default:` branch: any other value means the environment's proxy, not an error (a
+    # provisioned typo must not break a datasource, least of all while per-datasource proxies are off).
     try:
-        return ProxyType(raw.strip().lower() or ProxyType.ENV.value)
+        return ProxyType(raw.strip().lower())
     except ValueError:
-        raise SettingsError(f"jsonData.proxyType must be env, none or url, got {raw[:32]!r}") from None
+        return ProxyType.ENV
 
 
 def _load_json_object(raw: bytes) -> dict[str, Any]:

@@ -17,16 +17,19 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from botocore.exceptions import ProxyConnectionError
 from conftest import MotoServer, free_port
 from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
 
+from cloudwatch_datasource.auth.aws_errors import describe_aws_error
 from cloudwatch_datasource.auth.proxy import botocore_proxies
-from cloudwatch_datasource.auth.sessions import reject_unreadable_body
-from cloudwatch_datasource.errors import DownstreamError, SettingsError
+from cloudwatch_datasource.auth.sessions import AwsSessions, reject_unreadable_body
+from cloudwatch_datasource.backend import DataSourceInstance
+from cloudwatch_datasource.errors import DownstreamError, ErrorSource, SettingsError
 from cloudwatch_datasource.policy import PER_DATASOURCE_HTTP_PROXY_ENABLED, OperatorPolicy
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
-from cloudwatch_datasource.redact import scrub_secrets
-from cloudwatch_datasource.settings import DataSourceSettings, ProxyType
+from cloudwatch_datasource.redact import redact_url, scrub_secrets
+from cloudwatch_datasource.settings import DataSourceSettings, ProxyType, parse_settings
 
 OK, ERROR = pb.CheckHealthResponse.OK, pb.CheckHealthResponse.ERROR
 PROXY_USER = "grafana"
@@ -167,20 +170,41 @@ def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: list[PluginP
 
 def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: list[PluginProcess], moto: MotoServer) -> None:
     p = start(plugins, ENABLED)
-    for bad in ("ftp://proxy:21", "http://", f"http://{PROXY_USER}:{PROXY_SECRET}@127.0.0.1:3128",
+    for bad in ("ftp://proxy:21", "http://", f"http://{PROXY_USER}:{PROXY_SECRET}@127.0.0.1:99999",
                 "http://127.0.0.1:99999"):
         resp = health(p, moto, proxyType="url", proxyUrl=bad)
         assert resp.status == ERROR and "Proxy URL is not a valid http(s) proxy address" in resp.message, bad
     resp = health(p, moto, proxyType="url")
     assert resp.status == ERROR and 'proxy type "url" needs a Proxy URL' in resp.message
-    resp = health(p, moto, proxyType="socks")
-    assert resp.status == ERROR and "proxyType must be env, none or url" in resp.message
+    # Any other proxyType means the environment's proxy, as in Grafana (none here: direct).
+    assert health(p, moto, proxyType="socks").status == OK
+
+
+def test_a_proxy_that_is_not_there_is_a_downstream_error_naming_it(plugins: list[PluginProcess],
+                                                                   moto: MotoServer) -> None:
+    p = start(plugins, ENABLED)
+    dead = f"http://127.0.0.1:{free_port()}"
+    resp = health(p, moto, proxyType="url", proxyUrl=dead, proxyUsername=PROXY_USER, proxyPassword=PROXY_SECRET)
+    assert resp.status == ERROR
+    assert f"cannot connect through the HTTP proxy http://***:***@{dead.removeprefix('http://')}" in resp.message
+
+
+def test_proxy_connection_errors_are_described() -> None:
+    refused = ProxyConnectionError(proxy_url="http://***:***@proxy:3128",
+                                   error="Tunnel connection failed: 407 Proxy Authentication Required")
+    described = describe_aws_error(refused, operation="cloudwatch:GetMetricData")
+    assert described.status == 502 and described.source is ErrorSource.DOWNSTREAM
+    assert "refused the request (authentication required): check the proxy user name and password" in \
+        described.message
+    down = describe_aws_error(ProxyConnectionError(proxy_url="http://proxy:3128", error="Connection refused"),
+                              operation="cloudwatch:GetMetricData")
+    assert "cannot connect through the HTTP proxy http://proxy:3128" in down.message
 
 
 # --- the rules on their own ------------------------------------------------------------------------------------
 
 def settings(**fields: Any) -> DataSourceSettings:
-    return DataSourceSettings(uid="ds", **fields)
+    return DataSourceSettings(**{"uid": "ds", **fields})
 
 
 def test_botocore_proxies_rules() -> None:
@@ -189,14 +213,21 @@ def test_botocore_proxies_rules() -> None:
     assert botocore_proxies(url, False) is None  # operator switch off: the environment decides
     assert botocore_proxies(settings(proxy_type=ProxyType.ENV), True) is None
     assert botocore_proxies(settings(proxy_type=ProxyType.NONE), True) == {}
+    assert parse_settings(DataSourceInstance(uid="ds", json_data=b'{"proxyType": "Socks5"}')).proxy_type \
+        is ProxyType.ENV  # unknown values: the environment's proxy, as Grafana
     quoted = "http://u:Pr0xy%2FSecret%40pass%3Aw0rd@proxy.example.com:3128/"
     assert botocore_proxies(url, True) == {"http": quoted, "https": quoted}
     # Basic auth only with both a user name and a password, as Grafana does.
     no_password = settings(proxy_type=ProxyType.URL, proxy_url="https://[::1]:8443", proxy_username="u")
     assert botocore_proxies(no_password, True) == {"http": "https://[::1]:8443", "https": "https://[::1]:8443"}
+    # User info in the URL is kept unless both fields are set, which then replace it (Grafana's rule).
+    in_url = settings(proxy_type=ProxyType.URL, proxy_url="http://a:b%40c@h:1", proxy_username="u")
+    assert botocore_proxies(in_url, True) == {"http": "http://a:b%40c@h:1", "https": "http://a:b%40c@h:1"}
+    both = settings(proxy_type=ProxyType.URL, proxy_url="http://a:b@h:1", proxy_username="u", proxy_password="p")
+    assert botocore_proxies(both, True) == {"http": "http://u:p@h:1", "https": "http://u:p@h:1"}
     with pytest.raises(SettingsError) as caught:
-        botocore_proxies(settings(proxy_type=ProxyType.URL, proxy_url=f"http://u:{ODD_SECRET}@h:1"), True)
-    assert ODD_SECRET not in caught.value.message
+        botocore_proxies(settings(proxy_type=ProxyType.URL, proxy_url=f"http://u:{ODD_SECRET}@h:99999"), True)
+    assert "Pr0xy" not in caught.value.message
 
 
 def test_operator_switch_and_settings_repr() -> None:
@@ -218,3 +249,21 @@ def test_operator_switch_and_settings_repr() -> None:
 def test_url_passwords_are_scrubbed_from_any_text() -> None:
     text = f'Failed to connect to proxy URL: "http://{PROXY_USER}:Pr0xy%2FSecret%40pass@127.0.0.1:3128"'
     assert scrub_secrets(text) == f'Failed to connect to proxy URL: "http://{PROXY_USER}:***@127.0.0.1:3128"'
+    assert scrub_secrets("http://ops:s3cr@tpw@proxy:3128/x") == "http://ops:***@proxy:3128/x"  # raw "@" inside
+    assert redact_url("ops:pa@ss:word@proxy:3128") == "ops:***@proxy:3128"  # no scheme, as env vars allow
+    assert redact_url("http://proxy:3128") == "http://proxy:3128"
+
+
+def test_botocores_own_credential_clients_get_the_datasource_proxy() -> None:
+    """IRSA's AssumeRoleWithWebIdentity, a profile's role_arn and SSO create their clients from the session's
+    default client config, not from ours: it must carry the same proxies (and timeouts and retries)."""
+    sessions = AwsSessions()
+    policy = OperatorPolicy(per_datasource_http_proxy_enabled=True)
+    direct = sessions.get(settings(proxy_type=ProxyType.NONE, default_region="us-east-1"), policy)
+    assert direct.botocore_session.get_default_client_config().proxies == {}
+    through = sessions.get(settings(uid="ds2", proxy_type=ProxyType.URL, proxy_url="http://proxy:3128",
+                                    default_region="us-east-1"), policy)
+    assert through.botocore_session.get_default_client_config().proxies == {
+        "http": "http://proxy:3128", "https": "http://proxy:3128"}
+    sts = through.botocore_session.create_client("sts", region_name="us-east-1")  # as botocore's providers do
+    assert sts.meta.config.proxies == {"http": "http://proxy:3128", "https": "http://proxy:3128"}

@@ -21,6 +21,7 @@ from botocore.exceptions import (
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
+    ProxyConnectionError,
     ReadTimeoutError,
     RefreshWithMFAUnsupportedError,
 )
@@ -147,6 +148,17 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
         return SettingsError(f"region {region!r} is not a valid AWS region name (for example us-east-1)")
     if isinstance(exc, NoRegionError):
         return SettingsError(MISSING_REGION)
+    if isinstance(exc, ProxyConnectionError):
+        # botocore has masked the proxy URL's credentials already; scrub() cuts them again should it not.
+        proxy = scrub(str(exc.kwargs.get("proxy_url", ""))) or "the HTTP proxy"
+        cause = str(exc.kwargs.get("error", ""))
+        if re.search(r"\b(401|407)\b", cause):
+            # The proxy refused the CONNECT tunnel for want of (the right) credentials.
+            return DownstreamError(f"{operation}: the HTTP proxy {proxy} refused the request (authentication "
+                                   "required): check the proxy user name and password in the datasource "
+                                   "settings", status=502)
+        return DownstreamError(f"{operation}: cannot connect through the HTTP proxy {proxy} (check the proxy "
+                               "address, that it is running, and the datasource's proxy settings)", status=502)
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
                         ConnectionClosedError)):
         endpoint = exc.kwargs.get("endpoint_url", "") or "the AWS endpoint"

@@ -39,15 +39,19 @@ def proxy_url_with_auth(settings: DataSourceSettings) -> str:
         port = parts.port  # raises ValueError for a non-numeric or out-of-range port
     except ValueError:
         parts, port = None, None
-    if parts is None or parts.scheme not in _SCHEMES or not parts.hostname or parts.username is not None:
+    if parts is None or parts.scheme not in _SCHEMES or not parts.hostname:
         # The URL itself is not quoted back: it may carry credentials.
         raise SettingsError("the datasource's Proxy URL is not a valid http(s) proxy address such as "
-                            "http://proxy.example.com:3128 (put the user name and password in their own "
-                            "fields)")
+                            "http://proxy.example.com:3128")
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     netloc = host if port is None else f"{host}:{port}"
+    # Grafana's rule: the user name and password fields, when both are set, replace any user info in the URL;
+    # otherwise the URL's own user info (if any) is kept.
+    userinfo = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
     if settings.proxy_username and settings.proxy_password:
         user = urllib.parse.quote(settings.proxy_username, safe="")
         password = urllib.parse.quote(settings.proxy_password, safe="")
-        netloc = f"{user}:{password}@{netloc}"
+        userinfo = f"{user}:{password}"
+    if userinfo:
+        netloc = f"{userinfo}@{netloc}"
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))

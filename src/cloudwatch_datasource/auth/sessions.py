@@ -65,6 +65,10 @@ class AwsSession:
         # is shared so a new entry does not re-read botocore's JSON data.
         session = botocore.session.Session()
         session.register_component("data_loader", loader)
+        # Clients botocore's own credential providers create (IRSA's AssumeRoleWithWebIdentity, a profile's
+        # role_arn/source_profile, SSO) get the same proxy, timeouts and retries as ours, as in Grafana, where
+        # they share the datasource's HTTP client.
+        session.set_default_client_config(self._config)
         # Epoch timestamps as UTC datetimes in C, not one dateutil tzlocal() per point (see timestamps.py).
         session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_aws_timestamp)
         # Grafana's v2 SDK uses regional STS endpoints; say so rather than rely on botocore's default.

@@ -240,6 +240,11 @@ def serve(environ: Mapping[str, str] | None = None) -> int:
             break
     try:
         _shut_down(server, health_servicer, listen, log)
+    except BaseException as exc:  # noqa: BLE001 - said, then the exit below happens all the same
+        try:
+            _log_internal("shutdown", exc)
+        except BaseException:  # noqa: BLE001, S110 - stderr itself may be gone
+            pass
     finally:
         # os._exit, not sys.exit, and whatever happened while shutting down: worker pools (boto3 transfers, our
         # GetMetricData pool) and gRPC's threads are joined at interpreter exit, and one stuck there (a hung AWS

@@ -21,7 +21,7 @@ from typing import TextIO
 from ..auth.proxy import botocore_proxies
 from ..errors import PluginError
 from ..policy import OperatorPolicy
-from ..redact import redact_access_key, scrub_secrets
+from ..redact import redact_access_key, redact_url
 from ..settings import AuthType, DataSourceSettings, ProxyType, parse_settings
 from .settings_file import load_datasource
 
@@ -109,12 +109,12 @@ def _describe_proxy(report: Report, s: DataSourceSettings, policy: OperatorPolic
     if proxies is None:
         names = [k for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
                  if env.get(k)]
-        shown = ", ".join(f"{k}={scrub_secrets(env[k])}" for k in names) or "none set: direct"
+        shown = ", ".join(f"{k}={redact_url(env[k])}" for k in names) or "none set: direct"
         report.line(NOTE, f"HTTP proxy: from the environment ({shown})")
     elif not proxies:
         report.line(NOTE, "HTTP proxy: none (direct, whatever the environment says)")
     else:
-        report.line(NOTE, f"HTTP proxy: {scrub_secrets(proxies['https'])}")
+        report.line(NOTE, f"HTTP proxy: {redact_url(proxies['https'])}")
     if ignored:
         report.line(NOTE, f"jsonData.proxyType is {s.proxy_type.value!r} but per-datasource proxies are off, so it "
                           "is ignored", "an administrator can set [plugin.pyaws-cloudwatch-datasource] "
