@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ProxyConnectionError
-from conftest import MotoServer, free_port
+from conftest import Emulator, MotoServer, free_port
 from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
 
 from cloudwatch_datasource.auth.aws_errors import describe_aws_error
@@ -42,7 +42,7 @@ KEY_SECRET = "ProxyTestSecretProxyTestSecretProxyT0001"
 class Tinyproxy:
     """A real HTTP proxy on 127.0.0.1 that wants basic auth and logs every request it forwards."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, connect_port: int | None = None) -> None:
         binary = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
         if not Path(binary).exists():
             pytest.fail("tinyproxy missing: run scripts/setup.sh --system (apt-get install tinyproxy) — this test "
@@ -52,7 +52,9 @@ class Tinyproxy:
         config = workdir / "tinyproxy.conf"
         config.write_text(f'Port {self.port}\nListen 127.0.0.1\nTimeout 30\nLogFile "{self.log}"\nLogLevel Info\n'
                           f"MaxClients 50\nAllow 127.0.0.1\nDisableViaHeader Yes\n"
-                          f"BasicAuth {PROXY_USER} {PROXY_SECRET}\n")
+                          f"BasicAuth {PROXY_USER} {PROXY_SECRET}\n"
+                          # CONNECT tunnels only to this port (tinyproxy's default allows 443 and 563 only).
+                          + (f"ConnectPort {connect_port}\n" if connect_port else ""))
         self.process = subprocess.Popen([binary, "-d", "-c", str(config)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
@@ -267,3 +269,57 @@ def test_botocores_own_credential_clients_get_the_datasource_proxy() -> None:
         "http": "http://proxy:3128", "https": "http://proxy:3128"}
     sts = through.botocore_session.create_client("sts", region_name="us-east-1")  # as botocore's providers do
     assert sts.meta.config.proxies == {"http": "http://proxy:3128", "https": "http://proxy:3128"}
+
+
+# --- HTTPS through the proxy (CONNECT), the way every real AWS call goes -----------------------------------------
+
+@pytest.fixture(scope="module")
+def tls_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    with Emulator(tls=(str(cert_file), str(key_file))) as emulator:
+        yield emulator
+
+
+def test_https_endpoint_through_the_proxy_tunnel(plugins: list[PluginProcess], tls_moto: Emulator,
+                                                 tmp_path: Path) -> None:
+    proxy = Tinyproxy(tmp_path, connect_port=tls_moto.port)
+    try:
+        p = start(plugins, {**ENABLED, "AWS_CA_BUNDLE": tls_moto.ca_file})
+        json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": tls_moto.url, "proxyType": "url",
+                     "proxyUrl": proxy.url, "proxyUsername": PROXY_USER}
+        good = p.check_health(datasource_settings(json_data, {"accessKey": KEY, "secretKey": KEY_SECRET,
+                                                              "proxyPassword": PROXY_SECRET}))
+        assert good.status == OK, good.message
+        assert re.search(rf"Request \(file descriptor \d+\): CONNECT 127\.0\.0\.1:{tls_moto.port} ",
+                         proxy.log.read_text())
+        bad = p.check_health(datasource_settings(json_data, {"accessKey": KEY, "secretKey": KEY_SECRET,
+                                                             "proxyPassword": "not-the-password"}))
+        assert bad.status == ERROR
+        assert "refused the request (authentication required): check the proxy user name and password" in \
+            bad.message, bad.message
+        for resp in (good, bad):
+            assert PROXY_SECRET not in resp.message and KEY_SECRET not in resp.message
+    finally:
+        proxy.stop()

@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -28,22 +29,28 @@ def free_port() -> int:
 
 
 class Emulator:
-    def __init__(self, port: int = 0, env: Mapping[str, str] | None = None) -> None:
-        """`env` is added to moto's environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT for its auth mode)."""
+    def __init__(self, port: int = 0, env: Mapping[str, str] | None = None,
+                 tls: tuple[str, str] | None = None) -> None:
+        """`env` is added to moto's environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT for its auth mode); `tls`
+        (certificate file, key file) serves HTTPS instead, as AWS does."""
         self.port = port or free_port()
         port = self.port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         moto = Path(sys.executable).with_name("moto_server")
         command = str(moto) if moto.exists() else shutil.which("moto_server")
         if command is None:
             raise RuntimeError("moto_server not found: install the dev extras (`pip install -e .[dev]`)")
-        self.proc = subprocess.Popen([command, "-H", "127.0.0.1", "-p", str(port)],
+        self.ca_file = tls[0] if tls else ""  # the self-signed certificate clients must trust (AWS_CA_BUNDLE)
+        tls_args = ["-c", tls[0], "-k", tls[1]] if tls else []
+        context = self._context = ssl.create_default_context(cafile=tls[0]) if tls else None
+        self.proc = subprocess.Popen([command, "-H", "127.0.0.1", "-p", str(port), *tls_args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):  # noqa: S310 - our loopback URL
+                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1,  # noqa: S310 - our loopback URL
+                                            context=context):
                     return
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -65,7 +72,7 @@ class Emulator:
         reads an empty body (reset-auth then fails)."""
         req = urllib.request.Request(self.url + path, data=data, method="POST",  # noqa: S310 - our loopback URL
                                      headers={"Content-Type": "text/plain"})
-        with urllib.request.urlopen(req, timeout=10):  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10, context=self._context):  # noqa: S310
             pass
 
     def reset(self) -> None:
