@@ -66,15 +66,18 @@ function migrateLegacyString(raw: string): VariableQuery {
   const region = (r: string | undefined) => r || 'default';
   switch (name) {
     case 'regions':
-      return query;
     case 'namespaces':
-      return { ...query, queryType: VariableQueryType.Namespaces };
-    case 'statistics':
-      return { ...query, queryType: VariableQueryType.Statistics };
+    case 'statistics': {
+      if (body.trim()) {
+        break; // these take no arguments; Grafana's patterns refuse any
+      }
+      const types = { regions: VariableQueryType.Regions, namespaces: VariableQueryType.Namespaces };
+      return { ...query, queryType: types[name as keyof typeof types] ?? VariableQueryType.Statistics };
+    }
     case 'metrics':
     case 'dimension_keys': {
-      const [[namespace, r]] = splitArgs(body, 2);
-      if (!namespace) {
+      const [[namespace, r], extra] = splitArgs(body, 2);
+      if (!namespace || extra) {
         break;
       }
       const queryType = name === 'metrics' ? VariableQueryType.Metrics : VariableQueryType.DimensionKeys;
@@ -96,8 +99,8 @@ function migrateLegacyString(raw: string): VariableQuery {
       };
     }
     case 'ebs_volume_ids': {
-      const [[r, instanceID]] = splitArgs(body, 2);
-      if (!instanceID) {
+      const [[r, instanceID], extra] = splitArgs(body, 2);
+      if (!instanceID || extra) {
         break;
       }
       return { ...query, queryType: VariableQueryType.EBSVolumeIDs, region: region(r), instanceID };

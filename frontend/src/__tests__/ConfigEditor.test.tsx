@@ -128,7 +128,7 @@ describe('ConfigEditor: HTTP proxy (Grafana CloudWatch names)', () => {
     const onOptionsChange = renderEditor(settings({ authType: 'default' as any }));
     const section = screen.getByTestId('proxy-settings');
     expect(section).toHaveTextContent('per_datasource_http_proxy_enabled');
-    expect(section).toHaveTextContent('AWS_AUTH_PerDatasourceHTTPProxyEnabled');
+    expect(section).toHaveTextContent('[plugin.pyaws-cloudwatch-datasource] per_datasource_http_proxy_enabled');
     expect(within(section).getByText('Environment (default)')).toBeInTheDocument();
     expect(section).toHaveTextContent('HTTP_PROXY');
     for (const label of [/^Proxy URL/, /^Proxy Username/, /^Proxy Password/]) {

@@ -86,6 +86,10 @@ describe('migrateVariableQuery: legacy string form', () => {
     expect(() => migrateVariableQuery('something()')).toThrow(/unable to parse old variable query/);
     expect(() => migrateVariableQuery('metrics()')).toThrow(/unable to parse/);
     expect(() => migrateVariableQuery('dimension_values(us-east-1,AWS/EC2,CPU)')).toThrow(/unable to parse/);
+    // Extra arguments are refused, not dropped (Grafana's patterns do the same).
+    expect(() => migrateVariableQuery('ebs_volume_ids(us-east-1, i-1, i-2)')).toThrow(/unable to parse/);
+    expect(() => migrateVariableQuery('metrics(AWS/EC2, us-east-1, junk)')).toThrow(/unable to parse/);
+    expect(() => migrateVariableQuery('regions(us-east-1)')).toThrow(/unable to parse/);
     expect(() => migrateVariableQuery('ec2_instance_attribute(us-east-1,InstanceId,{oops})')).toThrow(
       /poorly formed filters: \{oops\}/
     );

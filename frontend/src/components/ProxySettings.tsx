@@ -37,8 +37,8 @@ export function ProxySettings(props: ConfigEditorProps) {
         description={
           <>
             Takes effect only when the Grafana server enables per-data source proxies (
-            <code>[aws] per_datasource_http_proxy_enabled = true</code>; the backend reads{' '}
-            <code>AWS_AUTH_PerDatasourceHTTPProxyEnabled</code>).
+            <code>[aws] per_datasource_http_proxy_enabled = true</code>, forwarded to this plugin, or this plugin&apos;s
+            own <code>[plugin.pyaws-cloudwatch-datasource] per_datasource_http_proxy_enabled = true</code>).
           </>
         }
       >
