@@ -71,8 +71,12 @@ function migrateLegacyString(raw: string): VariableQuery {
       if (body.trim()) {
         break; // these take no arguments; Grafana's patterns refuse any
       }
-      const types = { regions: VariableQueryType.Regions, namespaces: VariableQueryType.Namespaces };
-      return { ...query, queryType: types[name as keyof typeof types] ?? VariableQueryType.Statistics };
+      const types = {
+        regions: VariableQueryType.Regions,
+        namespaces: VariableQueryType.Namespaces,
+        statistics: VariableQueryType.Statistics,
+      };
+      return { ...query, queryType: types[name] };
     }
     case 'metrics':
     case 'dimension_keys': {

@@ -250,7 +250,6 @@ class AwsSessions:
         # Session length is the operator's, not the datasource's: part of the key so a change takes effect.
         duration = policy.session_duration_seconds if settings.assume_role_arn else 0
         # So is the per-datasource proxy switch (the proxy fields themselves are in the fingerprint).
-        proxies = botocore_proxies(settings, policy.per_datasource_http_proxy_enabled)
         key = (settings.fingerprint, region, duration, policy.per_datasource_http_proxy_enabled)
         with self._lock:
             if settings.uid:
@@ -266,7 +265,9 @@ class AwsSessions:
             if entry is not None:
                 self._entries.move_to_end(key)
                 return entry
-            # Building an entry is cheap (no I/O): credentials are resolved later under the entry's lock.
+            # Building an entry is cheap (no I/O): credentials are resolved later under the entry's lock. An
+            # unusable proxy URL raises here, before an entry exists, so every request keeps reporting it.
+            proxies = botocore_proxies(settings, policy.per_datasource_http_proxy_enabled)
             entry = AwsSession(settings, auth_type, region, duration_seconds=duration, tuning=self._tuning,
                                loader=self._loader, event_hooks=self._event_hooks, proxies=proxies)
             self._entries[key] = entry

@@ -107,14 +107,10 @@ def resource_arns(request: VariableRequest) -> list[str]:
         params["TagFilters"] = tag_filters
     tagging = _client(request, "resourcegroupstaggingapi")
     arns: dict[str, None] = {}
-    try:
-        for resource in items(tagging, "get_resources", "ResourceTagMappingList", request.page_limit, **params):
-            if resource.get("ResourceARN"):
-                arns[resource["ResourceARN"]] = None
-    except PluginError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - becomes Grafana's `unexpected error` body
-        raise describe_error(exc, operation="tag:GetResources") from None
+    for resource in _listing(tagging, "get_resources", "ResourceTagMappingList", request.page_limit,
+                             "tag:GetResources", **params):
+        if resource.get("ResourceARN"):
+            arns[resource["ResourceARN"]] = None
     return list(arns)
 
 
@@ -133,13 +129,20 @@ def _client(request: VariableRequest, service_name: str) -> Any:
 
 def _describe_instances(ec2: Any, page_limit: int, **params: Any) -> Iterator[dict[str, Any]]:
     """Every instance of every reservation DescribeInstances returns (pages capped)."""
+    for reservation in _listing(ec2, "describe_instances", "Reservations", page_limit, "ec2:DescribeInstances",
+                                **params):
+        yield from reservation.get("Instances") or []
+
+
+def _listing(client: Any, operation: str, key: str, page_limit: int, iam_action: str,
+             **params: Any) -> Iterator[dict[str, Any]]:
+    """paging.items with AWS failures described (naming `iam_action`) for Grafana's `unexpected error` body."""
     try:
-        for reservation in items(ec2, "describe_instances", "Reservations", page_limit, **params):
-            yield from reservation.get("Instances") or []
+        yield from items(client, operation, key, page_limit, **params)
     except PluginError:
         raise
     except Exception as exc:  # noqa: BLE001 - becomes Grafana's `unexpected error` body
-        raise describe_error(exc, operation="ec2:DescribeInstances") from None
+        raise describe_error(exc, operation=iam_action) from None
 
 
 def _multi_value(raw: str) -> list[str]:
