@@ -3,7 +3,7 @@ PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 
-.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint audit clean
+.PHONY: setup setup-system run test test-fast test-frontend dist frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,11 @@ run: setup
 test: setup-system dist
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-frontend
+
+## test-fast: the unit tier, in seconds: every test that starts no process (no plugin, moto, Go host, dist build,
+## ruff/mypy, npm). Tests that start one are marked `processes`; tests/support/tiers.py fails any that is not.
+test-fast: setup
+	$(PY) -m pytest -m "not processes" -q
 
 test-frontend:
 	cd frontend && npm test && npm run test:browser

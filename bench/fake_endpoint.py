@@ -1,6 +1,6 @@
 """A fast local CloudWatch for the benchmarks, in its own process so it never competes for the GIL of the process
-being measured: tests/cloudwatch/fake_cloudwatch.py's FakeCloudWatch scripted to answer every GetMetricData
-query with a fixed series.
+being measured: the tests' fake AWS endpoint (tests/support/fake_aws.py, the same one, AWS's GetMetricData
+limits included) scripted to answer every GetMetricData query with a fixed series.
 
     python bench/fake_endpoint.py [--points 60]
 prints the endpoint URL on one line, serves until its standard input closes. Besides CloudWatch's operations it
@@ -17,10 +17,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "cloudwatch"))
+# The fake lives with the tests (tests/support/, what pytest's `pythonpath` setting puts on the path there).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fake_cloudwatch import FakeCloudWatch  # noqa: E402 - found through the path set just above
+from support.fake_aws import FakeAws  # noqa: E402 - found through the path set just above
 
 
 def serve(points: int) -> None:
@@ -43,13 +43,10 @@ def serve(points: int) -> None:
     def stats(_: dict[str, Any]) -> dict[str, Any]:
         out = dict(served)
         served.update(GetMetricData=0, queries=0)
-        fake.requests.clear()  # the fake keeps every request; a long run must not grow without bound
+        fake.reset_requests()  # the fake keeps every request; a long run must not grow without bound
         return out
 
-    fake = FakeCloudWatch()
-    # http.server writes the headers and the body in two sends; with Nagle's algorithm on, the client's delayed
-    # ACK then holds every answer back ~40 ms, and the "fast" endpoint would be the bottleneck after all.
-    fake._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+    fake = FakeAws()
     fake.handler("GetMetricData", get_metric_data)
     fake.handler("ListMetrics", lambda _: {"Metrics": []})
     fake.handler("BenchStats", stats)

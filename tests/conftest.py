@@ -1,56 +1,70 @@
-"""Shared fixtures: a real moto server process on 127.0.0.1, isolated AWS environment, the plugin process."""
+"""Shared fixtures: the plugin processes every test starts (recorded for the whole-suite secrets scan), a real
+moto server process on 127.0.0.1, an isolated AWS environment.
+
+Helpers live in importable modules (tests/support/, on the path through pyproject's `pythonpath`); this file
+only hands out fixtures. tests/support/tiers.py (loaded below) keeps `make test-fast` free of processes.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from support.plugins import StartedPlugins, StartPlugin
 
-from cloudwatch_datasource.protocol import host
-from cloudwatch_datasource.tools.emulator import Emulator, free_port  # noqa: F401 - free_port for tests
+from cloudwatch_datasource.protocol.host import PluginProcess
+from cloudwatch_datasource.tools.emulator import Emulator
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+pytest_plugins = ["support.tiers", "pytester"]
 
-# --- Every plugin process any test starts, for the suite-wide secrets scan (tests/test_zz_secrets.py) ----------
-# Patched here, before any test module imports start_plugin, so each test's own binding is this wrapper.
-STARTED_PLUGINS: list[host.PluginProcess] = []
-_start_plugin = host.start_plugin
-
-
-def _recording_start_plugin(*args: object, **kwargs: object) -> host.PluginProcess:
-    process = _start_plugin(*args, **kwargs)  # type: ignore[arg-type]
-    STARTED_PLUGINS.append(process)
-    return process
-
-
-host.start_plugin = _recording_start_plugin  # type: ignore[assignment]
+SECRETS_SCAN = "tests/test_zz_secrets.py"
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     # The whole-suite secrets scan reads what every other test left behind, so it runs last of all.
-    last = [i for i in items if "test_zz_secrets.py" in i.nodeid]
+    last = [i for i in items if i.nodeid.startswith(SECRETS_SCAN)]
     items[:] = [i for i in items if i not in last] + last
+
+
+@pytest.fixture(scope="session")
+def started_plugins() -> Iterator[StartedPlugins]:
+    """Every plugin process the session starts, with its output: what tests/test_zz_secrets.py scans."""
+    registry = StartedPlugins()
+    yield registry
+    registry.kill_all()
+
+
+@pytest.fixture
+def start_plugin(started_plugins: StartedPlugins) -> Iterator[StartPlugin]:
+    """start_plugin(command=None, env=None) → a plugin process through the real go-plugin handshake (the package's
+    protocol/host.py), recorded for the secrets scan and killed after the test."""
+    mine: list[PluginProcess] = []
+
+    def start(command: list[str] | None = None, env: Mapping[str, str] | None = None,
+              timeout: float = 60) -> PluginProcess:
+        process = started_plugins.start(command, env=env, timeout=timeout)
+        mine.append(process)
+        return process
+
+    yield start
+    for process in mine:
+        started_plugins.kill(process)
 
 
 # moto in server mode as a child process: the AWS emulator every AWS-facing test talks to over HTTP. The same
 # class runs the demo and the benchmarks.
-MotoServer = Emulator
-
-
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[MotoServer]:
-    server = MotoServer()
+def moto_server() -> Iterator[Emulator]:
+    server = Emulator()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def moto(moto_server: MotoServer) -> MotoServer:
+def moto(moto_server: Emulator) -> Emulator:
     """The shared moto server, emptied before the test."""
     moto_server.reset()
     return moto_server

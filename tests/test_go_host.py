@@ -23,6 +23,8 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist" / "pyaws-cloudwatch-datasource"
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+
+pytestmark = pytest.mark.processes  # tests/support/tiers.py
 EXECUTABLE = DIST / f"gpx_cloudwatch_linux_{ARCH}"
 GO_HOST = ROOT / "build" / "gohost" / "gohost"
 

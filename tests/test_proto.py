@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +15,7 @@ PB_DIR = ROOT / "src" / "cloudwatch_datasource" / "protocol" / "pb"
 PROTOS = ["backend.proto", "grpc_controller.proto", "grpc_stdio.proto"]
 
 
+@pytest.mark.processes  # runs protoc
 def test_committed_stubs_are_up_to_date(tmp_path: Path) -> None:
     # The same command as `make proto`, into a scratch folder; any difference means someone forgot `make proto`.
     subprocess.run(

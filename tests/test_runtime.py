@@ -11,10 +11,13 @@ from pathlib import Path
 
 import grpc
 import pytest
-from plugin_client import DEFAULT_COMMAND, data_query, go_plugin_env, start_plugin
+from support.plugins import StartPlugin
 
+from cloudwatch_datasource.protocol.host import DEFAULT_COMMAND, data_query, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.protocol.pb import grpc_stdio_pb2_grpc
+
+pytestmark = pytest.mark.processes  # every test runs the plugin executable
 
 
 def test_started_by_hand_without_cookie_explains_and_exits_nonzero() -> None:
@@ -33,7 +36,7 @@ def test_refuses_when_protocol_version_2_is_not_offered() -> None:
     assert b"only version 2" in done.stderr
 
 
-def test_handshake_line_health_and_graceful_shutdown_with_empty_environment() -> None:
+def test_handshake_line_health_and_graceful_shutdown_with_empty_environment(start_plugin: StartPlugin) -> None:
     plugin = start_plugin(env=go_plugin_env())  # no PATH, HOME, VIRTUAL_ENV: like Grafana >= 12.4
     try:
         parts = plugin.handshake.rstrip("\n").split("|")
@@ -49,7 +52,7 @@ def test_handshake_line_health_and_graceful_shutdown_with_empty_environment() ->
     assert plugin.stdout_after_handshake in ([], [b""]), "something was written to stdout after the handshake"
 
 
-def test_sigint_is_ignored_and_sigterm_stops() -> None:
+def test_sigint_is_ignored_and_sigterm_stops(start_plugin: StartPlugin) -> None:
     plugin = start_plugin()
     try:
         plugin.proc.send_signal(signal.SIGINT)
@@ -64,7 +67,7 @@ def test_sigint_is_ignored_and_sigterm_stops() -> None:
         plugin.kill()
 
 
-def test_unix_socket_when_host_asks_for_one(tmp_path: Path) -> None:
+def test_unix_socket_when_host_asks_for_one(tmp_path: Path, start_plugin: StartPlugin) -> None:
     plugin = start_plugin(env=go_plugin_env({"PLUGIN_UNIX_SOCKET_DIR": str(tmp_path)}))
     try:
         _, _, network, address, _ = plugin.handshake.rstrip("\n").split("|")
@@ -76,7 +79,7 @@ def test_unix_socket_when_host_asks_for_one(tmp_path: Path) -> None:
     assert not Path(address).exists()  # socket cleaned up
 
 
-def test_logs_are_go_plugin_json_lines_on_stderr() -> None:
+def test_logs_are_go_plugin_json_lines_on_stderr(start_plugin: StartPlugin) -> None:
     plugin = start_plugin(env=go_plugin_env({"GF_PLUGIN_LOG_LEVEL": "debug"}))
     plugin.kill()
     time.sleep(0.2)
@@ -89,7 +92,7 @@ def test_logs_are_go_plugin_json_lines_on_stderr() -> None:
     assert any(e["@message"] == "plugin started" for e in plugin.logs())
 
 
-def test_stdio_stream_stays_open_until_host_cancels() -> None:
+def test_stdio_stream_stays_open_until_host_cancels(start_plugin: StartPlugin) -> None:
     plugin = start_plugin()
     try:
         stream = grpc_stdio_pb2_grpc.GRPCStdioStub(plugin.channel).StreamStdio(
@@ -101,7 +104,7 @@ def test_stdio_stream_stays_open_until_host_cancels() -> None:
         plugin.kill()
 
 
-def test_query_without_datasource_settings_errors_per_ref_id_and_stays_up() -> None:
+def test_query_without_datasource_settings_errors_per_ref_id_and_stays_up(start_plugin: StartPlugin) -> None:
     plugin = start_plugin()
     try:
         now = int(time.time() * 1000)
@@ -118,7 +121,7 @@ def test_query_without_datasource_settings_errors_per_ref_id_and_stays_up() -> N
         plugin.kill()
 
 
-def test_unimplemented_stream_service_answers_unimplemented() -> None:
+def test_unimplemented_stream_service_answers_unimplemented(start_plugin: StartPlugin) -> None:
     from cloudwatch_datasource.protocol.pb import backend_pb2_grpc
 
     plugin = start_plugin()

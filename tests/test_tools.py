@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 
 SECRET = "ToolSecretToolSecretToolSecretToolSe0001"
+
+pytestmark = pytest.mark.processes  # every test runs the CLI as a process
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -1,19 +1,27 @@
 """Secrets never leave, across the whole suite: every stderr line of every plugin process any test started is
 scanned for every secret-looking value the tests handed the plugin, and for any full AWS access key id.
 
-Runs last (tests/conftest.py orders it). The reliability suite's own scan (tests/reliability/test_zz_no_secrets.py)
-goes deeper for its tests: health messages, resource bodies, gRPC errors and decoded frames as well.
+Runs last (tests/conftest.py orders it) and reads the session's `started_plugins` registry. It checks the suite,
+so it fails when the suite did not run: alone, under `-k`, or when no other test started a plugin it has nothing
+to scan, and says so instead of passing on nothing. Run it with the suites that start plugins (`make test`, or
+`pytest tests/<dir> tests/test_zz_secrets.py`). The reliability suite's own scan
+(tests/reliability/test_zz_no_secrets.py) goes deeper for its tests: health messages, resource bodies, gRPC
+errors and decoded frames as well.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import time
 from pathlib import Path
 
-from conftest import STARTED_PLUGINS, free_port
-from plugin_client import data_query, datasource_settings, go_plugin_env, start_plugin
+import pytest
+from support.plugins import StartedPlugins, StartPlugin
+
+from cloudwatch_datasource.protocol.host import data_query, datasource_settings, go_plugin_env
+from cloudwatch_datasource.tools.emulator import free_port
+
+pytestmark = pytest.mark.processes
 
 OWN_SECRET = "ScanOwnSecretScanOwnSecretScanOwnSecr001"
 OWN_TOKEN = "ScanOwnSessionToken" + "Q" * 60
@@ -38,9 +46,14 @@ def secrets_in_test_modules() -> set[str]:
     return found
 
 
-def test_no_secret_in_any_plugin_log_line() -> None:
-    # One process of its own, so the scan is never empty even when this file runs alone: keys plus a session
-    # token, debug logging, an endpoint that refuses connections (errors are where secrets tend to slip out).
+def test_no_secret_in_any_plugin_log_line(started_plugins: StartedPlugins, start_plugin: StartPlugin) -> None:
+    others = started_plugins.sources()
+    if others == 0:
+        pytest.fail("nothing to scan: no other test of this run started a plugin process, so the whole-suite "
+                    "secrets scan would pass on nothing (run alone, or under -k/-m). Run it with the suites that "
+                    "start plugins: `make test`, or `pytest tests/<dir> tests/test_zz_secrets.py`.", pytrace=False)
+    # One process of its own as well: keys plus a session token, debug logging, an endpoint that refuses
+    # connections (errors are where secrets tend to slip out).
     own = start_plugin(env=go_plugin_env({"GF_PLUGIN_LOG_LEVEL": "debug", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
     settings = datasource_settings({"authType": "keys", "defaultRegion": "us-east-1",
                                     "endpoint": f"http://127.0.0.1:{free_port()}"},
@@ -53,11 +66,10 @@ def test_no_secret_in_any_plugin_log_line() -> None:
     for text in (health.message, answer.error):
         assert text and OWN_SECRET not in text and OWN_TOKEN not in text and "AKIASCANOWNKEY000001" not in text
 
-    time.sleep(0.2)  # let the stderr drain threads of the last processes finish
     secrets = secrets_in_test_modules()
     assert {OWN_SECRET, OWN_TOKEN} <= secrets, "the scan must know the secrets the suite used"
-    lines = [line for process in STARTED_PLUGINS for line in process.stderr_lines]
-    assert own in STARTED_PLUGINS and lines
+    lines = started_plugins.stderr_lines()
+    assert own in started_plugins.processes and lines
     leaks = [(secret[:6] + "…", line[:120]) for line in lines for secret in secrets if secret in line]
     assert not leaks, leaks
     full_ids = [line[:160] for line in lines if FULL_KEY_ID.search(line)]

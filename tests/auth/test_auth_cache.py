@@ -11,7 +11,7 @@ from cloudwatch_datasource.auth.providers import refresh_windows
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import ROLE_ARN, TUNING, make_settings
+from .helpers import ROLE_ARN, TUNING, make_settings
 
 
 def _assume(url, **kw):

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MotoServer
-from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
+from support.plugins import StartPlugin
 
+from cloudwatch_datasource.protocol.host import PluginProcess, datasource_settings, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
+from cloudwatch_datasource.tools.emulator import Emulator as MotoServer
 
-from .conftest import ENV_KEY, ENV_SECRET, AuthWorld, write_credentials
+from .helpers import ENV_KEY, ENV_SECRET, AuthWorld, write_credentials
 
 OK, ERROR = pb.CheckHealthResponse.OK, pb.CheckHealthResponse.ERROR
 FILE_KEY = "AKIAFILEPROFILE00001"
@@ -37,11 +38,12 @@ def aws_files(tmp_path: Path) -> dict[str, str]:
 class Plugin:
     """One plugin process per test with an explicit environment; stopped (and its logs checked) at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, start_plugin: StartPlugin) -> None:
+        self.start_plugin = start_plugin
         self.processes: list[PluginProcess] = []
 
     def start(self, env: Mapping[str, str]) -> PluginProcess:
-        process = start_plugin(env=go_plugin_env({**env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
+        process = self.start_plugin(env=go_plugin_env({**env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
         self.processes.append(process)
         return process
 
@@ -55,8 +57,8 @@ class Plugin:
 
 
 @pytest.fixture
-def plugin(request: pytest.FixtureRequest) -> Iterator[Plugin]:
-    p = Plugin()
+def plugin(request: pytest.FixtureRequest, start_plugin: StartPlugin) -> Iterator[Plugin]:
+    p = Plugin(start_plugin)
     yield p
     p.stop(SECRETS + tuple(getattr(request.node, "extra_secrets", ())))
 

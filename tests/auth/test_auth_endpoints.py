@@ -9,7 +9,7 @@ from cloudwatch_datasource.auth import endpoint_rules, sts_region
 from cloudwatch_datasource.policy import ClientTuning, OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import ROLE_ARN, make_settings
+from .helpers import ROLE_ARN, make_settings
 
 
 @pytest.mark.parametrize(("endpoint", "url", "fips", "ignored"), [

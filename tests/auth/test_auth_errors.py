@@ -16,7 +16,7 @@ from cloudwatch_datasource.errors import ErrorSource, PluginError, SettingsError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import closed_port_url, make_settings
+from .helpers import closed_port_url, make_settings
 
 
 def client_error(code: str, message: str = "", status: int = 400, op: str = "ListMetrics") -> ClientError:

@@ -10,7 +10,7 @@ from cloudwatch_datasource.errors import DownstreamError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import make_settings
+from .helpers import make_settings
 
 
 def _keys(world, key, secret, **kw):

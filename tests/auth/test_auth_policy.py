@@ -9,7 +9,7 @@ from cloudwatch_datasource.errors import SettingsError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import ENV_KEY, ENV_SECRET, ROLE_ARN, make_settings
+from .helpers import ENV_KEY, ENV_SECRET, ROLE_ARN, make_settings
 
 
 def test_auth_type_not_allowed_is_refused_without_aws_call(moto, isolated_aws_env, sessions, calls,

@@ -15,7 +15,7 @@ from cloudwatch_datasource.errors import DownstreamError, SettingsError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import ENV_KEY, ENV_SECRET, closed_port_url, make_settings, write_credentials
+from .helpers import ENV_KEY, ENV_SECRET, closed_port_url, make_settings, write_credentials
 
 ALL_ALLOWED = OperatorPolicy(allowed_auth_providers=("default", "keys", "credentials", "ec2_iam_role"))
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ProxyConnectionError
-from conftest import Emulator, MotoServer, free_port
-from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
+from support.plugins import StartPlugin
 
 from cloudwatch_datasource.auth.aws_errors import describe_aws_error
 from cloudwatch_datasource.auth.proxy import botocore_proxies
@@ -27,9 +26,11 @@ from cloudwatch_datasource.auth.sessions import AwsSessions, reject_unreadable_b
 from cloudwatch_datasource.backend import DataSourceInstance
 from cloudwatch_datasource.errors import DownstreamError, ErrorSource, SettingsError
 from cloudwatch_datasource.policy import PER_DATASOURCE_HTTP_PROXY_ENABLED, OperatorPolicy
+from cloudwatch_datasource.protocol.host import PluginProcess, datasource_settings, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.redact import redact_url, scrub_secrets
 from cloudwatch_datasource.settings import DataSourceSettings, ProxyType, parse_settings
+from cloudwatch_datasource.tools.emulator import Emulator, free_port
 
 OK, ERROR = pb.CheckHealthResponse.OK, pb.CheckHealthResponse.ERROR
 PROXY_USER = "grafana"
@@ -86,8 +87,8 @@ def proxy(tmp_path: Path) -> Iterator[Tinyproxy]:
 
 
 @pytest.fixture
-def plugins() -> Iterator[list[PluginProcess]]:
-    started: list[PluginProcess] = []
+def plugins(start_plugin: StartPlugin) -> Iterator[Plugins]:
+    started = Plugins(start_plugin)
     yield started
     for process in started:
         process.kill()
@@ -95,14 +96,22 @@ def plugins() -> Iterator[list[PluginProcess]]:
             assert PROXY_SECRET not in line and KEY_SECRET not in line, "a secret reached the plugin's log"
 
 
-def start(plugins: list[PluginProcess], env: Mapping[str, str]) -> PluginProcess:
-    process = start_plugin(env=go_plugin_env({"AWS_EC2_METADATA_DISABLED": "true", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1",
-                                              **env}))
+class Plugins(list[PluginProcess]):
+    """The plugin processes of one test (started through the conftest's recording `start_plugin`)."""
+
+    def __init__(self, start_plugin: StartPlugin) -> None:
+        super().__init__()
+        self.start_plugin = start_plugin
+
+
+def start(plugins: Plugins, env: Mapping[str, str]) -> PluginProcess:
+    process = plugins.start_plugin(env=go_plugin_env({"AWS_EC2_METADATA_DISABLED": "true",
+                                                      "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1", **env}))
     plugins.append(process)
     return process
 
 
-def health(process: PluginProcess, moto: MotoServer, **proxy_fields: Any) -> pb.CheckHealthResponse:
+def health(process: PluginProcess, moto: Emulator, **proxy_fields: Any) -> pb.CheckHealthResponse:
     password = proxy_fields.pop("proxyPassword", None)
     secure = {"accessKey": KEY, "secretKey": KEY_SECRET, **({"proxyPassword": password} if password else {})}
     json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": moto.url, **proxy_fields}
@@ -112,14 +121,14 @@ def health(process: PluginProcess, moto: MotoServer, **proxy_fields: Any) -> pb.
     return resp
 
 
-def moto_target(moto: MotoServer) -> str:
+def moto_target(moto: Emulator) -> str:
     return moto.url.removeprefix("http://").rstrip("/")
 
 
 ENABLED = {PER_DATASOURCE_HTTP_PROXY_ENABLED: "true"}
 
 
-def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: list[PluginProcess], moto: MotoServer,
+def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: Plugins, moto: Emulator,
                                                           proxy: Tinyproxy) -> None:
     p = start(plugins, ENABLED)
     resp = health(p, moto, proxyType="url", proxyUrl=proxy.url, proxyUsername=PROXY_USER,
@@ -129,7 +138,7 @@ def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: list[PluginPr
     assert proxy.forwarded(moto_target(moto)) >= 3
 
 
-def test_wrong_proxy_password_is_a_clear_error(plugins: list[PluginProcess], moto: MotoServer,
+def test_wrong_proxy_password_is_a_clear_error(plugins: Plugins, moto: Emulator,
                                                proxy: Tinyproxy) -> None:
     p = start(plugins, ENABLED)
     resp = health(p, moto, proxyType="url", proxyUrl=proxy.url, proxyUsername=PROXY_USER,
@@ -149,8 +158,8 @@ def test_a_407_answer_names_the_proxy_credentials() -> None:
                                            "Authentication Required): check the proxy user name and password")
 
 
-def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: list[PluginProcess],
-                                                                   moto: MotoServer, proxy: Tinyproxy) -> None:
+def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: Plugins,
+                                                                   moto: Emulator, proxy: Tinyproxy) -> None:
     p = start(plugins, {})  # AWS_AUTH_PerDatasourceHTTPProxyEnabled not set: Grafana's default is off
     resp = health(p, moto, proxyType="url", proxyUrl=f"http://127.0.0.1:{free_port()}", proxyUsername=PROXY_USER,
                   proxyPassword=PROXY_SECRET)
@@ -158,7 +167,7 @@ def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: list
     assert proxy.forwarded(moto_target(moto)) == 0
 
 
-def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: list[PluginProcess], moto: MotoServer,
+def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: Plugins, moto: Emulator,
                                                            proxy: Tinyproxy) -> None:
     # Grafana >= 12.4 forwards HTTP(S)_PROXY / NO_PROXY to plugins; botocore honours them.
     with_auth = proxy.url.replace("http://", f"http://{PROXY_USER}:{urllib.parse.quote(PROXY_SECRET, safe='')}@")
@@ -170,7 +179,7 @@ def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: list[PluginP
     assert proxy.forwarded(moto_target(moto)) == through_env
 
 
-def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: list[PluginProcess], moto: MotoServer) -> None:
+def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: Plugins, moto: Emulator) -> None:
     p = start(plugins, ENABLED)
     for bad in ("ftp://proxy:21", "http://", f"http://{PROXY_USER}:{PROXY_SECRET}@127.0.0.1:99999",
                 "http://127.0.0.1:99999"):
@@ -182,8 +191,8 @@ def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: list[PluginProc
     assert health(p, moto, proxyType="socks").status == OK
 
 
-def test_a_proxy_that_is_not_there_is_a_downstream_error_naming_it(plugins: list[PluginProcess],
-                                                                   moto: MotoServer) -> None:
+def test_a_proxy_that_is_not_there_is_a_downstream_error_naming_it(plugins: Plugins,
+                                                                   moto: Emulator) -> None:
     p = start(plugins, ENABLED)
     dead = f"http://127.0.0.1:{free_port()}"
     resp = health(p, moto, proxyType="url", proxyUrl=dead, proxyUsername=PROXY_USER, proxyPassword=PROXY_SECRET)
@@ -302,7 +311,7 @@ def tls_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         yield emulator
 
 
-def test_https_endpoint_through_the_proxy_tunnel(plugins: list[PluginProcess], tls_moto: Emulator,
+def test_https_endpoint_through_the_proxy_tunnel(plugins: Plugins, tls_moto: Emulator,
                                                  tmp_path: Path) -> None:
     proxy = Tinyproxy(tmp_path, connect_port=tls_moto.port)
     try:

@@ -12,7 +12,7 @@ from cloudwatch_datasource.errors import PluginError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
-from .conftest import closed_port_url, make_settings, write_credentials
+from .helpers import closed_port_url, make_settings, write_credentials
 
 ACCESS_KEY = "AKIASECRETTESTKEY999"
 SECRET = "SuperSecretValueSuperSecretValue/1234567"

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.fake_aws import FakeAws, FakeError
 
-from cloudwatch.fake_cloudwatch import FakeCloudWatch, FakeError
 from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.resources import handle_resource
 from cloudwatch_datasource.settings import DataSourceSettings
@@ -18,12 +18,12 @@ SINK = "arn:aws:oam:us-east-1:111111111111:sink/f00d"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeCloudWatch]:
-    with FakeCloudWatch() as server:
+def fake() -> Iterator[FakeAws]:
+    with FakeAws() as server:
         yield server
 
 
-def accounts(fake: FakeCloudWatch) -> tuple[int, Any]:
+def accounts(fake: FakeAws) -> tuple[int, Any]:
     request = CallResourceRequest(context=PluginContext(), path="accounts", method="GET",
                                   url="accounts?region=us-east-1")
     response = handle_resource(request, settings=DataSourceSettings(default_region="us-east-1"), page_limit=10,
@@ -32,7 +32,7 @@ def accounts(fake: FakeCloudWatch) -> tuple[int, Any]:
     return response.status, json.loads(response.body)
 
 
-def test_monitoring_account_and_its_linked_accounts(fake: FakeCloudWatch) -> None:
+def test_monitoring_account_and_its_linked_accounts(fake: FakeAws) -> None:
     fake.script("ListSinks", [{"Items": [{"Arn": SINK, "Id": "f00d", "Name": "central"}]}])
     fake.script("ListAttachedLinks", [
         {"Items": [{"Label": "dev", "LinkArn": "arn:aws:oam:us-east-1:222222222222:link/a1",
@@ -52,12 +52,12 @@ def test_monitoring_account_and_its_linked_accounts(fake: FakeCloudWatch) -> Non
     assert [b.get("SinkIdentifier") for b in fake.calls("ListAttachedLinks")] == [SINK, SINK]  # paged
 
 
-def test_not_a_monitoring_account_answers_null(fake: FakeCloudWatch) -> None:
+def test_not_a_monitoring_account_answers_null(fake: FakeAws) -> None:
     fake.script("ListSinks", [{"Items": []}])
     assert accounts(fake) == (200, None)
 
 
-def test_access_denied_is_grafanas_403_body(fake: FakeCloudWatch) -> None:
+def test_access_denied_is_grafanas_403_body(fake: FakeAws) -> None:
     fake.handler("ListSinks", lambda _: (_ for _ in ()).throw(
         FakeError(403, "AccessDeniedException", "User is not authorized to perform: oam:ListSinks")))
     status, body = accounts(fake)

@@ -17,8 +17,9 @@ import boto3
 import pyarrow as pa
 import pytest
 from botocore.config import Config
-from plugin_client import PluginProcess, data_query, datasource_settings, go_plugin_env, start_plugin
+from support.plugins import StartPlugin
 
+from cloudwatch_datasource.protocol.host import PluginProcess, data_query, datasource_settings, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
@@ -30,7 +31,7 @@ def ms(moment: datetime) -> int:
 
 
 @pytest.fixture
-def plugin(moto: Any, isolated_aws_env: dict[str, str]) -> Iterator[PluginProcess]:
+def plugin(moto: Any, isolated_aws_env: dict[str, str], start_plugin: StartPlugin) -> Iterator[PluginProcess]:
     process = start_plugin(env=go_plugin_env({**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
     yield process
     process.kill()

@@ -7,13 +7,14 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cloudwatch.helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 from cloudwatch_datasource.cloudwatch.execute import PlanOutcome, SeriesResult
 from cloudwatch_datasource.cloudwatch.frames import build_responses, deep_link, series_name_and_labels
 from cloudwatch_datasource.cloudwatch.plan import build_plans
 from cloudwatch_datasource.cloudwatch.query import MetricQuery, parse_query
 from cloudwatch_datasource.data import FieldType
 from cloudwatch_datasource.errors import DownstreamError, ErrorSource
+
+from .helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 
 T0 = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 

@@ -12,12 +12,14 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cloudwatch.helpers import data_query, epoch_ns, metric_stat, numbers
 from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.health import check_logs_access, check_metrics_access
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.cloudwatch.resources import handle_resource
 from cloudwatch_datasource.settings import MISSING_REGION, DataSourceSettings
+from cloudwatch_datasource.tools.emulator import free_port
+
+from .helpers import data_query, epoch_ns, metric_stat, numbers
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
 END = START + timedelta(minutes=5)
@@ -204,8 +206,8 @@ def test_health_lines(clients: Clients) -> None:
 
 
 def test_health_failures(clients: Clients) -> None:
-    from conftest import free_port  # a closed port on 127.0.0.1: nothing answers there
-    dead = Clients(f"http://127.0.0.1:{free_port()}")
+    dead = Clients(  # a closed port on 127.0.0.1: nothing answers there
+        f"http://127.0.0.1:{free_port()}")
     line = check_metrics_access(dead("us-east-1", "cloudwatch"), page_limit=5)
     assert not line.ok and line.message.startswith("CloudWatch metrics query failed:")
     logs = check_logs_access(dead("us-east-1", "logs"))

@@ -10,23 +10,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from support.fake_aws import FakeAws
 
-from cloudwatch.fake_cloudwatch import FakeCloudWatch
-from cloudwatch.helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 from cloudwatch_datasource import metrics
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.errors import ErrorSource, PluginError
+
+from .helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 
 T0 = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeCloudWatch]:
-    with FakeCloudWatch() as server:
+def fake() -> Iterator[FakeAws]:
+    with FakeAws() as server:
         yield server
 
 
-def run(fake: FakeCloudWatch, queries: list[Any], **kw: Any) -> dict[str, Any]:
+def run(fake: FakeAws, queries: list[Any], **kw: Any) -> dict[str, Any]:
     # One client per region, built up front: client creation is slow enough to blur the concurrency test.
     clients = {r: fake.client(r) for r in ("us-east-1", "eu-west-1")}
     return run_metric_queries(queries, default_region="us-east-1",
@@ -37,7 +38,7 @@ def ts(*minutes: int) -> list[datetime]:
     return [T0 + timedelta(minutes=m) for m in minutes]
 
 
-def test_paging_partial_data_and_messages(fake: FakeCloudWatch) -> None:
+def test_paging_partial_data_and_messages(fake: FakeAws) -> None:
     fake.script("GetMetricData", [
         {"MetricDataResults": [
             {"Id": "queryA", "Label": "CPU|&|i-1", "Timestamps": ts(0, 1), "Values": [1.0, 2.0],
@@ -76,7 +77,7 @@ def test_paging_partial_data_and_messages(fake: FakeCloudWatch) -> None:
                        "Your search may have been limited"]
 
 
-def test_math_hidden_inputs_and_arithmetic_error(fake: FakeCloudWatch) -> None:
+def test_math_hidden_inputs_and_arithmetic_error(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": [
         {"Id": "m1", "Label": "m1", "Timestamps": ts(0), "Values": [1.0], "StatusCode": "Complete"},
         {"Id": "e1", "Label": "ratio", "Timestamps": ts(0), "Values": [0.5], "StatusCode": "Complete",
@@ -97,7 +98,7 @@ def test_math_hidden_inputs_and_arithmetic_error(fake: FakeCloudWatch) -> None:
     assert answers["B"].frames[0].meta["executedQueryString"] == "m1 / 0"
 
 
-def test_throttled_plan_fails_only_its_refids(fake: FakeCloudWatch) -> None:
+def test_throttled_plan_fails_only_its_refids(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": [
         {"Id": "queryB", "Label": "x", "Timestamps": ts(0), "Values": [1.0], "StatusCode": "Complete"}]}])
     fake.fail("GetMetricData", status=400, code="Throttling", message="Rate exceeded")
@@ -110,7 +111,7 @@ def test_throttled_plan_fails_only_its_refids(fake: FakeCloudWatch) -> None:
     assert metrics.AWS_THROTTLES.labels("ds1", "us-east-1", "GetMetricData")._value.get() == before + 1
 
 
-def test_client_factory_error_only_fails_that_region(fake: FakeCloudWatch) -> None:
+def test_client_factory_error_only_fails_that_region(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": []}])
 
     def factory(region: str, service: str) -> Any:
@@ -127,7 +128,7 @@ def test_client_factory_error_only_fails_that_region(fake: FakeCloudWatch) -> No
     assert answers["C"].error.startswith("namespace:")
 
 
-def test_duplicate_ids_fail_only_the_later_query(fake: FakeCloudWatch) -> None:
+def test_duplicate_ids_fail_only_the_later_query(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": []}])
     answers = run(fake, [data_query("A", metric_stat(id="m1")), data_query("B", metric_stat(id="m1"))])
     assert not answers["A"].error
@@ -135,7 +136,7 @@ def test_duplicate_ids_fail_only_the_later_query(fake: FakeCloudWatch) -> None:
     assert [m["Id"] for m in fake.calls("GetMetricData")[0]["MetricDataQueries"]] == ["m1"]
 
 
-def test_plans_run_concurrently(fake: FakeCloudWatch) -> None:
+def test_plans_run_concurrently(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": []}])
     fake.delay_s = 0.5
     queries = [data_query(f"R{i}", metric_stat(), span=timedelta(hours=i + 1)) for i in range(4)]
@@ -146,7 +147,7 @@ def test_plans_run_concurrently(fake: FakeCloudWatch) -> None:
     assert elapsed < 1.5  # 4 × 0.5 s sequentially
 
 
-def test_label_timezone_and_metric_stat_request(fake: FakeCloudWatch) -> None:
+def test_label_timezone_and_metric_stat_request(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": []}])
     run(fake, [data_query("A", metric_stat(timezoneUTCOffset="+0130", label="${PROP('Dim.InstanceId')}",
                                            accountId="123456789012", period="5m"))])
@@ -160,7 +161,7 @@ def test_label_timezone_and_metric_stat_request(fake: FakeCloudWatch) -> None:
     }]
 
 
-def test_query_aws_rejects_fails_alone_and_the_rest_of_the_call_is_answered(fake: FakeCloudWatch) -> None:
+def test_query_aws_rejects_fails_alone_and_the_rest_of_the_call_is_answered(fake: FakeAws) -> None:
     fake.script("GetMetricData", [{"MetricDataResults": [
         {"Id": "a", "Label": "a", "Timestamps": ts(0), "Values": [1.0], "StatusCode": "Complete"},
         {"Id": "c", "Label": "c", "Timestamps": ts(0), "Values": [3.0], "StatusCode": "Complete"}]}])
@@ -177,7 +178,7 @@ def test_query_aws_rejects_fails_alone_and_the_rest_of_the_call_is_answered(fake
     assert [[m["Id"] for m in c["MetricDataQueries"]] for c in calls] == [["a", "b", "c"], ["a", "c"]]
 
 
-def test_positional_validation_error_blames_that_member_only_once(fake: FakeCloudWatch) -> None:
+def test_positional_validation_error_blames_that_member_only_once(fake: FakeAws) -> None:
     fake.fail("GetMetricData", status=400, code="ValidationError", times=2,
               message="1 validation error detected: Value 'Bogus' at 'metricDataQueries.2.member.metricStat.stat' "
                       "failed to satisfy constraint")

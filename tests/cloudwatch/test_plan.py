@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from cloudwatch.helpers import NOW, data_query, metric_stat
 from cloudwatch_datasource.cloudwatch.plan import (
     build_metric_data_query,
     build_plans,
@@ -16,6 +15,8 @@ from cloudwatch_datasource.cloudwatch.plan import (
     search_label,
 )
 from cloudwatch_datasource.cloudwatch.query import MetricQuery, parse_query
+
+from .helpers import NOW, data_query, metric_stat
 
 
 def q(model: dict[str, Any], ref_id: str = "A", **kw: Any) -> MetricQuery:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from cloudwatch.helpers import NOW, data_query, metric_stat
 from cloudwatch_datasource.cloudwatch.query import (
     MetricEditorMode,
     MetricQuery,
@@ -18,6 +17,8 @@ from cloudwatch_datasource.cloudwatch.query import (
     parse_query,
 )
 from cloudwatch_datasource.errors import ErrorSource, QueryError
+
+from .helpers import NOW, data_query, metric_stat
 
 
 def parse(model: dict[str, Any], ref_id: str = "A", **kw: Any) -> MetricQuery:

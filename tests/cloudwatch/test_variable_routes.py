@@ -19,11 +19,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
+from support.fake_aws import FakeAws
+from support.plugins import StartedPlugins
 
-from cloudwatch.fake_cloudwatch import FakeCloudWatch
 from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.resources import handle_resource
+from cloudwatch_datasource.protocol.host import PluginProcess, datasource_settings, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.settings import DataSourceSettings
 from cloudwatch_datasource.tools.emulator import Emulator
@@ -88,12 +89,12 @@ def fleet(moto: Emulator) -> Fleet:
 
 
 @pytest.fixture(scope="module")
-def plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PluginProcess]:
+def plugin(tmp_path_factory: pytest.TempPathFactory, started_plugins: StartedPlugins) -> Iterator[PluginProcess]:
     # go_plugin_env passes none of this machine's environment; these make sure no AWS file of its user is read.
     home = tmp_path_factory.mktemp("aws")
     isolated = {"AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
                 "AWS_EC2_METADATA_DISABLED": "true"}
-    process = start_plugin(env=go_plugin_env({**isolated, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
+    process = started_plugins.start(env=go_plugin_env({**isolated, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
     yield process
     process.kill()
     assert not process.killed
@@ -298,12 +299,12 @@ def test_access_denied_names_the_iam_action(plugin: PluginProcess,
 # --- paging: moto answers DescribeInstances and GetResources in one page, so the scripted fake pages -------------
 
 @pytest.fixture
-def fake() -> Iterator[FakeCloudWatch]:
-    with FakeCloudWatch() as server:
+def fake() -> Iterator[FakeAws]:
+    with FakeAws() as server:
         yield server
 
 
-def resource_arns_with_page_cap(fake: FakeCloudWatch, page_limit: int) -> Answer:
+def resource_arns_with_page_cap(fake: FakeAws, page_limit: int) -> Answer:
     request = CallResourceRequest(context=PluginContext(), path="/resource-arns", method="GET",
                                   url='resource-arns?region=default&resourceType=ec2:instance&tags={"team":["web"]}')
     response = handle_resource(request, settings=DataSourceSettings(default_region="eu-west-1"),
@@ -312,7 +313,7 @@ def resource_arns_with_page_cap(fake: FakeCloudWatch, page_limit: int) -> Answer
     return Answer(response.status, response.body, response.headers["Content-Type"][0])
 
 
-def test_resource_arns_follow_every_page_up_to_the_cap(fake: FakeCloudWatch) -> None:
+def test_resource_arns_follow_every_page_up_to_the_cap(fake: FakeAws) -> None:
     arn = "arn:aws:ec2:eu-west-1:123456789012:instance/i-{}".format
     fake.script("GetResources", [
         {"ResourceTagMappingList": [{"ResourceARN": arn(1)}, {"ResourceARN": arn(2)}], "PaginationToken": "p2"},
@@ -324,7 +325,7 @@ def test_resource_arns_follow_every_page_up_to_the_cap(fake: FakeCloudWatch) -> 
     assert all(body["ResourceTypeFilters"] == ["ec2:instance"] and body["TagFilters"] == [
         {"Key": "team", "Values": ["web"]}] for body in sent)
 
-    fake.requests.clear()
+    fake.reset_requests()
     fake.script("GetResources", [
         {"ResourceTagMappingList": [{"ResourceARN": arn(1)}], "PaginationToken": "p2"},
         {"ResourceTagMappingList": [{"ResourceARN": arn(2)}], "PaginationToken": ""},

@@ -1,5 +1,5 @@
 """Fixtures for the reliability suite: fake AWS endpoints and plugin processes whose every output line is fed
-to the suite-wide leak collector; the secrets test runs last."""
+to the suite-wide leak collector; the secrets test runs last. Helpers: helpers.py."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 
 import pytest
+from support.fake_aws import FakeAws
+from support.plugins import StartPlugin
 
 from cloudwatch_datasource.policy import ClientTuning
 from cloudwatch_datasource.protocol import server
-from cloudwatch_datasource.protocol.host import PluginProcess, start_plugin
+from cloudwatch_datasource.protocol.host import PluginProcess
 from cloudwatch_datasource.service import PluginService
 
-from .fake_aws import FakeAws
-from .support import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, plugin_env
-
-StartPlugin = Callable[..., PluginProcess]
+from .helpers import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, plugin_env
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -46,7 +45,7 @@ def fake_factory() -> Iterator[Callable[[], FakeAws]]:
 
 
 @pytest.fixture
-def plugins() -> Iterator[StartPlugin]:
+def plugins(start_plugin: StartPlugin) -> Iterator[StartPlugin]:
     """start(extra_env) → a plugin process through the real handshake; killed and its stderr collected after."""
     started: list[PluginProcess] = []
 

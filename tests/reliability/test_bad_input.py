@@ -17,12 +17,13 @@ import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.fake_aws import FakeAws
+from support.plugins import StartedPlugins
 
-from cloudwatch_datasource.protocol.host import PluginProcess, datasource_settings, plugin_context, start_plugin
+from cloudwatch_datasource.protocol.host import PluginProcess, datasource_settings, plugin_context
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 
-from .fake_aws import FakeAws
-from .support import (
+from .helpers import (
     LEAKS,
     answer_problem,
     json_data,
@@ -208,9 +209,9 @@ def test_call_resource(world: Any, path: str, method: str, params: dict[str, str
 # --- raw protobuf bytes into the real process -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[tuple[PluginProcess, FakeAws]]:
+def live(started_plugins: StartedPlugins) -> Iterator[tuple[PluginProcess, FakeAws]]:
     with FakeAws() as fake:
-        plugin = start_plugin(env=plugin_env())
+        plugin = started_plugins.start(env=plugin_env())
         try:
             yield plugin, fake
         finally:

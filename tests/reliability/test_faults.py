@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from conftest import free_port
+from support.fake_aws import FakeAws, Fault
+from support.plugins import StartPlugin
 
 from cloudwatch_datasource.protocol.host import PluginProcess
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
+from cloudwatch_datasource.tools.emulator import free_port
 
-from .conftest import StartPlugin
-from .fake_aws import FakeAws, Fault
-from .support import KEY_ID, LEAKS, answer_problem, keys_settings, metric_query
+from .helpers import KEY_ID, LEAKS, answer_problem, keys_settings, metric_query
 
 MAX_ATTEMPTS = 2
 # Read timeout 2 s x 2 attempts + botocore's backoff (< 1 s): the slowest fault ends well within this.

@@ -15,14 +15,16 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from support.fake_aws import FakeAws, Fault, wait_until
+from support.plugins import StartPlugin
 
 from cloudwatch_datasource.protocol.host import PluginProcess
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.protocol.pb import grpc_controller_pb2, grpc_controller_pb2_grpc
 
-from .conftest import StartPlugin
-from .fake_aws import FakeAws, Fault, wait_until
-from .support import LEAKS, answer_problem, keys_settings, metric_query, pid_alive, plugin_env
+from .helpers import LEAKS, answer_problem, keys_settings, metric_query, pid_alive, plugin_env
+
+pytestmark = pytest.mark.processes  # tests/support/tiers.py
 
 EXIT_BUDGET_S = 1.0
 SHORT, LONG = 6, 6  # in-flight requests that can finish within the grace period, and ones that cannot

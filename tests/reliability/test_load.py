@@ -14,14 +14,14 @@ import time
 from dataclasses import dataclass, field
 
 import grpc
+from support.fake_aws import FakeAws
+from support.plugins import StartPlugin
 
 from cloudwatch_datasource.protocol.host import plugin_context
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.protocol.pb import backend_pb2_grpc
 
-from .conftest import StartPlugin
-from .fake_aws import FakeAws
-from .support import LEAKS, answer_problem, keys_settings, metric_query, rss_bytes
+from .helpers import LEAKS, answer_problem, keys_settings, metric_query, rss_bytes
 
 LOAD_SECONDS = float(os.environ.get("RELIABILITY_LOAD_SECONDS", "60"))
 CONCURRENCY = 200

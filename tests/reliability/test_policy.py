@@ -13,12 +13,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.fake_aws import ASSUMED_KEY
 
 from cloudwatch_datasource.protocol.host import datasource_settings, plugin_context
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 
-from .fake_aws import ASSUMED_KEY
-from .support import ENV_KEY_ID, KEY_ID, LEAKS, metric_query, secure_keys
+from .helpers import ENV_KEY_ID, KEY_ID, LEAKS, metric_query, secure_keys
 
 POLICY = settings(derandomize=True, deadline=None, max_examples=200, database=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.processes  # ruff and mypy run as processes
 
 
 def test_ruff_clean() -> None:

@@ -18,11 +18,10 @@ from typing import Any
 
 import grpc
 import pyarrow as pa
+from support.fake_aws import ASSUMED_KEY, ASSUMED_SECRET, ASSUMED_TOKEN, expected_values
 
 from cloudwatch_datasource.protocol.host import PluginProcess, data_query, datasource_settings, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
-
-from .fake_aws import ASSUMED_KEY, ASSUMED_SECRET, ASSUMED_TOKEN, expected_values
 
 # Shaped like real credentials (so scrubbing rules are exercised) and distinctive (so a hit is never chance).
 KEY_ID = "AKIARELIABLE0KEY0042"

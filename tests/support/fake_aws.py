@@ -1,0 +1,522 @@
+"""One fake AWS endpoint for every test and benchmark: a real HTTP server thread on 127.0.0.1 speaking the wire
+protocols botocore sends, scriptable, fault-injecting, and as strict as AWS about GetMetricData's limits.
+
+moto does not compute percentiles, math, SEARCH or dynamic labels and never pages GetMetricData; this fake
+answers what a test scripts instead, records every request, and refuses what AWS refuses. The plugin points a
+datasource at it with jsonData.endpoint (auth/ uses that endpoint for STS too).
+
+Protocols (the answer uses the request's):
+- awsJson1_0 / awsJson1_1 (CloudWatch and Logs as botocore 1.44 sends them: POST /, `X-Amz-Target: <prefix>.<Op>`,
+  JSON, epoch-second timestamps);
+- smithy-rpc-v2-cbor (POST /service/<svc>/operation/<Op>, CBOR, timestamps as tag 1);
+- restJson1 (OAM: POST /ListSinks, /ListAttachedLinks: the operation is the path);
+- the query protocol (STS, EC2: a form body with `Action`, XML answers).
+Errors use each protocol's shape: awsJson/CBOR `{"__type": "<namespace>#<Code>", "message": ...}` plus the
+`x-amzn-query-error: <Code>;Sender` header that CloudWatch, an awsQueryCompatible service, sends and botocore reads
+the code from; the query protocol's `<ErrorResponse><Error><Code>`.
+
+Answers, unless a test scripts one (`handler`, `script`):
+- GetMetricData: for each MetricDataQuery with ReturnData, `points_per_series` points (3 by default) at
+  StartTime + 0, 1, 2... minutes with values n, n+0.5, n+1, n+1.5... where n is the number in the first dimension
+  value (`i-17` → 17; 1 when there is none); Label = the query's Label or the metric name; `Messages` empty.
+- ListMetrics, DescribeLogGroups, GetCallerIdentity, AssumeRole (distinctive ASSUMED_* keys expiring
+  `assume_expiry_s` from now), DescribeRegions, DescribeInstances, GetResources: small fixed answers.
+- anything else: 400 UnknownOperationException.
+
+GetMetricData limits, checked on every call before any answer (AWS CloudWatch API reference, GetMetricData,
+MetricDataQuery and MetricStat pages; the messages are the ones AWS is seen to return where known, see each
+check):
+- at most 500 MetricDataQueries; Ids unique and matching `^[a-z][a-zA-Z0-9_]*$`;
+- at most one Metrics Insights query (an Expression starting with SELECT) per call;
+- every Period (MetricStat.Period, or an Expression's Period) 1, 5, 10, 20, 30 or a multiple of 60;
+- MaxDatapoints at least 1; a call returns at most min(MaxDatapoints, 100,800) datapoints: the rest of a larger
+  answer (the fake's own or a scripted one) is paged out with a NextToken and StatusCode PartialData, and the
+  follow-up request must send that token with the same queries; an unknown token is InvalidNextToken (400),
+  unless a test scripts its own pages (a handler for GetMetricData sees the tokens it handed out).
+
+Faults (per operation, or "*" for any): `fail` (an AWS error: status + code), `hang` (sleep, then answer),
+`truncate` (a Content-Length longer than the body, then close), `reset` (close without answering), `garbage`
+(200 with a body that is not JSON). Each has `times` (None = until `clear()`). `revoke(access_key)` makes every
+call signed with that key fail (expired or revoked credentials); `delay_s` delays every answer.
+
+    with FakeAws() as fake:
+        fake.script("GetMetricData", [page1, page2])          # answered in order, the last one repeats
+        fake.handler("ListMetrics", lambda request: {...})     # or compute each answer (raise FakeError to fail)
+        fake.fail("GetMetricData", status=400, code="Throttling", message="Rate exceeded", times=1)
+        client = fake.client("us-east-1")
+        fake.calls("GetMetricData")                            # decoded request bodies, in order
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import cbor2
+from botocore.config import Config
+
+ASSUMED_KEY = "ASIAASSUMEDROLEKEY77"
+ASSUMED_SECRET = "AssumedSecretAssumedSecretAssumedSecr/77"
+ASSUMED_TOKEN = "AssumedSessionToken" + "Q" * 100 + "77"
+
+# GetMetricData's documented limits (API reference: GetMetricData, MetricDataQuery, MetricStat).
+MAX_QUERIES = 500
+MAX_DATAPOINTS = 100_800
+MAX_INSIGHTS_QUERIES = 1
+HIGH_RESOLUTION_PERIODS = frozenset({1, 5, 10, 20, 30})
+ID_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+_NUMBER = re.compile(r"(\d+)")
+_INSIGHTS = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
+_TOKEN_PREFIX = "fake-page-"
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class FakeError(Exception):
+    """An AWS error answer: raise it from a handler (or script it with `fail`)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def validation_error(message: str) -> FakeError:
+    return FakeError(400, "ValidationError", message)
+
+
+@dataclass
+class Fault:
+    kind: str  # fail | hang | truncate | reset | garbage
+    times: int | None = 1  # None: until clear()
+    status: int = 400
+    code: str = ""
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Request:
+    operation: str
+    body: dict[str, Any]
+    access_key: str  # the key id that signed it ("" when unsigned)
+    protocol: str  # json | cbor | rest-json | query
+
+
+@dataclass
+class _PendingPages:
+    query_ids: tuple[str, ...]
+    results: list[dict[str, Any]]  # what is left to send, in order
+    messages: list[Any] = field(default_factory=list)
+
+
+class FakeAws:
+    def __init__(self, port: int = 0) -> None:
+        self.requests: list[Request] = []
+        self.delay_s = 0.0
+        self.assume_expiry_s = 3600.0
+        self.max_sleep_s = 120.0
+        self.points_per_series = 3
+        self._handlers: dict[str, Handler] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._revoked: dict[str, tuple[int, str]] = {}
+        self._pages: dict[str, _PendingPages] = {}
+        self._tokens = itertools.count(1)
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        fake = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # http.server writes headers and body in two sends; with Nagle's algorithm on, the client's delayed
+            # ACK holds every answer back ~40 ms (the benchmarks would measure the fake, not the plugin).
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                fake._serve(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request logs
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._server.handle_error = lambda *_: None  # type: ignore[method-assign]  # resets are the point
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-aws", daemon=True)
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> FakeAws:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeAws:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- scripting -----------------------------------------------------------------------------------------
+    def handler(self, operation: str, fn: Handler) -> None:
+        """Compute each answer of the operation (the decoded request body in, the answer out)."""
+        with self._lock:
+            self._handlers[operation] = fn
+
+    def script(self, operation: str, responses: list[dict[str, Any]]) -> None:
+        """Answer the operation with these responses in order; the last one repeats."""
+        queue = list(responses)
+
+        def next_response(_: dict[str, Any]) -> dict[str, Any]:
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+        self.handler(operation, next_response)
+
+    def inject(self, operation: str, fault: Fault) -> None:
+        with self._lock:
+            self._faults.setdefault(operation, []).append(fault)
+
+    def fail(self, operation: str, *, status: int, code: str, message: str = "", times: int | None = 1) -> None:
+        """The next `times` calls of the operation (None: every call until clear()) fail with this AWS error."""
+        self.inject(operation, Fault("fail", times, status, code, message))
+
+    def revoke(self, access_key: str, *, status: int = 403, code: str = "UnrecognizedClientException") -> None:
+        with self._lock:
+            self._revoked[access_key] = (status, code)
+
+    def clear(self) -> None:
+        """Forget faults and revoked keys (scripts and handlers stay)."""
+        with self._lock:
+            self._faults.clear()
+            self._revoked.clear()
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # --- what was asked ------------------------------------------------------------------------------------
+    def calls(self, operation: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r.body for r in self.requests if r.operation == operation]
+
+    def count(self, operation: str) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if r.operation == operation)
+
+    def keys_seen(self) -> set[str]:
+        with self._lock:
+            return {r.access_key for r in self.requests}
+
+    def client(self, region: str = "us-east-1", service: str = "cloudwatch", **config: Any) -> Any:
+        """A botocore client (CloudWatch unless told) pointed at the fake (dummy keys, no retries unless asked)."""
+        cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config)
+        return boto3.session.Session(aws_access_key_id="AKIDFAKE", aws_secret_access_key="fake",
+                                     region_name=region).client(service, endpoint_url=self.url, config=cfg)
+
+    # --- serving -------------------------------------------------------------------------------------------
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        raw = h.rfile.read(int(h.headers.get("Content-Length", "0") or 0))
+        content_type = h.headers.get("Content-Type", "")
+        target = h.headers.get("X-Amz-Target", "")
+        key_match = _CREDENTIAL.search(h.headers.get("Authorization", ""))
+        access_key = key_match.group(1) if key_match else ""
+        body: dict[str, Any]
+        if "cbor" in content_type or "/operation/" in h.path:
+            protocol, operation = "cbor", h.path.rsplit("/", 1)[-1]
+            body = cbor2.loads(raw) if raw else {}
+        elif target:
+            protocol, operation = "json", target.rsplit(".", 1)[-1]
+            body = json.loads(raw) if raw else {}
+        elif "x-www-form-urlencoded" in content_type:
+            form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
+            body = {k: v[0] for k, v in form.items()}
+            protocol, operation = "query", body.get("Action", "")
+        else:
+            # restJson1 services (OAM: POST /ListSinks, /ListAttachedLinks) name the operation in the path.
+            protocol, operation = "rest-json", h.path.split("?", 1)[0].strip("/")
+            body = json.loads(raw) if raw else {}
+        with self._lock:
+            self.requests.append(Request(operation, body, access_key, protocol))
+            revoked = self._revoked.get(access_key)
+        fault = self._next_fault(operation)
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if fault is not None and fault.kind == "hang":
+            self._closing.wait(min(fault.seconds, self.max_sleep_s))
+            fault = None
+        if fault is not None and fault.kind == "reset":
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return
+        try:
+            if revoked is not None:
+                raise FakeError(revoked[0], revoked[1], "The security token included in the request is invalid.")
+            if fault is not None and fault.kind == "fail":
+                raise FakeError(fault.status, fault.code, fault.message)
+            payload = self._answer(operation, body)
+        except FakeError as err:
+            self._send_error(h, protocol, content_type, err)
+            return
+        if isinstance(payload, str):
+            data, ctype = payload.encode(), "text/xml"
+        elif protocol == "cbor":
+            data, ctype = cbor2.dumps(_encode(payload, cbor=True)), "application/cbor"
+        else:
+            data = json.dumps(_encode(payload, cbor=False)).encode()
+            ctype = content_type if protocol == "json" and content_type else "application/x-amz-json-1.0"
+        if fault is not None and fault.kind == "garbage":
+            data = b'{"MetricDataResults": [{"Id": "x", "Val'
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        if protocol == "cbor":
+            h.send_header("smithy-protocol", "rpc-v2-cbor")
+        if fault is not None and fault.kind == "truncate":
+            h.send_header("Content-Length", str(len(data) + 100))
+            h.end_headers()
+            h.wfile.write(data[: len(data) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    def _next_fault(self, operation: str) -> Fault | None:
+        with self._lock:
+            for name in (operation, "*"):
+                queue = self._faults.get(name)
+                if not queue:
+                    continue
+                fault = queue[0]
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        queue.pop(0)
+                return fault
+        return None
+
+    def _send_error(self, h: BaseHTTPRequestHandler, protocol: str, content_type: str, err: FakeError) -> None:
+        headers: dict[str, str] = {}
+        if protocol == "query":
+            data = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{err.code}</Code>"
+                    f"<Message>{_xml_escape(err.message)}</Message></Error><RequestId>fake</RequestId>"
+                    "</ErrorResponse>").encode()
+            ctype = "text/xml"
+        else:
+            error = {"__type": f"com.amazonaws.cloudwatch#{err.code}", "message": err.message}
+            if protocol == "cbor":
+                data, ctype = cbor2.dumps(error), "application/cbor"
+                headers["smithy-protocol"] = "rpc-v2-cbor"
+            else:
+                data = json.dumps(error).encode()
+                ctype = content_type if protocol == "json" and content_type else "application/x-amz-json-1.0"
+            headers["x-amzn-query-error"] = f"{err.code};Sender"
+        h.send_response(err.status)
+        h.send_header("Content-Type", ctype)
+        for name, value in headers.items():
+            h.send_header(name, value)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    # --- answers -------------------------------------------------------------------------------------------
+    def _answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
+        with self._lock:
+            fn = self._handlers.get(operation)
+        if operation == "GetMetricData":
+            return self._get_metric_data(body, fn)
+        if fn is not None:
+            return fn(body)
+        return self._default_answer(operation, body)
+
+    def _get_metric_data(self, body: dict[str, Any], fn: Handler | None) -> dict[str, Any]:
+        check_get_metric_data(body)
+        budget = min(int(body.get("MaxDatapoints") or MAX_DATAPOINTS), MAX_DATAPOINTS)
+        ids = tuple(str(q.get("Id")) for q in body.get("MetricDataQueries") or [])
+        token = body.get("NextToken")
+        if token and (token.startswith(_TOKEN_PREFIX) or fn is None):
+            with self._lock:
+                pending = self._pages.pop(token, None)
+            if pending is None or pending.query_ids != ids:
+                raise FakeError(400, "InvalidNextToken", "The next token specified is invalid.")
+            return self._page(ids, pending, budget)
+        answer = fn(body) if fn is not None else get_metric_data_answer(body, self.points_per_series)
+        results = list(answer.get("MetricDataResults") or [])
+        if sum(len(r.get("Values") or []) for r in results) <= budget:
+            return answer
+        pending = _PendingPages(ids, results, list(answer.get("Messages") or []))
+        return self._page(ids, pending, budget)
+
+    def _page(self, ids: tuple[str, ...], pending: _PendingPages, budget: int) -> dict[str, Any]:
+        """The next at most `budget` datapoints of a paged answer; the rest stays behind a new NextToken."""
+        page: list[dict[str, Any]] = []
+        left = budget
+        while pending.results and left > 0:
+            result = pending.results[0]
+            values, stamps = list(result.get("Values") or []), list(result.get("Timestamps") or [])
+            if len(values) <= left:
+                page.append(result)
+                pending.results.pop(0)
+                left -= len(values)
+                continue
+            page.append({**result, "Values": values[:left], "Timestamps": stamps[:left], "StatusCode": "PartialData"})
+            pending.results[0] = {**result, "Values": values[left:], "Timestamps": stamps[left:]}
+            left = 0
+        answer: dict[str, Any] = {"MetricDataResults": page, "Messages": pending.messages}
+        if pending.results:
+            token = f"{_TOKEN_PREFIX}{next(self._tokens)}"
+            with self._lock:
+                self._pages[token] = _PendingPages(ids, pending.results)
+            answer["NextToken"] = token
+        return answer
+
+    def _default_answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
+        if operation == "ListMetrics":
+            return {"Metrics": [{"Namespace": body.get("Namespace", "Custom/App"), "MetricName": "Requests",
+                                 "Dimensions": [{"Name": "Service", "Value": "api"}]}]}
+        if operation == "DescribeLogGroups":
+            return {"logGroups": []}
+        if operation == "GetCallerIdentity":
+            return ("<GetCallerIdentityResponse><GetCallerIdentityResult>"
+                    "<Arn>arn:aws:iam::123456789012:user/reliability</Arn><UserId>AIDAFAKE</UserId>"
+                    "<Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>")
+        if operation == "AssumeRole":
+            expiry = datetime.now(UTC) + timedelta(seconds=self.assume_expiry_s)
+            stamp = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return ("<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+                    f"<AccessKeyId>{ASSUMED_KEY}</AccessKeyId><SecretAccessKey>{ASSUMED_SECRET}</SecretAccessKey>"
+                    f"<SessionToken>{ASSUMED_TOKEN}</SessionToken><Expiration>{stamp}</Expiration>"
+                    "</Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn>"
+                    "<AssumedRoleId>AROAFAKE:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>"
+                    "</AssumeRoleResponse>")
+        if operation == "DescribeRegions":
+            return ("<DescribeRegionsResponse><regionInfo><item><regionName>eu-west-1</regionName>"
+                    "<regionEndpoint>ec2.eu-west-1.amazonaws.com</regionEndpoint></item></regionInfo>"
+                    "</DescribeRegionsResponse>")
+        if operation == "DescribeInstances":
+            return ("<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+                    "<instanceId>i-1</instanceId><instanceType>t3.micro</instanceType>"
+                    "<placement><availabilityZone>eu-west-1a</availabilityZone></placement>"
+                    "<blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId>"
+                    "</ebs></item></blockDeviceMapping><tagSet><item><key>Name</key><value>web</value></item>"
+                    "</tagSet></item></instancesSet></item></reservationSet></DescribeInstancesResponse>")
+        if operation == "GetResources":
+            return {"ResourceTagMappingList": [
+                {"ResourceARN": "arn:aws:ec2:eu-west-1:123456789012:instance/i-1",
+                 "Tags": [{"Key": "Name", "Value": "web"}]}]}
+        raise FakeError(400, "UnknownOperationException", f"the fake has no answer for {operation}")
+
+
+# --- GetMetricData: what AWS refuses ----------------------------------------------------------------------------
+
+def check_get_metric_data(body: dict[str, Any]) -> None:
+    """Raise the FakeError AWS answers a GetMetricData request with that breaks a documented limit."""
+    queries = body.get("MetricDataQueries") or []
+    if not queries:
+        raise FakeError(400, "MissingParameter", "The parameter MetricDataQueries is required.")
+    if len(queries) > MAX_QUERIES:
+        # The model has no length bound, the API reference says "as many as 500": AWS's generic constraint text.
+        raise validation_error("1 validation error detected: Value at 'metricDataQueries' failed to satisfy "
+                               f"constraint: Member must have length less than or equal to {MAX_QUERIES}")
+    bad_ids = [f"The value {q.get('Id')} for parameter MetricDataQueries.member.{n}.Id is not matching the "
+               f"expected pattern {ID_PATTERN.pattern}."
+               for n, q in enumerate(queries, 1) if not ID_PATTERN.match(str(q.get("Id") or ""))]
+    if bad_ids:  # AWS's wording, one line per bad Id (seen in the wild, e.g. influxdata/telegraf#5420)
+        raise validation_error("\n".join(bad_ids))
+    ids = [q["Id"] for q in queries]
+    if len(set(ids)) != len(ids):  # AWS's wording (e.g. aws-solutions/quota-monitor-for-aws#171)
+        raise validation_error("The values for parameter id in MetricDataQueries are not unique.")
+    insights = [q for q in queries if _INSIGHTS.match(str(q.get("Expression") or ""))]
+    if len(insights) > MAX_INSIGHTS_QUERIES:  # AWS's wording (grafana/grafana#74563)
+        raise validation_error(f"Maximum number of queries ({MAX_INSIGHTS_QUERIES}) exceeded")
+    bad_periods = []
+    for n, q in enumerate(queries, 1):
+        for where, period in (("MetricStat.Period", (q.get("MetricStat") or {}).get("Period")),
+                              ("Period", q.get("Period"))):
+            if period is not None and not valid_period(period):
+                bad_periods.append(f"The value {period} for parameter MetricDataQueries.member.{n}.{where} is not "
+                                   "valid: use 1, 5, 10, 20, 30 or a multiple of 60.")
+    if bad_periods:
+        raise validation_error("\n".join(bad_periods))
+    max_datapoints = body.get("MaxDatapoints")
+    if max_datapoints is not None and int(max_datapoints) < 1:
+        raise validation_error(f"The value {max_datapoints} for parameter MaxDatapoints must be at least 1.")
+
+
+def valid_period(period: Any) -> bool:
+    """MetricStat/MetricDataQuery Period: 1, 5, 10, 20, 30 (high resolution) or any multiple of 60."""
+    return isinstance(period, int) and (period in HIGH_RESOLUTION_PERIODS or (period > 0 and period % 60 == 0))
+
+
+def series_number(mdq: dict[str, Any]) -> int:
+    dims = (mdq.get("MetricStat") or {}).get("Metric", {}).get("Dimensions") or []
+    found = _NUMBER.search(str(dims[0].get("Value", ""))) if dims else None
+    return int(found.group(1)) if found else 1
+
+
+def expected_values(n: int, points: int = 3) -> list[float]:
+    return [n + i / 2 for i in range(points)]
+
+
+def get_metric_data_answer(body: dict[str, Any], points: int = 3) -> dict[str, Any]:
+    """The deterministic answer (see the module docstring)."""
+    start = _epoch(body.get("StartTime", 0))
+    results = []
+    for mdq in body.get("MetricDataQueries", []):
+        if not mdq.get("ReturnData", True):
+            continue
+        n = series_number(mdq)
+        label = mdq.get("Label") or (mdq.get("MetricStat") or {}).get("Metric", {}).get("MetricName") or mdq["Id"]
+        results.append({"Id": mdq["Id"], "Label": label, "StatusCode": "Complete",
+                        "Timestamps": [start + 60 * i for i in range(points)], "Values": expected_values(n, points)})
+    return {"MetricDataResults": results, "Messages": []}
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):  # CBOR tag 1 decodes to a datetime
+        return value.timestamp()
+    if isinstance(value, cbor2.CBORTag):
+        return float(value.value)
+    return float(value)
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _encode(value: Any, *, cbor: bool) -> Any:
+    """datetimes → epoch seconds: a bare number in JSON, CBOR tag 1 (the only tag botocore accepts) in CBOR."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return cbor2.CBORTag(1, moment.timestamp()) if cbor else moment.timestamp()
+    if isinstance(value, dict):
+        return {k: _encode(v, cbor=cbor) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v, cbor=cbor) for v in value]
+    return value
