@@ -129,11 +129,15 @@ class FakeAws:
         self.assume_expiry_s = 3600.0
         self.max_sleep_s = 120.0
         self.points_per_series = 3
+        self.page_datapoints = MAX_DATAPOINTS  # AWS's per-call total; a test may lower it to page small answers
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests answered at the same time (concurrency, without a clock)
         self._handlers: dict[str, Handler] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._revoked: dict[str, tuple[int, str]] = {}
         self._pages: dict[str, _PendingPages] = {}
         self._tokens = itertools.count(1)
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
         fake = self
@@ -155,7 +159,8 @@ class FakeAws:
         self._server.block_on_close = False
         self._server.handle_error = lambda *_: None  # type: ignore[method-assign]  # resets are the point
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-aws", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-aws",
+                                        daemon=True)  # a short poll: stop() returns at once
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> FakeAws:
@@ -206,6 +211,17 @@ class FakeAws:
             self._faults.clear()
             self._revoked.clear()
 
+    def reset(self) -> None:
+        """Back to a fresh fake on the same port: no scripts, faults, pages or requests, default settings."""
+        with self._lock:
+            self._handlers.clear()
+            self._faults.clear()
+            self._revoked.clear()
+            self._pages.clear()
+            self.requests.clear()
+        self.delay_s, self.points_per_series, self.page_datapoints = 0.0, 3, MAX_DATAPOINTS
+        self.assume_expiry_s, self.max_in_flight = 3600.0, 0
+
     def reset_requests(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -224,13 +240,31 @@ class FakeAws:
             return {r.access_key for r in self.requests}
 
     def client(self, region: str = "us-east-1", service: str = "cloudwatch", **config: Any) -> Any:
-        """A botocore client (CloudWatch unless told) pointed at the fake (dummy keys, no retries unless asked)."""
+        """A botocore client (CloudWatch unless told) pointed at the fake (dummy keys, no retries unless asked);
+        the same one again for the same arguments (clients are thread-safe, and slow to make)."""
+        key = (region, service, repr(sorted(config.items())))
+        with self._lock:
+            cached = self._clients.get(key)
+        if cached is not None:
+            return cached
         cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config)
-        return boto3.session.Session(aws_access_key_id="AKIDFAKE", aws_secret_access_key="fake",
+        made = boto3.session.Session(aws_access_key_id="AKIDFAKE", aws_secret_access_key="fake",
                                      region_name=region).client(service, endpoint_url=self.url, config=cfg)
+        with self._lock:
+            return self._clients.setdefault(key, made)
 
     # --- serving -------------------------------------------------------------------------------------------
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            self._serve_one(h)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _serve_one(self, h: BaseHTTPRequestHandler) -> None:
         raw = h.rfile.read(int(h.headers.get("Content-Length", "0") or 0))
         content_type = h.headers.get("Content-Type", "")
         target = h.headers.get("X-Amz-Target", "")
@@ -269,7 +303,7 @@ class FakeAws:
                 raise FakeError(revoked[0], revoked[1], "The security token included in the request is invalid.")
             if fault is not None and fault.kind == "fail":
                 raise FakeError(fault.status, fault.code, fault.message)
-            payload = self._answer(operation, body)
+            payload = self.answer(operation, body)
         except FakeError as err:
             self._send_error(h, protocol, content_type, err)
             return
@@ -337,7 +371,8 @@ class FakeAws:
         h.wfile.write(data)
 
     # --- answers -------------------------------------------------------------------------------------------
-    def _answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
+    def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
+        """What the fake answers a decoded request with (raises FakeError for an AWS error), without HTTP."""
         with self._lock:
             fn = self._handlers.get(operation)
         if operation == "GetMetricData":
@@ -348,7 +383,7 @@ class FakeAws:
 
     def _get_metric_data(self, body: dict[str, Any], fn: Handler | None) -> dict[str, Any]:
         check_get_metric_data(body)
-        budget = min(int(body.get("MaxDatapoints") or MAX_DATAPOINTS), MAX_DATAPOINTS)
+        budget = min(int(body.get("MaxDatapoints") or MAX_DATAPOINTS), MAX_DATAPOINTS, self.page_datapoints)
         ids = tuple(str(q.get("Id")) for q in body.get("MetricDataQueries") or [])
         token = body.get("NextToken")
         if token and (token.startswith(_TOKEN_PREFIX) or fn is None):
