@@ -185,3 +185,35 @@ def test_positional_validation_error_blames_that_member_only_once(fake: FakeAws)
     # The retry failed too (AWS said the same again): no second isolation round, the rest get that error.
     assert answers["A"].error and answers["C"].error and answers["A"].status == 400
     assert len(fake.calls("GetMetricData")) == 2
+
+
+# --- AWS's GetMetricData limits, as the fake enforces them (tests/support/fake_aws.py) --------------------------
+
+def insights(**overrides: Any) -> dict[str, Any]:
+    return {"type": "timeSeriesQuery", "region": "us-east-1", "metricQueryType": 1, "metricEditorMode": 1,
+            "sqlExpression": 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"', "period": "300", **overrides}
+
+
+def test_two_metrics_insights_queries_of_one_panel_are_both_answered(fake: FakeAws) -> None:
+    # AWS takes one Metrics Insights query per GetMetricData call ("Maximum number of queries (1) exceeded").
+    answers = run(fake, [data_query("A", insights()), data_query("B", metric_stat()),
+                         data_query("C", insights(sqlExpression='SELECT MAX(NetworkIn) FROM "AWS/EC2"'))])
+    assert {ref: (a.status, a.error) for ref, a in answers.items()} == {
+        "A": (200, ""), "B": (200, ""), "C": (200, "")}
+    calls = fake.calls("GetMetricData")
+    insights_per_call = [sum("Expression" in q and q["Expression"].startswith("SELECT")
+                             for q in c["MetricDataQueries"]) for c in calls]
+    assert insights_per_call and max(insights_per_call) == 1 and sum(insights_per_call) == 2
+
+
+def test_pages_the_endpoint_cuts_at_its_datapoint_limit_are_followed(fake: FakeAws) -> None:
+    # AWS returns at most 100,800 datapoints per call and pages the rest; the fake pages at 10 here so the
+    # answer stays small. 4 series × 3 points: pages of 10 cut one series in two.
+    fake.page_datapoints = 10
+    answers = run(fake, [data_query(ref, metric_stat(dimensions={"InstanceId": [f"i-{n}"]}))
+                         for ref, n in (("A", 1), ("B", 2), ("C", 3), ("D", 4))])
+    assert len(fake.calls("GetMetricData")) == 2
+    for ref, n in (("A", 1), ("B", 2), ("C", 3), ("D", 4)):
+        assert answers[ref].status == 200 and not answers[ref].error
+        [frame] = answers[ref].frames
+        assert numbers(frame.fields[1]) == [n, n + 0.5, n + 1.0]

@@ -143,3 +143,22 @@ def test_metrics_function_keeps_group_together() -> None:
     queries = [q(metric_stat(id=f"m{i}"), f"R{i}") for i in range(10)]
     queries.append(q({"expression": "SUM(METRICS())", "id": "total"}, "T"))
     assert len(build_plans(queries)) == 1
+
+
+def insights(query_id: str, sql: str = 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"') -> dict[str, Any]:
+    return {"metricQueryType": 1, "metricEditorMode": 1, "sqlExpression": sql, "id": query_id, "period": "300"}
+
+
+def test_one_metrics_insights_query_per_call() -> None:
+    # AWS: "If you include a Metrics Insights query, each GetMetricData operation can include only one query."
+    queries = [q(insights("s1"), "S1"), q(metric_stat(id="m1"), "M1"), q(insights("s2"), "S2"),
+               q({"expression": "s2 * 2", "id": "e1"}, "E1"), q(insights("s3"), "S3")]
+    plans = build_plans(queries)
+    per_plan = [[p.query.id for p in plan.queries] for plan in plans]
+    assert per_plan == [["s1", "m1"], ["s2", "e1"], ["s3"]]  # math stays with the query it names
+
+
+def test_a_unit_with_two_insights_queries_is_not_split() -> None:
+    # Math over two SQL queries cannot be answered in one call or split: one plan, and AWS's error for it.
+    queries = [q(insights("s1"), "S1"), q(insights("s2"), "S2"), q({"expression": "s1 + s2", "id": "e1"}, "E1")]
+    assert [[p.query.id for p in plan.queries] for plan in build_plans(queries)] == [["s1", "s2", "e1"]]

@@ -2,10 +2,12 @@
 
 A plan is one GetMetricData call chain (one request plus its NextToken pages). Rules (reference §2.4-§2.6):
 - group by (region, start, end, label timezone): GetMetricData takes one time range and one timezone per call;
-- split a group into plans of at most 500 MetricDataQueries (AWS's limit; Grafana does not split and gets a
-  ValidationError). Queries that reference each other through math expressions (an expression naming another
-  query's Id, or METRICS() which sees every query in the call) form one unit that is never split; units are
-  packed first-fit in input order. A unit bigger than 500 gets a plan of its own and AWS's error;
+- split a group into plans of at most 500 MetricDataQueries and at most one Metrics Insights query (AWS's
+  limits, API reference GetMetricData: "If you include a Metrics Insights query, each GetMetricData operation can
+  include only one query"; otherwise the whole call fails with "Maximum number of queries (1) exceeded").
+  Queries that reference each other through math expressions (an expression naming another query's Id, or
+  METRICS() which sees every query in the call) form one unit that is never split; units are packed first-fit in
+  input order. A unit over a limit gets a plan of its own and AWS's error;
 - EndTime is rounded up to the next minute once per plan (GetMetricData's EndTime is exclusive); every page of
   the chain reuses it (Grafana re-rounds per page, so later pages could see a later EndTime);
 - ScanBy=TimestampAscending, so frames come back sorted the way Grafana's time-series contract wants.
@@ -23,6 +25,7 @@ from typing import Any
 from .query import MetricEditorMode, MetricQuery, MetricQueryType
 
 MAX_QUERIES_PER_CALL = 500  # AWS GetMetricData limit on MetricDataQueries per request
+MAX_INSIGHTS_PER_CALL = 1  # AWS GetMetricData limit on Metrics Insights (SQL) queries per request
 LABEL_SEPARATOR = "|&|"  # joins the user's label and the per-dimension ${PROP()} parts (§2.5, §2.8)
 
 _ID_TOKEN = re.compile(r"[a-z][a-zA-Z0-9_]*")
@@ -90,13 +93,18 @@ def round_up_to_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
+def _insights(queries: Sequence[MetricQuery]) -> int:
+    return sum(1 for q in queries if q.query_type is MetricQueryType.INSIGHTS)
+
+
 def _split(members: list[MetricQuery]) -> list[list[MetricQuery]]:
-    if len(members) <= MAX_QUERIES_PER_CALL:
+    if len(members) <= MAX_QUERIES_PER_CALL and _insights(members) <= MAX_INSIGHTS_PER_CALL:
         return [members]
     bins: list[list[MetricQuery]] = []
     for unit in _reference_units(members):
         for b in bins:
-            if len(b) + len(unit) <= MAX_QUERIES_PER_CALL:
+            if (len(b) + len(unit) <= MAX_QUERIES_PER_CALL
+                    and _insights(b) + _insights(unit) <= MAX_INSIGHTS_PER_CALL):
                 b.extend(unit)
                 break
         else:
