@@ -122,6 +122,15 @@ class _PendingPages:
     messages: list[Any] = field(default_factory=list)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    # listen() backlog: socketserver's default of 5 drops connections when dozens arrive at once (a load test, 40
+    # requests stuck on a hung endpoint), and a dropped SYN looks like an unreachable endpoint to a client with a
+    # 1 s connect timeout. AWS's endpoints do not drop them.
+    request_queue_size = 128
+
+
 class FakeAws:
     def __init__(self, port: int = 0) -> None:
         self.requests: list[Request] = []
@@ -154,9 +163,7 @@ class FakeAws:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request logs
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.handle_error = lambda *_: None  # type: ignore[method-assign]  # resets are the point
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-aws",
