@@ -20,10 +20,16 @@ from .helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 T0 = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeAws]:
+    with FakeAws() as running:
+        yield running
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeAws]:
-    with FakeAws() as server:
-        yield server
+def fake(server: FakeAws) -> FakeAws:
+    server.reset()  # one server (and its botocore clients, slow to make) for the module, fresh for each test
+    return server
 
 
 def run(fake: FakeAws, queries: list[Any], **kw: Any) -> dict[str, Any]:
