@@ -24,9 +24,9 @@ test: setup-system dist
 test-frontend:
 	cd frontend && npm test && npm run test:browser
 
-## dist: the folder grafana-server loads, in dist/$(ID)
-dist: setup frontend
-	scripts/build_dist.sh
+## dist: the folder grafana-server loads, in dist/$(ID), for linux/amd64 and linux/arm64 (scripts/build_dist.py)
+dist: setup-system frontend
+	$(PY) scripts/build_dist.py
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build
