@@ -37,7 +37,7 @@ proto: setup
 		--pyi_out=src $(PROTOS)
 
 ## bench: speed, cost and scale figures (ratios against baselines measured in the same run)
-bench: setup dist
+bench: setup dist package
 	$(PY) bench/run.py
 
 lint: setup
