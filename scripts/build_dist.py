@@ -394,7 +394,7 @@ def manifest(out: Path, arches: list[Arch]) -> None:
     for arch in arches:
         debs = sorted(p.name for p in (BUILD / "debs" / arch.debian).glob("*.deb"))
         infos = sorted(p.name.removesuffix(".dist-info")
-                       for p in (out / "runtime").glob(f"*/site/*.dist-info")
+                       for p in (out / "runtime").glob("*/site/*.dist-info")
                        if "linux_" not in p.parts[-3] or p.parts[-3] == f"linux_{arch.go}")
         result[f"linux_{arch.go}"] = {"debian": debs, "python": infos}
     (out / "runtime" / "MANIFEST.json").write_text(json.dumps(result, indent=1) + "\n")
