@@ -21,8 +21,10 @@ What the conventions are and where they come from (docs/design.md, "Packaging", 
   grafana.com submission form and the validator's `-checksum` take.
 - deterministic: entries sorted, fixed timestamps, normalised modes; the same tree gives the same bytes.
 
-README.md, CHANGELOG.md and LICENSE, which Grafana's catalog shows and its validator requires, are taken from the
-dist folder when the build put them there, else from plugin/README.md, CHANGELOG.md and LICENSE in the repository.
+README.md, CHANGELOG.md, LICENSE and the screenshots plugin.json names, which Grafana's catalog shows and its
+validator asks for, come from the repository (plugin/README.md, the user's page; CHANGELOG.md; LICENSE;
+docs/img/*.png), replacing any the build left in the dist folder (the frontend build copies its developer README
+there).
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_ID = "pyaws-cloudwatch-datasource"
 ARCHES = ("amd64", "arm64")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
-# Files Grafana's catalog and validator expect at the plugin folder's root, and where they come from when the
-# build did not put them in the dist folder.
+# Files Grafana's catalog shows and its validator asks for, and their source in the repository.
 DOCUMENTS = {"README.md": ROOT / "plugin" / "README.md", "CHANGELOG.md": ROOT / "CHANGELOG.md",
-             "LICENSE": ROOT / "LICENSE"}
+             "LICENSE": ROOT / "LICENSE",
+             "img/screenshot-config-editor.png": ROOT / "docs" / "img" / "config-editor.png",
+             "img/screenshot-query-editor.png": ROOT / "docs" / "img" / "query-editor.png"}
 
 
 class PackageError(Exception):
@@ -110,10 +113,7 @@ def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
             executable_bit = path.stat().st_mode & 0o111
             members[f"{PLUGIN_ID}/{relative}"] = (stat.S_IFREG | (0o755 if executable_bit else 0o644), path)
     for name, source in DOCUMENTS.items():
-        if f"{PLUGIN_ID}/{name}" not in members:
-            if not source.is_file():
-                raise PackageError(f"{name} is neither in {dist} nor at {source}")
-            members[f"{PLUGIN_ID}/{name}"] = (stat.S_IFREG | 0o644, source)
+        members[f"{PLUGIN_ID}/{name}"] = (stat.S_IFREG | 0o644, source)
 
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
