@@ -112,8 +112,8 @@ def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
             # the glibc loader, shared libraries).
             executable_bit = path.stat().st_mode & 0o111
             members[f"{PLUGIN_ID}/{relative}"] = (stat.S_IFREG | (0o755 if executable_bit else 0o644), path)
-    for name, source in DOCUMENTS.items():
-        members[f"{PLUGIN_ID}/{name}"] = (stat.S_IFREG | 0o644, source)
+    for name, document in DOCUMENTS.items():
+        members[f"{PLUGIN_ID}/{name}"] = (stat.S_IFREG | 0o644, document)
 
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:

@@ -32,8 +32,8 @@ PLUGIN_JSON = json.loads((ROOT / "plugin" / "plugin.json").read_text())
 README = (ROOT / "README.md").read_text()
 SETTINGS_SOURCE = (ROOT / "src" / "cloudwatch_datasource" / "settings.py").read_text()
 # jsonData / secureJsonData keys src/cloudwatch_datasource/settings.py reads.
-READ_KEYS = set(re.findall(r'_(?:string|string_any_case|secret)\((?:json_data|secure), "(\w+)"\)', SETTINGS_SOURCE)) | set(
-    re.findall(r'json_data\.get\("(\w+)"', SETTINGS_SOURCE))
+READ_KEYS = (set(re.findall(r'_(?:string|string_any_case|secret)\((?:json_data|secure), "(\w+)"\)', SETTINGS_SOURCE))
+             | set(re.findall(r'json_data\.get\("(\w+)"', SETTINGS_SOURCE)))
 
 
 def load(path: Path) -> Any:

@@ -12,7 +12,7 @@ import argparse
 import math
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
@@ -23,7 +23,7 @@ HISTORY_MINUTES = 180
 
 def points(minute: int) -> list[dict[str, object]]:
     """Deterministic, wavy values for one minute (a Unix timestamp divided by 60)."""
-    stamp = datetime.fromtimestamp(minute * 60, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(minute * 60, tz=UTC)
     data: list[dict[str, object]] = []
     for i, service in enumerate(SERVICES):
         wave = math.sin(minute / 15 + i)

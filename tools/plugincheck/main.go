@@ -15,7 +15,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/md5" //nolint:gosec // the validator's checksum analyzer compares MD5 or SHA1
+	"crypto/md5"  //nolint:gosec // the validator's checksum analyzer compares MD5 or SHA1
 	"crypto/sha1" //nolint:gosec
 	"encoding/json"
 	"flag"
@@ -45,7 +45,6 @@ import (
 	"github.com/grafana/plugin-validator/pkg/analysis/passes/metadatavalid"
 	"github.com/grafana/plugin-validator/pkg/analysis/passes/modulejs"
 	"github.com/grafana/plugin-validator/pkg/analysis/passes/nestedmetadata"
-	"github.com/grafana/plugin-validator/pkg/analysis/passes/org"
 	"github.com/grafana/plugin-validator/pkg/analysis/passes/readme"
 	"github.com/grafana/plugin-validator/pkg/analysis/passes/restrictivedep"
 	"github.com/grafana/plugin-validator/pkg/analysis/passes/screenshots"
@@ -78,7 +77,6 @@ var Analyzers = []*analysis.Analyzer{
 	metadatavalid.Analyzer,
 	modulejs.Analyzer,
 	nestedmetadata.Analyzer,
-	org.Analyzer,
 	readme.Analyzer,
 	restrictivedep.Analyzer,
 	screenshots.Analyzer,
@@ -102,20 +100,21 @@ var Offline = map[string]string{
 	"govulncheck":          "runs govulncheck on the Go source code, vulnerability database online (source, network)",
 	"jssourcemap":          "compares module.js.map with the source code (source)",
 	"legacybuilder":        "needs package.json from the source and the grafana.com published state (source, network)",
-	"legacyplatform":       "asks grafana.com whether the plugin is published (network)",
+	"legacyplatform":       "detects Angular; needs the published analyzer, which asks grafana.com (network)",
 	"llmreview":            "sends the source to an LLM API (network, source, API key)",
-	"manifest":             "checks MANIFEST.txt, which only signing writes (signature)",
+	"manifest":             "checks the signed MANIFEST.txt that only signing writes; needs the published analyzer (signature, network)",
+	"org":                  "asks the grafana.com API whether the id's organisation slug exists (network)",
 	"osvscanner":           "queries the OSV vulnerability database for the source's lockfiles (network, source)",
 	"packagejson":          "reads package.json from the source code (source)",
 	"plugindocs":           "builds the docs from the source code (source)",
-	"pluginname":           "asks grafana.com whether the plugin is published (network)",
+	"pluginname":           "id naming rules; needs the published analyzer, which asks grafana.com (network)",
 	"provenance":           "asks the GitHub attestations API about the archive (network)",
 	"published":            "asks grafana.com whether the plugin is published (network)",
-	"reactcompat":          "runs npx react-detect, downloaded from npm at run time (network)",
-	"safelinks":            "asks the safe-browsing/link service about each link (network)",
+	"reactcompat":          "runs npx @grafana/react-detect, fetched from npm at run time (network)",
+	"safelinks":            "asks Google's Web Risk API about each link in plugin.json (network)",
 	"sdkusage":             "reads the Go SDK version from the source's go.mod (source)",
 	"signature":            "checks the plugin signature against grafana.com (signature, network)",
-	"sourcecode":           "downloads and compares the source code (-sourceCodeUri)",
+	"sourcecode":           "compares the archive with a source checkout (-sourceCodeUri); the source analyzers expect create-plugin's layout (package.json at the root, a Go backend)",
 	"version":              "compares with the latest version published on grafana.com (network)",
 	"virusscan":            "runs clamscan, an external scanner with an online signature database",
 }
