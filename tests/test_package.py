@@ -42,6 +42,9 @@ SCHEMA = ROOT / "third_party" / "plugin-validator" / "config" / "plugin.schema.j
 FORCED_EXECUTABLE_SUFFIXES = ("_linux_amd64", "_linux_arm", "_linux_arm64", "_darwin_amd64", "_darwin_arm64",
                               "_windows_amd64.exe")
 GIT_BUILD_PREFIX = re.compile(r"^[a-zA-Z0-9_.-]*/")  # fs.go's reGitBuild: the first path element is replaced
+# The first test to need them builds the dist (`make dist package`, minutes) or the validator (a cold Go build
+# with its module downloads: about 3 minutes on 2 cores); pytest-timeout counts fixture set-up.
+pytestmark = pytest.mark.timeout(3600)
 
 
 def _newest_mtime(paths: list[Path]) -> float:
