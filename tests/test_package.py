@@ -210,7 +210,8 @@ def test_zip_holds_the_dist_folder_for_its_architecture_only(zips: dict[str, Pat
                 assert _zip_mode(info) == stat.S_IFDIR | 0o755
     other = [a for a in package.ARCHES if a != arch]
     assert f"{PLUGIN_ID}/{executable}_linux_{arch}" in files
-    assert not any(f"linux_{o}" in n for o in other for n in names)
+    assert not any(n == f"{PLUGIN_ID}/{executable}_linux_{o}" or n.startswith(f"{PLUGIN_ID}/runtime/linux_{o}/")
+                   for o in other for n in names)
     assert any(n.startswith(f"{PLUGIN_ID}/runtime/linux_{arch}/") for n in names) or not (
         DIST / "runtime" / f"linux_{arch}").exists()
     assert _zip_mode(files[f"{PLUGIN_ID}/{executable}_linux_{arch}"]) & 0o111
