@@ -3,7 +3,7 @@ PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 
-.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint audit clean
+.PHONY: setup setup-system run test test-frontend dist package frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +27,10 @@ test-frontend:
 ## dist: the folder grafana-server loads, in dist/$(ID), for linux/amd64 and linux/arm64 (scripts/build_dist.py)
 dist: setup-system frontend
 	$(PY) scripts/build_dist.py
+
+## package: one zip per architecture in dist/ (<id>-<version>.linux_<arch>.zip + .zip.sha1), from the dist folder
+package: dist
+	$(PY) scripts/package.py
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build
