@@ -3,7 +3,7 @@ PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 
-.PHONY: setup setup-system run test test-fast test-frontend dist frontend proto bench lint audit clean
+.PHONY: setup setup-system run test test-fast test-frontend dist package frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -29,9 +29,13 @@ test-fast: setup
 test-frontend:
 	cd frontend && npm test && npm run test:browser
 
-## dist: the folder grafana-server loads, in dist/$(ID)
-dist: setup frontend
-	scripts/build_dist.sh
+## dist: the folder grafana-server loads, in dist/$(ID), for linux/amd64 and linux/arm64 (scripts/build_dist.py)
+dist: setup-system frontend
+	$(PY) scripts/build_dist.py
+
+## package: one zip per architecture in dist/ (<id>-<version>.linux_<arch>.zip + .zip.sha1), from the dist folder
+package: dist
+	$(PY) scripts/package.py
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build
@@ -42,7 +46,7 @@ proto: setup
 		--pyi_out=src $(PROTOS)
 
 ## bench: speed, cost and scale figures (ratios against baselines measured in the same run)
-bench: setup dist
+bench: setup dist package
 	$(PY) bench/run.py
 
 lint: setup
