@@ -148,6 +148,19 @@ def test_scripted_answers_are_checked_and_paged_too(fake: FakeAws) -> None:
     assert [p["MetricDataResults"][0]["Values"] for p in pages] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
 
 
+def test_a_scripted_answers_own_next_token_comes_after_the_fakes_pages(fake: FakeAws) -> None:
+    fake.script("GetMetricData", [
+        {"MetricDataResults": [{"Id": "m1", "Label": "x", "Timestamps": [1.0, 2.0, 3.0], "Values": [1.0, 2.0, 3.0],
+                                "StatusCode": "PartialData"}], "NextToken": "scripted-2"},
+        {"MetricDataResults": [{"Id": "m1", "Label": "x", "Timestamps": [4.0], "Values": [4.0],
+                                "StatusCode": "Complete"}]},
+    ])
+    pages = list(fake.client().get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[stat("m1")], StartTime=START, EndTime=END, MaxDatapoints=2))
+    assert [p["MetricDataResults"][0]["Values"] for p in pages] == [[1.0, 2.0], [3.0], [4.0]]
+    assert [c.get("NextToken", "") for c in fake.calls("GetMetricData")][2] == "scripted-2"
+
+
 def test_error_shape_on_the_wire_is_awsjson_with_the_query_error_header(fake: FakeAws) -> None:
     body = json.dumps({"MetricDataQueries": [stat("Bad")], "StartTime": 0, "EndTime": 60}).encode()
     request = urllib.request.Request(fake.url, data=body, method="POST", headers={

@@ -119,7 +119,8 @@ class Request:
 class _PendingPages:
     query_ids: tuple[str, ...]
     results: list[dict[str, Any]]  # what is left to send, in order
-    messages: list[Any] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)  # sent with the first page only
+    then: str | None = None  # a scripted answer's own NextToken, handed out with its last page
 
 
 class _Server(ThreadingHTTPServer):
@@ -403,7 +404,7 @@ class FakeAws:
         results = list(answer.get("MetricDataResults") or [])
         if sum(len(r.get("Values") or []) for r in results) <= budget:
             return answer
-        pending = _PendingPages(ids, results, list(answer.get("Messages") or []))
+        pending = _PendingPages(ids, results, list(answer.get("Messages") or []), answer.get("NextToken"))
         return self._page(ids, pending, budget)
 
     def _page(self, ids: tuple[str, ...], pending: _PendingPages, budget: int) -> dict[str, Any]:
@@ -425,8 +426,10 @@ class FakeAws:
         if pending.results:
             token = f"{_TOKEN_PREFIX}{next(self._tokens)}"
             with self._lock:
-                self._pages[token] = _PendingPages(ids, pending.results)
+                self._pages[token] = _PendingPages(ids, pending.results, then=pending.then)
             answer["NextToken"] = token
+        elif pending.then:
+            answer["NextToken"] = pending.then
         return answer
 
     def _default_answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
