@@ -48,7 +48,10 @@ def find_go() -> str:
 def build_host(output: Path = HOST_BINARY) -> Path:
     """`go build` of the driver (the module cache and build cache make a rebuild take a second or two)."""
     go = find_go()
-    env = {**os.environ, "PATH": f"{Path(go).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # GOTOOLCHAIN=local: never fetch another toolchain; -mod=readonly: go.sum pins every module (a fresh clone
+    # downloads exactly those, from the module cache or the Go module proxy); no VCS stamping of a test binary.
+    env = {**os.environ, "PATH": f"{Path(go).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly -buildvcs=false"}
     output.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([go, "build", "-o", str(output), "."], cwd=HOST_SOURCE, env=env, capture_output=True,
                           text=True, timeout=900)
