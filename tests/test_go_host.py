@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from conftest import ROOT, StartGrafana
-from grafana_host import HostError, data_query, datasource, field_schema, field_values
+from grafana_host import HOST_SOURCE, HostError, data_query, datasource, field_schema, field_values, find_go
 
 TESTS = Path(__file__).resolve().parent
 
@@ -174,3 +174,14 @@ def test_dist_children_get_the_hosts_libraries_not_the_bundles(grafana: StartGra
     child_env = seen.read_text()
     assert str(dist_executable.parent / "lib") not in child_env
     assert "LD_LIBRARY_PATH=" not in child_env  # the host set none, so the helper gets none
+
+
+def test_go_host_is_gofmt_and_vet_clean() -> None:
+    go = find_go()
+    env = {"PATH": f"{Path(go).parent}:/usr/bin:/bin", "HOME": str(Path.home()), "GOTOOLCHAIN": "local",
+           "GOFLAGS": "-mod=readonly -buildvcs=false"}
+    unformatted = subprocess.run([str(Path(go).parent / "gofmt"), "-l", "."], cwd=HOST_SOURCE, env=env,
+                                 capture_output=True, text=True, timeout=120)
+    assert unformatted.returncode == 0 and unformatted.stdout == "", unformatted.stdout + unformatted.stderr
+    vet = subprocess.run([go, "vet", "./..."], cwd=HOST_SOURCE, env=env, capture_output=True, text=True, timeout=600)
+    assert vet.returncode == 0, vet.stdout + vet.stderr
