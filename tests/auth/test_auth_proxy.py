@@ -1,7 +1,8 @@
 """The per-datasource HTTP proxy (jsonData proxyType/proxyUrl/proxyUsername, secureJsonData proxyPassword) and the
 environment's HTTP_PROXY, end to end: the plugin started and called by grafana-server's own client (the Go host,
 tests/grafana_host.py) with Grafana 12.4's plugin environment, CheckHealth against moto on 127.0.0.1, through a
-real proxy server (Debian's tinyproxy, basic auth on) whose log shows which AWS calls it carried. Plus the settings → botocore `proxies` rules on their own.
+real proxy server (Debian's tinyproxy, basic auth on) whose log shows which AWS calls it carried. Plus the
+settings → botocore `proxies` rules on their own.
 """
 
 from __future__ import annotations
