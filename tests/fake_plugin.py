@@ -4,12 +4,16 @@ catches what Grafana would reject. Never shipped; the real plugin has no such ho
 
     fake_plugin.py garbage    frames that are not Arrow at all (data.UnmarshalArrowFrames fails)
     fake_plugin.py untyped    a valid Arrow frame without frame metadata (the dataplane readers refuse it)
+
+Every CallResource is answered in three messages (status and headers first, then more body), as a plugin streams
+a large resource body.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
 
@@ -41,6 +45,15 @@ class Data(backend_pb2_grpc.DataServicer):
             q.refId: pb.DataResponse(frames=[self.frame], status=200) for q in request.queries})
 
 
+class Resource(backend_pb2_grpc.ResourceServicer):
+    def CallResource(self, request: pb.CallResourceRequest, context: Any  # noqa: N802
+                     ) -> Iterator[pb.CallResourceResponse]:
+        yield pb.CallResourceResponse(code=200, body=b"first;",
+                                      headers={"Content-Type": pb.StringList(values=["text/plain"])})
+        yield pb.CallResourceResponse(body=b"second;")
+        yield pb.CallResourceResponse(body=request.path.encode())
+
+
 class Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):
     def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
@@ -54,6 +67,7 @@ def main() -> None:
     stop = threading.Event()
     server = grpc.server(futures.ThreadPoolExecutor(4))
     backend_pb2_grpc.add_DataServicer_to_server(Data(sys.argv[1]), server)
+    backend_pb2_grpc.add_ResourceServicer_to_server(Resource(), server)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(Controller(stop), server)
     checks = health.HealthServicer()
     checks.set("plugin", health_pb2.HealthCheckResponse.SERVING)

@@ -171,7 +171,12 @@ class GrafanaHost:
     # --- Grafana's operations ----------------------------------------------------------------------------------
     def start(self, command: list[str], env: Mapping[str, str | None] | None = None,
               start_timeout: float | None = None) -> dict[str, Any]:
-        fields: dict[str, Any] = {"command": list(command), "env": dict(env or {})}
+        argv = list(command)
+        # go-plugin execs argv[0] itself, and the host runs with no PATH: resolve a bare name (a wrapper such as
+        # chroot or unshare) here, as an operator would write the absolute path.
+        if argv and not os.path.isabs(argv[0]):
+            argv[0] = shutil.which(argv[0]) or argv[0]
+        fields: dict[str, Any] = {"command": argv, "env": dict(env or {})}
         if start_timeout is not None:
             fields["startTimeoutMs"] = int(start_timeout * 1000)
         self.started = self.call("start", timeout=(start_timeout or 60) + 30, **fields)

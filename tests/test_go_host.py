@@ -121,6 +121,14 @@ def test_a_frame_alerting_cannot_read_fails_the_timeseries_check(grafana: StartG
         assert_timeseries(answer.readers, "A", 1)
 
 
+def test_chunked_resource_answers_are_joined_as_grafana_joins_them(grafana: StartGrafana) -> None:
+    host = grafana([sys.executable, str(TESTS / "fake_plugin.py"), "untyped"])
+    answer = host.call_resource("big/listing", datasource())
+    assert [c["body"] for c in answer["chunks"]] == ["first;", "second;", "big/listing"]
+    assert answer["status"] == 200 and answer["headers"] == {"Content-Type": ["text/plain"]}
+    assert answer["body"] == "first;second;big/listing"
+
+
 def test_dist_answers_queries_without_numpy_or_pyarrow_compute(dist_executable: Path) -> None:
     """Memory guard: numpy (~11 MB) is not in the dist, and the query path (frames → Arrow) never imports
     pyarrow.compute (~9 MB); both once were. The script runs in the build venv, whose packages the frozen
