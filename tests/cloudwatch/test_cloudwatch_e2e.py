@@ -198,16 +198,18 @@ def _fake_results(request: dict[str, Any]) -> dict[str, Any]:
         "code": ["i-1 CPUUtilization", "i-2 CPUUtilization"],
         "math": ["stat * 2"],
         "sql": ["i-1", "i-2", "i-3", "i-4"],
+        "nodata": ["CPUUtilization"],  # answered with no points
     }
     first = datetime.fromtimestamp(float(request["StartTime"]), UTC)
     results = []
     for q in request["MetricDataQueries"]:
         if not q["ReturnData"]:
             continue
+        points = range(0 if q["Id"] == "nodata" else 3)
         for n, label in enumerate(series[q["Id"]]):
             results.append({"Id": q["Id"], "Label": label, "StatusCode": "Complete",
-                            "Timestamps": [first + timedelta(minutes=m) for m in range(3)],
-                            "Values": [10.0 * n + m for m in range(3)]})
+                            "Timestamps": [first + timedelta(minutes=m) for m in points],
+                            "Values": [10.0 * n + m for m in points]})
     return {"MetricDataResults": results}
 
 
@@ -225,8 +227,10 @@ def test_every_metrics_query_type_reads_as_a_timeseries_collection(grafana: Star
         "F": {**ec2, "id": "sql", "metricQueryType": 1, "metricEditorMode": 1,  # Metrics Insights
               "sqlExpression": "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId) "
                                "GROUP BY InstanceId"},
+        # no data for a multi-valued builder query: one empty series per instance asked for (docs/queries.md)
+        "G": {**ec2, "id": "nodata", "dimensions": {"InstanceId": ["i-7", "i-8"]}},
     }
-    expected_series = {"A": 1, "B": 3, "C": 2, "D": 2, "E": 1, "F": 4}
+    expected_series = {"A": 1, "B": 3, "C": 2, "D": 2, "E": 1, "F": 4, "G": 2}
     with FakeCloudWatch() as fake:
         fake.handler("GetMetricData", _fake_results)
         host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
@@ -243,11 +247,13 @@ def test_every_metrics_query_type_reads_as_a_timeseries_collection(grafana: Star
     assert sorted(s["InstanceId"] for s in labels["C"]) == ["i-1", "i-2"]
     assert sorted(s["Series"] for s in labels["D"]) == ["i-1 CPUUtilization", "i-2 CPUUtilization"]
     assert sorted(s["Series"] for s in labels["F"]) == ["i-1", "i-2", "i-3", "i-4"]
+    assert sorted(s["InstanceId"] for s in labels["G"]) == ["i-7", "i-8"]
+    assert [s["points"] for s in resp.readers["G"]["series"]] == [0, 0]
     for ref in models:
         for frame in resp.frames(ref):
             value = field_schema(frame, "Value")
             assert value["config"]["displayNameFromDS"] == frame["schema"]["name"] == value["labels"]["Series"]
-            assert field_values(frame, "Value")[0] is not None
+            assert ref == "G" or field_values(frame, "Value")[0] is not None
     # SEARCH, math and SQL say what ran; math and SQL have no console link (docs/queries.md "Calls and answers")
     assert resp.frames("D")[0]["schema"]["meta"]["executedQueryString"].startswith("SEARCH(")
     assert resp.frames("E")[0]["schema"]["meta"]["executedQueryString"] == "stat * 2"
