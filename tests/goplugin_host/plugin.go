@@ -131,7 +131,9 @@ func (h *host) start(req *request) (*startResult, error) {
 	env := grafanaPluginEnv(req.Env)
 	cmd.Env = env
 	hostLog := &syncBuffer{}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: hostLog})
+	// Info and up: go-plugin's own start/stop lines and the plugin's non-debug log lines (its raw stderr goes to the test
+	// through Stderr below).
+	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Info, Output: hostLog})
 	timeout := time.Duration(req.StartTimeoutMs) * time.Millisecond
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		Cmd: cmd,
