@@ -2,6 +2,8 @@
 PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
+# The machine's Go toolchain (the launcher's and the test host's go.mod need Go >= 1.26, newer than Debian's).
+export PATH := /usr/local/go/bin:$(PATH)
 
 .PHONY: setup setup-system run test test-frontend dist frontend proto bench lint audit clean
 
@@ -24,9 +26,9 @@ test: setup-system dist
 test-frontend:
 	cd frontend && npm test && npm run test:browser
 
-## dist: the folder grafana-server loads, in dist/$(ID)
-dist: setup frontend
-	scripts/build_dist.sh
+## dist: the folder grafana-server loads, in dist/$(ID), for linux/amd64 and linux/arm64 (scripts/build_dist.py)
+dist: setup-system frontend
+	$(PY) scripts/build_dist.py
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build
@@ -37,7 +39,7 @@ proto: setup
 		--pyi_out=src $(PROTOS)
 
 ## bench: speed, cost and scale figures (ratios against baselines measured in the same run)
-bench: setup dist
+bench: setup dist package
 	$(PY) bench/run.py
 
 lint: setup

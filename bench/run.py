@@ -26,6 +26,7 @@ from sections import (
     credential_cache,
     frames,
     overhead,
+    size,
     throughput_and_memory,
 )
 
@@ -39,6 +40,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("4", "credential cache", credential_cache),
     ("5", "frames", frames),
     ("6", "throughput, concurrency and memory (6 + 7)", throughput_and_memory),
+    ("8", "size", size),
 ]
 
 

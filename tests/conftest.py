@@ -4,8 +4,6 @@ the Go host, grafana-server's own plugin client: tests/grafana_host.py), the bui
 from __future__ import annotations
 
 import os
-import platform
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -112,18 +110,12 @@ def grafana(go_host_binary: Path) -> Iterator[StartGrafana]:
         grafana_host.close()
 
 
-DIST = ROOT / "dist" / "pyaws-cloudwatch-datasource"
-ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-EXECUTABLE = DIST / f"gpx_cloudwatch_linux_{ARCH}"
-
-
 @pytest.fixture(scope="session")
 def dist_executable() -> Path:
-    """The dist's gpx_ executable (`make dist`), rebuilt when the package changed since: a stale dist would test
-    old code."""
-    sources = [ROOT / "pyproject.toml", ROOT / "scripts" / "build_dist.sh", ROOT / "scripts" / "gpx_entry.py",
-               *(ROOT / "src").rglob("*.py")]
-    if not EXECUTABLE.exists() or max(p.stat().st_mtime for p in sources) > EXECUTABLE.stat().st_mtime:
-        subprocess.run([str(ROOT / "scripts" / "build_dist.sh")], check=True, timeout=900)
-    assert EXECUTABLE.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
-    return EXECUTABLE
+    """This machine's gpx_ executable from dist/ (`make dist`), rebuilt when an input changed since: a stale dist
+    would test old code (tests/portable/bundle.py decides)."""
+    from portable.bundle import HOST_ARCH, built_dist, executable
+
+    exe = executable(HOST_ARCH, built_dist())
+    assert exe.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
+    return exe

@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-from conftest import ROOT, StartGrafana
+from conftest import StartGrafana
 from grafana_host import HOST_SOURCE, HostError, data_query, datasource, field_schema, field_values, find_go
 
 TESTS = Path(__file__).resolve().parent
@@ -127,61 +127,6 @@ def test_chunked_resource_answers_are_joined_as_grafana_joins_them(grafana: Star
     assert [c["body"] for c in answer["chunks"]] == ["first;", "second;", "big/listing"]
     assert answer["status"] == 200 and answer["headers"] == {"Content-Type": ["text/plain"]}
     assert answer["body"] == "first;second;big/listing"
-
-
-def test_dist_answers_queries_without_numpy_or_pyarrow_compute(dist_executable: Path) -> None:
-    """Memory guard: numpy (~11 MB) is not in the dist, and the query path (frames → Arrow) never imports
-    pyarrow.compute (~9 MB); both once were. The script runs in the build venv, whose packages the frozen
-    executable carries."""
-    assert not list((dist_executable.parent / "lib").glob("numpy*"))
-    script = (
-        "import sys, importlib.util\n"
-        "from datetime import datetime, timedelta, timezone\n"
-        "from cloudwatch_datasource.protocol import convert\n"
-        "from cloudwatch_datasource.backend import DataQuery, TimeRange\n"
-        "from cloudwatch_datasource.cloudwatch.execute import PlanOutcome, SeriesResult\n"
-        "from cloudwatch_datasource.cloudwatch.frames import build_responses\n"
-        "from cloudwatch_datasource.cloudwatch.plan import build_plans\n"
-        "from cloudwatch_datasource.cloudwatch.query import parse_query\n"
-        "from cloudwatch_datasource.protocol.arrow import encode_frame\n"
-        "q = parse_query(DataQuery('A', TimeRange(0, 3_600_000), b'{\"namespace\": \"AWS/EC2\", "
-        "\"metricName\": \"CPUUtilization\", \"statistic\": \"Average\", \"period\": \"60\"}'), "
-        "default_region='us-east-1')\n"
-        "[plan] = build_plans([q])\n"
-        "t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)\n"
-        "qid = plan.queries[0].metric_data_query['Id']\n"
-        "s = SeriesResult(qid, 'CPU', [t0 + timedelta(minutes=m) for m in (1, 0)], [1.0, 0.0])\n"
-        "[frame] = build_responses([PlanOutcome(plan=plan, results={qid: [s]})])['A'].frames\n"
-        "assert encode_frame(frame)[:6] == b'ARROW1'\n"
-        "print(importlib.util.find_spec('numpy') is not None, 'pyarrow.compute' in sys.modules)\n"
-    )
-    python = ROOT / "build" / "dist-venv" / "bin" / "python"
-    done = subprocess.run([str(python), "-I", "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]  # numpy installed?, pyarrow.compute imported?
-
-
-def test_dist_children_get_the_hosts_libraries_not_the_bundles(grafana: StartGrafana, dist_executable: Path, moto,
-                                                               tmp_path: Path) -> None:
-    """botocore's credential_process helper is the plugin's one child process: it must not inherit the
-    LD_LIBRARY_PATH PyInstaller's bootloader sets to the bundle's lib/ (the build machine's libssl, libz)."""
-    seen = tmp_path / "helper-env.txt"
-    helper = tmp_path / "credentials.sh"
-    helper.write_text(f'#!/bin/sh\n/usr/bin/env > "{seen}"\n'
-                      'echo \'{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "secret"}\'\n')
-    helper.chmod(0o755)
-    config = tmp_path / "config"
-    config.write_text(f"[default]\ncredential_process = {helper}\n")
-    host = grafana([str(dist_executable)], {
-        "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true"})
-    health = host.check_health(datasource({"authType": "default", "defaultRegion": "us-east-1",
-                                           "endpoint": moto.url}))
-    assert "credentials from" in health["message"] and "process" in health["message"], health["message"]
-    host.kill()
-    child_env = seen.read_text()
-    assert str(dist_executable.parent / "lib") not in child_env
-    assert "LD_LIBRARY_PATH=" not in child_env  # the host set none, so the helper gets none
 
 
 def test_go_host_is_gofmt_and_vet_clean() -> None:
