@@ -17,7 +17,7 @@ run: setup
 
 ## test: everything CI runs: the Python suites (incl. the go-plugin host test, and ruff + mypy strict in
 ## tests/reliability/test_static.py), then the frontend's component and browser tests
-test: setup-system dist
+test: setup-system dist package
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-frontend
 
