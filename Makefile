@@ -5,7 +5,7 @@ PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 # The machine's Go toolchain (the launcher's and the test host's go.mod need Go >= 1.26, newer than Debian's).
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint audit clean
+.PHONY: setup setup-system run test test-frontend dist package frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -19,7 +19,7 @@ run: setup
 
 ## test: everything CI runs: the Python suites (incl. the go-plugin host test, and ruff + mypy strict in
 ## tests/reliability/test_static.py), then the frontend's component and browser tests
-test: setup-system dist
+test: setup-system dist package
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-frontend
 
@@ -29,6 +29,10 @@ test-frontend:
 ## dist: the folder grafana-server loads, in dist/$(ID), for linux/amd64 and linux/arm64 (scripts/build_dist.py)
 dist: setup-system frontend
 	$(PY) scripts/build_dist.py
+
+## package: one zip per architecture in dist/ (<id>-<version>.linux_<arch>.zip + .zip.sha1), from the dist folder
+package: dist
+	$(PY) scripts/package.py
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build

@@ -5,17 +5,18 @@
 #  scripts/setup.sh --system  also what the full test suite needs from the system: the packages (as root, via
 #                             apt-get, only those missing) Node.js/npm for the frontend, Chromium for its check,
 #                             tinyproxy for the HTTP proxy tests, patchelf and an arm64 strip for `make dist`,
-#                             qemu-user-static and busybox-static for the libc-free runtime tests; and the Go host's
-#                             modules (`go mod download` in tests/goplugin_host, pinned by its go.sum, from the Go
-#                             module proxy). Go itself comes from the machine (/usr/local/go/bin/go, or go on PATH):
-#                             the go.mod files need Go >= 1.26, newer than Debian's golang-go.
+#                             qemu-user-static and busybox-static for the libc-free runtime tests, docker-compose
+#                             (a client only: `docker-compose config` checks deploy/docker-compose.yaml); and the Go
+#                             host's modules (`go mod download` in tests/goplugin_host, pinned by its go.sum, from the
+#                             Go module proxy). Go itself comes from the machine (/usr/local/go/bin/go, or go on
+#                             PATH): the go.mod files need Go >= 1.26, newer than Debian's golang-go.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 system=false
 [ "${1:-}" = "--system" ] && system=true
 
-want="chromium tinyproxy patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static"
+want="chromium tinyproxy patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static docker-compose"
 command -v node >/dev/null 2>&1 || want="$want nodejs npm"
 missing=""
 $system || want=""
