@@ -2,6 +2,8 @@
 PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
+# The machine's Go toolchain (the launcher's and the test host's go.mod need Go >= 1.26, newer than Debian's).
+export PATH := /usr/local/go/bin:$(PATH)
 
 .PHONY: setup setup-system run test test-fast test-frontend dist package frontend proto bench lint audit clean
 
@@ -17,7 +19,7 @@ run: setup
 
 ## test: everything CI runs: the Python suites (incl. the go-plugin host test, and ruff + mypy strict in
 ## tests/reliability/test_static.py), then the frontend's component and browser tests
-test: setup-system dist
+test: setup-system dist package
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-frontend
 

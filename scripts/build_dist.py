@@ -419,6 +419,12 @@ def frontend(out: Path) -> None:
     (out / "img").mkdir(exist_ok=True)
     if not (out / "img" / "logo.svg").exists():
         shutil.copyfile(ROOT / "plugin" / "logo.svg", out / "img" / "logo.svg")
+    # The pages Grafana's catalog shows (README, CHANGELOG, LICENSE, screenshots): the same files the zips carry,
+    # replacing the frontend build's developer README.
+    from package import DOCUMENTS  # scripts/package.py, beside this file
+
+    for name, source in DOCUMENTS.items():
+        shutil.copyfile(source, out / name)
 
 
 def tree_size(path: Path) -> int:

@@ -1,5 +1,6 @@
-"""Shared fixtures: the plugin processes every test starts (recorded for the whole-suite secrets scan), a real
-moto server process on 127.0.0.1, an isolated AWS environment.
+"""Shared fixtures: the plugin processes every test starts (through the Python host, or through the Go host,
+grafana-server's own plugin client: tests/support/grafana_host.py), all recorded for the whole-suite secrets scan;
+a real moto server process on 127.0.0.1; an isolated AWS environment; the built dist executable.
 
 Helpers live in importable modules (tests/support/, on the path through pyproject's `pythonpath`); this file
 only hands out fixtures. tests/support/tiers.py (loaded below) keeps `make test-fast` free of processes.
@@ -12,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from support.grafana_host import PLUGIN_COMMAND, GrafanaHost, StartGrafana, build_host
 from support.plugins import StartedPlugins, StartPlugin
 
 from cloudwatch_datasource.protocol.host import PluginProcess
@@ -84,3 +86,42 @@ def isolated_aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[st
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+# --- The plugin through grafana-server's own client (tests/goplugin_host) ---------------------------------------
+@pytest.fixture(scope="session")
+def go_host_binary() -> Path:
+    """The Go host, built once per session into build/gohost/ (go.sum pins every module)."""
+    return build_host()
+
+
+@pytest.fixture
+def grafana(go_host_binary: Path, started_plugins: StartedPlugins) -> Iterator[StartGrafana]:
+    """start(command=None, env=None, *, host_env=None, start_timeout=None) → a Go host (one "grafana-server")
+    running the plugin: `command` is its argv (default: this venv's `python -m cloudwatch_datasource`), `env`
+    what the test adds to Grafana's plugin environment. Every host is stopped the Grafana way at the end, and its
+    plugin's stderr goes to the suite-wide secrets scan (`started_plugins`)."""
+    hosts: list[GrafanaHost] = []
+
+    def start(command: list[str] | None = None, env: Mapping[str, str | None] | None = None, *,
+              host_env: Mapping[str, str] | None = None, start_timeout: float | None = None) -> GrafanaHost:
+        grafana_host = GrafanaHost.launch(go_host_binary, host_env)
+        hosts.append(grafana_host)
+        started_plugins.add(grafana_host)
+        grafana_host.start(command or PLUGIN_COMMAND, env, start_timeout)
+        return grafana_host
+
+    yield start
+    for grafana_host in hosts:
+        grafana_host.close()
+
+
+@pytest.fixture(scope="session")
+def dist_executable() -> Path:
+    """This machine's gpx_ executable from dist/ (`make dist`), rebuilt when an input changed since: a stale dist
+    would test old code (tests/portable/bundle.py decides)."""
+    from portable.bundle import HOST_ARCH, built_dist, executable
+
+    exe = executable(HOST_ARCH, built_dist())
+    assert exe.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
+    return exe

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from support.fake_aws import FakeAws
+from support.grafana_host import GrafanaHost, StartGrafana
 from support.plugins import StartPlugin
 
 from cloudwatch_datasource.policy import ClientTuning
@@ -15,7 +17,7 @@ from cloudwatch_datasource.protocol import server
 from cloudwatch_datasource.protocol.host import PluginProcess
 from cloudwatch_datasource.service import PluginService
 
-from .helpers import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, plugin_env
+from .helpers import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, StartDist, plugin_env, reliability_env
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -58,6 +60,23 @@ def plugins(start_plugin: StartPlugin) -> Iterator[StartPlugin]:
     for plugin in started:
         plugin.kill()
         LEAKS.add_plugin(plugin)
+
+
+@pytest.fixture
+def dist_plugins(grafana: StartGrafana, dist_executable: Path) -> Iterator[StartDist]:
+    """start(extra_env) → the dist executable started and driven by grafana-server's own client (the Go host),
+    with the reliability environment; stopped the Grafana way and its stderr collected after."""
+    started: list[GrafanaHost] = []
+
+    def start(extra: Mapping[str, str] | None = None) -> GrafanaHost:
+        host = grafana([str(dist_executable)], reliability_env(extra))
+        started.append(host)
+        return host
+
+    yield start
+    for host in started:
+        host.close()
+        LEAKS.add_plugin(host)
 
 
 @pytest.fixture(scope="module")
