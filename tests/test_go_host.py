@@ -27,6 +27,8 @@ from support.grafana_host import (
     find_go,
 )
 
+pytestmark = pytest.mark.processes  # tests/support/tiers.py
+
 TESTS = Path(__file__).resolve().parent
 
 

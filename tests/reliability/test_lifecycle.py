@@ -30,6 +30,8 @@ from .helpers import (
     sdk_answer_problem,
 )
 
+pytestmark = pytest.mark.processes  # tests/support/tiers.py
+
 EXIT_BUDGET_S = 1.0
 SHORT, LONG = 6, 6  # in-flight requests that can finish within the grace period, and ones that cannot
 # How a request cut off by a stopping or dead plugin ends, as Grafana's gRPC client sees it.
