@@ -14,25 +14,33 @@ import argparse
 import json
 import sys
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "cloudwatch"))
 
+import cbor2  # noqa: E402 - a dev dependency, like the fake's own import of it
 from fake_cloudwatch import FakeCloudWatch  # noqa: E402 - found through the path set just above
 
 
 def serve(points: int) -> None:
     values = [float(i % 17) for i in range(points)]
-    timestamps: dict[float, list[float]] = {}
+    timestamps: dict[tuple[float, bool], list[Any]] = {}
     served = {"GetMetricData": 0, "queries": 0}
 
     def get_metric_data(request: dict[str, Any]) -> dict[str, Any]:
-        start = float(request.get("StartTime", 0))
-        series = timestamps.get(start)
+        # botocore speaks awsJson1_0 (StartTime an epoch number); aws-sdk-go-v2, for the Go reference plugin,
+        # smithy-rpc-v2-cbor, whose timestamps cbor2 decodes to datetimes and which must go back as CBOR tag 1
+        # (the fake's encoder passes a ready tag through untouched).
+        raw_start = request.get("StartTime", 0)
+        cbor = isinstance(raw_start, datetime)
+        start = raw_start.timestamp() if cbor else float(raw_start)
+        series = timestamps.get((start, cbor))
         if series is None:
-            series = timestamps[start] = [start + 60 * i for i in range(points)]
+            epochs = [start + 60 * i for i in range(points)]
+            series = timestamps[(start, cbor)] = [cbor2.CBORTag(1, t) for t in epochs] if cbor else epochs
         queries = request.get("MetricDataQueries") or []
         served["GetMetricData"] += 1
         served["queries"] += len(queries)
