@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from against_go import against_go
 from lib import DIST, ROOT, Report, executable, machine
 from sections import (
     Config,
@@ -39,6 +40,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("4", "credential cache", credential_cache),
     ("5", "frames", frames),
     ("6", "throughput, concurrency and memory (6 + 7)", throughput_and_memory),
+    ("8", "against a Go plugin on the same SDK (bench/reference)", against_go),
 ]
 
 

@@ -1,6 +1,6 @@
 module pyaws-cloudwatch-datasource/bench/reference
 
-go 1.26.8
+go 1.26.5
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
