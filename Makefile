@@ -3,7 +3,7 @@ PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 
-.PHONY: setup setup-system run test test-frontend dist frontend proto bench lint audit clean
+.PHONY: setup setup-system run test test-frontend dist package frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -17,16 +17,20 @@ run: setup
 
 ## test: everything CI runs: the Python suites (incl. the go-plugin host test, and ruff + mypy strict in
 ## tests/reliability/test_static.py), then the frontend's component and browser tests
-test: setup-system dist
+test: setup-system dist package
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-frontend
 
 test-frontend:
 	cd frontend && npm test && npm run test:browser
 
-## dist: the folder grafana-server loads, in dist/$(ID)
-dist: setup frontend
-	scripts/build_dist.sh
+## dist: the folder grafana-server loads, in dist/$(ID), for linux/amd64 and linux/arm64 (scripts/build_dist.py)
+dist: setup-system frontend
+	$(PY) scripts/build_dist.py
+
+## package: one zip per architecture in dist/ (<id>-<version>.linux_<arch>.zip + .zip.sha1), from the dist folder
+package: dist
+	$(PY) scripts/package.py
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build
@@ -36,9 +40,9 @@ proto: setup
 	$(PY) -m grpc_tools.protoc -Icloudwatch_datasource/protocol/pb=proto --python_out=src --grpc_python_out=src \
 		--pyi_out=src $(PROTOS)
 
-## bench: speed, cost and scale figures (ratios against baselines measured in the same run); section 8 builds the Go
+## bench: speed, cost and scale figures (ratios against baselines measured in the same run); section 9 builds the Go
 ## reference plugin (bench/reference, `go build` into build/; needs Go and the module proxy) and compares against it
-bench: setup dist
+bench: setup dist package
 	$(PY) bench/run.py
 
 lint: setup

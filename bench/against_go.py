@@ -1,4 +1,4 @@
-"""Section 8: the plugin against a Go reference plugin on the same SDKs a Go datasource would use.
+"""Section 9: the plugin against a Go reference plugin on the same SDKs a Go datasource would use.
 
 bench/reference/ is a backend datasource plugin on github.com/grafana/grafana-plugin-sdk-go and aws-sdk-go-v2
 that answers the same one-MetricStat QueryData against the same fake endpoint. Both plugins are started and
@@ -10,6 +10,7 @@ interleaved, so the machine's noise hits both alike. Every ratio is ours ÷ Go: 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -45,9 +46,11 @@ from cloudwatch_datasource.protocol.host import go_plugin_env, plugin_context, s
 
 REFERENCE_SRC = ROOT / "bench" / "reference"
 REFERENCE_EXE = ROOT / "build" / f"gpx_cloudwatch_reference_linux_{ARCH}"
-SECTION = "8. Against Go"
+SECTION = "9. Against Go"
 # What the dist folder holds for the browser, not for the backend process (see backend_bytes).
 FRONTEND_NAMES = ("module.js", "img", "README", "CHANGELOG", "LICENSE")
+# A launcher or runtime folder for one architecture: gpx_cloudwatch_linux_arm64, runtime/linux_arm64.
+OTHER_ARCH = re.compile(r"(?:^|_)linux_(amd64|arm64)$")
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
@@ -74,13 +77,16 @@ def build_reference() -> Path:
 
 
 def backend_bytes(dist: Path) -> int:
-    """Bytes of everything in the dist folder the backend needs: the executable and its runtime folder, i.e.
-    the folder less the frontend's files (module.js*, img/, source maps, README/CHANGELOG/LICENSE at the top).
-    Computed from the folder rather than from today's layout, which is being changed."""
+    """Bytes of everything in the dist folder this machine's backend needs: its executable and runtime, i.e. the
+    folder less the frontend's files (module.js*, img/, source maps, README/CHANGELOG/LICENSE at the top) and
+    less what only another architecture runs (`*linux_<other arch>` files and folders). Computed from the
+    folder's contents, not from one layout, so it follows the dist as it changes."""
     total = 0
     for path in dist.rglob("*"):
-        top = path.relative_to(dist).parts[0]
-        if top.startswith(FRONTEND_NAMES) or path.name.endswith(".map") or not path.is_file() or path.is_symlink():
+        parts = path.relative_to(dist).parts
+        other_arch = any((m := OTHER_ARCH.search(part)) and m[1] != ARCH for part in parts)
+        if parts[0].startswith(FRONTEND_NAMES) or path.name.endswith(".map") or other_arch or not path.is_file() \
+                or path.is_symlink():
             continue
         total += path.stat().st_size
     return total
@@ -179,7 +185,7 @@ def against_go(report: Report, cfg: Config) -> None:
                     lat[name].extend(latencies)
                     failed += failures
             if failed:
-                report.errors.append(f"8. {failed} QueryData failed at concurrency {c}")
+                report.errors.append(f"9. {failed} QueryData failed at concurrency {c}")
             if c == 1:
                 latencies_1 = lat
             ours_qps, go_qps = median(rates["ours"]), median(rates["go"])
@@ -190,7 +196,7 @@ def against_go(report: Report, cfg: Config) -> None:
                            f"{ms(percentile(lat['go'], 99))}", ours_qps / go_qps))
             # The load generator's own ceiling: an empty RPC (go-plugin's health ping) at the same concurrency.
             empty_qps = load(c, min(1.5, cfg.load_seconds), empty_rpc)[0]
-            report.note(f"8. {c} client{'s' * (c != 1)}: the same Python client makes {empty_qps:.0f} empty "
+            report.note(f"9. {c} client{'s' * (c != 1)}: the same Python client makes {empty_qps:.0f} empty "
                         f"health-check RPCs/s to the Go plugin: the most it could ask of any plugin.")
         for p in (50, 99):
             o, g = percentile(latencies_1["ours"], p), percentile(latencies_1["go"], p)
@@ -201,7 +207,7 @@ def against_go(report: Report, cfg: Config) -> None:
                        f"{cpu['ours'] * 1000:.2f} ms", f"Go reference {cpu['go'] * 1000:.2f} ms",
                        cpu["ours"] / cpu["go"]))
         for name, t in tallies.items():
-            report.note(f"8. CPU per QueryData while driving {'ours' if name == 'ours' else 'the Go plugin'} "
+            report.note(f"9. CPU per QueryData while driving {'ours' if name == 'ours' else 'the Go plugin'} "
                         f"({t.queries:,} QueryData): plugin {t.per_query_ms(t.plugin_s)}, fake endpoint "
                         f"{t.per_query_ms(t.fake_s)}, client (this process) {t.per_query_ms(t.client_s)}.")
         peak_kb = {name: proc_status_kb(proc.proc.pid, "VmHWM") for name, proc in procs.items()}
@@ -212,7 +218,7 @@ def against_go(report: Report, cfg: Config) -> None:
     ours_bytes, go_bytes = backend_bytes(cfg.dist), go_exe.stat().st_size
     report.add(Row(SECTION, "executable size: ours the dist's backend (executable + runtime folder), Go its binary",
                    f"{ours_bytes / 1e6:.1f} MB", f"Go reference {go_bytes / 1e6:.1f} MB", ours_bytes / go_bytes))
-    report.note("8. against Go: bench/reference (grafana-plugin-sdk-go + aws-sdk-go-v2, built as the SDK's "
+    report.note("9. against Go: bench/reference (grafana-plugin-sdk-go + aws-sdk-go-v2, built as the SDK's "
                 "release build does), same Python host, same fake endpoint, same query (60 points); ratios are "
                 "ours ÷ Go. aws-sdk-go-v2 talks smithy-rpc-v2-cbor to the endpoint, botocore awsJson1_0: each "
                 "SDK's own default.")

@@ -3,7 +3,8 @@
     .venv/bin/python bench/gap_profile.py [--clients 8] [--seconds 6] [--go]
 
 Not part of `make bench`: a tool for reading a gap, not a figure. Three readings, each printed as shares:
-1. start-up: `-X importtime` of the plugin run by the dist's CPython (build/dist-venv) up to the handshake line,
+1. start-up: `-X importtime` of the plugin run by the dist's own CPython, as its launcher runs it, up to the
+   handshake line,
    self time grouped by top-level package (importtime itself roughly doubles the milliseconds; the shares hold);
 2. load: the plugin from the dev venv (`python -m cloudwatch_datasource`, the same code as the dist) under
    `--clients` concurrent QueryData against the fake endpoint, sampled by py-spy in `--gil` mode, i.e. only the
@@ -27,10 +28,11 @@ from pathlib import Path
 
 from against_go import build_reference, go_tool
 from lib import (
+    DIST,
     KEYS,
-    ROOT,
     data_query,
     datasource_settings,
+    dist_python,
     fake_endpoint,
     metric_model,
     pb,
@@ -59,8 +61,7 @@ STAGES = [
 
 
 def importtime() -> None:
-    python = ROOT / "build" / "dist-venv" / "bin" / "python"
-    proc = subprocess.Popen([str(python), "-X", "importtime", "-m", "cloudwatch_datasource"],
+    proc = subprocess.Popen([*dist_python(DIST), "-X", "importtime", "-m", "cloudwatch_datasource"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=go_plugin_env())
     assert proc.stdout is not None and proc.stderr is not None

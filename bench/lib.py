@@ -106,10 +106,15 @@ def executable(dist: Path) -> Path:
     return dist / f"gpx_cloudwatch_linux_{ARCH}"
 
 
-def dist_python(dist: Path) -> Path:
-    """The build venv's interpreter: the CPython and packages the dist's frozen executable carries (see
-    scripts/build_dist.sh), so baselines pay the same start-up costs."""
-    return dist.parent.parent / "build" / "dist-venv" / "bin" / "python"
+LOADERS = {"amd64": "ld-linux-x86-64.so.2", "arm64": "ld-linux-aarch64.so.1"}
+
+
+def dist_python(dist: Path) -> list[str]:
+    """The dist's own CPython with its packages, started through its bundled loader exactly as the launcher
+    does (launcher/main.go), so baselines pay the same start-up costs as the plugin."""
+    runtime = dist / "runtime" / f"linux_{ARCH}"
+    return [str(runtime / "lib" / LOADERS[ARCH]), "--inhibit-cache", "--library-path", str(runtime / "lib"),
+            str(runtime / "bin" / "python3.11"), "-B", "-X", "utf8"]
 
 
 @contextmanager

@@ -92,14 +92,18 @@ def same_request(query: pb.DataQuery) -> dict[str, Any]:
 
 # --- 1. cold start ----------------------------------------------------------------------------------------------
 
+# Issue 11: the portable runtime may cost at most 1.2x the handshake/`import grpc` ratio the PyInstaller bundle
+# had (1.63 in docs/benchmarks.md before the change: 110 ms against 67 ms).
+HANDSHAKE_RATIO_TARGET = 1.2 * 1.63
+
 def cold_start(report: Report, cfg: Config) -> None:
-    exe, python = str(executable(cfg.dist)), str(dist_python(cfg.dist))
+    exe, python = str(executable(cfg.dist)), dist_python(cfg.dist)
 
     def handshake() -> float:
         return handshake_time([exe])
 
     def interpreter(code: str) -> float:
-        return timed(lambda: subprocess.run([python, "-I", "-c", code], stdin=subprocess.DEVNULL, check=True))
+        return timed(lambda: subprocess.run([*python, "-c", code], stdin=subprocess.DEVNULL, check=True))
 
     handshake()  # the first start after a build pays for the page cache; not what Grafana sees on a restart
     shakes, bare, grpc_only = [], [], []
@@ -108,21 +112,24 @@ def cold_start(report: Report, cfg: Config) -> None:
         bare.append(interpreter("pass"))
         grpc_only.append(interpreter("import grpc"))
     report.add(Row("1. Cold start", f"spawn of the dist executable → handshake line (median of {cfg.cold_runs})",
-                   ms(median(shakes)), f"`python -I -c 'import grpc'` {ms(median(grpc_only))}",
-                   median(shakes) / median(grpc_only), "≤ 250 ms", median(shakes) <= 0.250))
+                   ms(median(shakes)), f"bundled `python -c 'import grpc'` {ms(median(grpc_only))}",
+                   median(shakes) / median(grpc_only), f"≤ 250 ms, ratio ≤ {HANDSHAKE_RATIO_TARGET:.2f}",
+                   median(shakes) <= 0.250 and median(shakes) / median(grpc_only) <= HANDSHAKE_RATIO_TARGET))
     report.note(f"1. handshake: min {ms(min(shakes))}, p90 {ms(percentile(shakes, 90))}; bare interpreter "
                 f"(`python -I -c pass`) {ms(median(bare))}, so the plugin's own start-up beyond `import grpc` is "
                 f"{ms(median(shakes) - median(grpc_only))}.")
 
     settings = keys_settings(cfg.emulator_url)
     same_work = (
-        "import boto3\n"
-        f"s = boto3.session.Session(aws_access_key_id={KEYS['accessKey']!r}, "
-        f"aws_secret_access_key={KEYS['secretKey']!r}, region_name='us-east-1')\n"
+        # botocore, as the plugin uses it (the dist carries no boto3: only the package's tools need it).
+        "import botocore.session\n"
+        "s = botocore.session.get_session()\n"
+        f"s.set_credentials({KEYS['accessKey']!r}, {KEYS['secretKey']!r})\n"
         f"u = {cfg.emulator_url!r}\n"
-        "s.client('sts', endpoint_url=u).get_caller_identity()\n"
-        "s.client('cloudwatch', endpoint_url=u).list_metrics()\n"
-        "s.client('logs', endpoint_url=u).describe_log_groups(limit=1)\n"
+        "c = lambda name: s.create_client(name, region_name='us-east-1', endpoint_url=u)\n"
+        "c('sts').get_caller_identity()\n"
+        "c('cloudwatch').list_metrics()\n"
+        "c('logs').describe_log_groups(limit=1)\n"
     )
     health, baseline = [], []
     for _ in range(cfg.health_runs):
@@ -139,7 +146,7 @@ def cold_start(report: Report, cfg: Config) -> None:
             proc.proc.wait()
         baseline.append(interpreter(same_work))
     report.add(Row("1. Cold start", f"spawn → first CheckHealth answered, emulator (median of {cfg.health_runs})",
-                   ms(median(health)), f"a boto3 script making the same 3 AWS calls {ms(median(baseline))}",
+                   ms(median(health)), f"a botocore script making the same 3 AWS calls {ms(median(baseline))}",
                    median(health) / median(baseline)))
 
 
@@ -461,7 +468,7 @@ def throughput_and_memory(report: Report, cfg: Config) -> None:
 
     baseline_kb = _imports_rss(cfg.dist)
     report.add(Row("7. Memory", "plugin RSS idle after start (warm-up imports done)", f"{idle_kb / 1024:.0f} MB",
-                   f"`python -I` with grpc, boto3, pyarrow imported {baseline_kb / 1024:.0f} MB",
+                   f"the bundled python with grpc, botocore, pyarrow imported {baseline_kb / 1024:.0f} MB",
                    idle_kb / baseline_kb, "≤ 90 MB", idle_kb <= 90 * 1024))
     report.add(Row("7. Memory", "plugin peak RSS (VmHWM) while answering (6)", f"{peak_kb / 1024:.0f} MB",
                    f"idle {idle_kb / 1024:.0f} MB", peak_kb / idle_kb))
@@ -477,9 +484,9 @@ def _context(settings: pb.DataSourceInstanceSettings) -> pb.PluginContext:
 
 def _imports_rss(dist: Path) -> int:
     """VmRSS of the dist's interpreter after importing the same heavy libraries the plugin needs."""
-    code = "import grpc, boto3, botocore.session, pyarrow, pyarrow.ipc, sys; print('ready', flush=True); " \
+    code = "import grpc, botocore.session, pyarrow, pyarrow.ipc, sys; print('ready', flush=True); " \
            "sys.stdin.read()"
-    proc = subprocess.Popen([str(dist_python(dist)), "-I", "-c", code], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([*dist_python(dist), "-c", code], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
     try:
         assert proc.stdout is not None
@@ -489,3 +496,39 @@ def _imports_rss(dist: Path) -> int:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait()
+
+
+# --- 8. size ---------------------------------------------------------------------------------------------------
+
+SIZE_TARGETS_MB = {"unpacked": 100.0, "zipped": 40.0}
+
+
+def size(report: Report, cfg: Config) -> None:
+    """What an operator downloads and unpacks per architecture (issue 11): the plugin folder less the other
+    architecture's launcher and runtime, and the `make package` zip."""
+    runtime = cfg.dist / "runtime"
+    arches = sorted(p.name.removeprefix("linux_") for p in runtime.glob("linux_*"))
+
+    def tree(path: Path) -> int:
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+    for arch in arches:
+        others = [runtime / f"linux_{a}" for a in arches if a != arch]
+        launchers = [cfg.dist / f"gpx_cloudwatch_linux_{a}" for a in arches if a != arch]
+        unpacked = tree(cfg.dist) - sum(tree(p) for p in others) - sum(p.stat().st_size for p in launchers)
+        report.add(Row("8. Size", f"linux_{arch}: plugin folder unpacked", f"{unpacked / 1e6:.1f} MB",
+                       target=f"≤ {SIZE_TARGETS_MB['unpacked']:.0f} MB",
+                       met=unpacked / 1e6 <= SIZE_TARGETS_MB["unpacked"]))
+        zips = sorted(cfg.dist.parent.glob(f"*.linux_{arch}.zip"))
+        if zips:
+            zipped = zips[-1].stat().st_size
+            report.add(Row("8. Size", f"linux_{arch}: {zips[-1].name}", f"{zipped / 1e6:.1f} MB",
+                           target=f"≤ {SIZE_TARGETS_MB['zipped']:.0f} MB",
+                           met=zipped / 1e6 <= SIZE_TARGETS_MB["zipped"]))
+        else:
+            report.errors.append(f"no {cfg.dist.parent}/*.linux_{arch}.zip: run `make package` (make bench does)")
+    native = {p.name: tree(p) for p in sorted((runtime / f"linux_{arches[0]}" / "site").iterdir()) if p.is_dir()}
+    biggest = sorted(native.items(), key=lambda kv: -kv[1])[:3]
+    report.note("8. largest native packages (linux_" + arches[0] + "): "
+                + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in biggest)
+                + f"; shared Python (stdlib zip + pure packages) {tree(runtime / 'python') / 1e6:.1f} MB.")

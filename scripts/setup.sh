@@ -5,7 +5,9 @@
 #  scripts/setup.sh --system  also the system packages the full test suite needs (as root, via apt-get, only
 #                             those missing): the Go toolchain and hashicorp/go-plugin for the real-host test,
 #                             protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check,
-#                             tinyproxy for the HTTP proxy tests.
+#                             tinyproxy for the HTTP proxy tests; patchelf and an arm64 strip for `make dist`;
+#                             qemu-user-static and busybox-static for the libc-free runtime tests; docker-compose
+#                             (a client only: `docker-compose config` checks deploy/docker-compose.yaml).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,7 +16,7 @@ system=false
 
 want="golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-go-hclog-dev golang-google-grpc-dev \
 golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protobuf-compiler libprotobuf-dev protoc-gen-go \
-protoc-gen-go-grpc chromium tinyproxy"
+protoc-gen-go-grpc chromium tinyproxy patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static docker-compose"
 command -v node >/dev/null 2>&1 || want="$want nodejs npm"
 missing=""
 $system || want=""

@@ -1,0 +1,3 @@
+module github.com/pyaws/cloudwatch-datasource/launcher
+
+go 1.26

@@ -1,0 +1,257 @@
+"""`make package`: the per-architecture zips, unpacked the way Grafana's installer unpacks them, then started.
+
+`grafana_install` below re-implements, from the facts in docs/design.md ("Packaging"), what Grafana's plugin
+installer does with an archive (pkg/plugins/storage/fs.go Extract, used by `grafana cli plugins install
+--pluginUrl` and by GF_PLUGINS_PREINSTALL): the zip's one top-level folder is renamed to the plugin id, members
+that would land outside the plugins folder are refused, directories get the parent's mode, files get the zip
+entry's mode (0755 forced on names ending in `_linux_amd64`, `_linux_arm64`, ...), symlinks leaving the plugin
+folder are skipped, and plugin.json is looked for at the root or in dist/. The plugin is then started from the
+unpacked folder and answers a real go-plugin handshake and gRPC health ping.
+
+Grafana's plugin validator cannot run here (docs/design.md, "Packaging": the Go module proxy refuses it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import package  # noqa: E402 - scripts/package.py
+
+PLUGIN_ID = package.PLUGIN_ID
+DIST_ROOT = ROOT / "dist"
+DIST = DIST_ROOT / PLUGIN_ID
+HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+# The launcher name suffixes Grafana's installer forces to 0755 (pkg/plugins/storage/fs.go, extractFile).
+FORCED_EXECUTABLE_SUFFIXES = ("_linux_amd64", "_linux_arm", "_linux_arm64", "_darwin_amd64", "_darwin_arm64",
+                              "_windows_amd64.exe")
+GIT_BUILD_PREFIX = re.compile(r"^[a-zA-Z0-9_.-]*/")  # fs.go's reGitBuild: the first path element is replaced
+# The first test to need them builds the dist (`make dist package`, minutes); pytest-timeout counts fixture set-up.
+pytestmark = pytest.mark.timeout(3600)
+
+
+def _newest_mtime(paths: list[Path]) -> float:
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def _dist_sources() -> list[Path]:
+    # What `make dist` builds from: a change to any of them means the dist folder is stale.
+    return [ROOT / "pyproject.toml", ROOT / "plugin" / "plugin.json", *(ROOT / "scripts").glob("build_dist*"),
+            *(ROOT / "launcher").rglob("*.go"), *(ROOT / "src").rglob("*.py")]
+
+
+@pytest.fixture(scope="session")
+def zips() -> dict[str, Path]:
+    """The zips of the current tree: `make dist package` when the dist is missing or stale, scripts/package.py
+    when only the zips are."""
+    version = package.project_version()
+    launchers = list(DIST.glob("gpx_*_linux_*"))
+    if not launchers or _newest_mtime(_dist_sources()) > min(p.stat().st_mtime for p in launchers):
+        subprocess.run(["make", "--no-print-directory", "dist", "package"], cwd=ROOT, check=True, timeout=3000)
+    targets = {arch: DIST_ROOT / package.archive_name(version, arch) for arch in package.ARCHES}
+    inputs = [p for p in DIST.rglob("*")] + [ROOT / "scripts" / "package.py", *package.DOCUMENTS.values()]
+    newest = _newest_mtime(inputs)
+    if any(not t.exists() or t.stat().st_mtime < newest for t in targets.values()):
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "package.py")], check=True, timeout=1200)
+    for arch, target in targets.items():
+        assert target.is_file(), f"make package wrote no {target.name}: the dist has no linux_{arch} launcher"
+    return targets
+
+
+def expected_members(arch: str) -> dict[str, Path]:
+    """Zip member name → the file it must hold: the dist folder less the other architecture, plus the documents."""
+    executable = json.loads((DIST / "plugin.json").read_text())["executable"]
+    others = [a for a in package.ARCHES if a != arch]
+    members: dict[str, Path] = {}
+    for path in sorted(DIST.rglob("*")):
+        relative = path.relative_to(DIST).as_posix()
+        if path.is_dir() or any(relative == f"{executable}_linux_{o}" or relative.startswith(f"runtime/linux_{o}/")
+                                for o in others):
+            continue
+        members[f"{PLUGIN_ID}/{relative}"] = path
+    for name, source in package.DOCUMENTS.items():
+        members[f"{PLUGIN_ID}/{name}"] = source
+    return members
+
+
+# --- Grafana's installer, re-implemented from its facts (see the module docstring) ------------------------------
+
+class InstallError(Exception):
+    pass
+
+
+def _zip_mode(info: zipfile.ZipInfo) -> int:
+    """The mode Go's archive/zip FileHeader.Mode() gives: Unix creators' external attributes; for MS-DOS
+    creators 0666 (0444 read-only), directories 0777."""
+    if info.create_system == 3:
+        return info.external_attr >> 16
+    mode = 0o444 if info.external_attr & 0x01 else 0o666
+    if info.external_attr & 0x10 or info.filename.endswith("/"):
+        return stat.S_IFDIR | 0o777
+    return stat.S_IFREG | mode
+
+
+def grafana_install(archive: Path, plugins_dir: Path, plugin_id: str) -> Path:
+    install_dir = plugins_dir / plugin_id  # SimpleDirNameGeneratorFunc: the id given on the command line
+    if install_dir.exists():
+        shutil.rmtree(install_dir)
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            full = os.path.normpath(os.path.join(plugins_dir, name))
+            if os.path.isabs(name) or not full.startswith(str(plugins_dir) + os.sep) or name.startswith("../"):
+                raise InstallError(f"archive member {name!r} tries to write outside of plugin directory")
+            destination = Path(os.path.normpath(plugins_dir / GIT_BUILD_PREFIX.sub(plugin_id + "/", name)))
+            parent = destination.parent
+            parent_mode = (0o755 if parent in (plugins_dir, install_dir) or not parent.exists()
+                           else parent.stat().st_mode & 0o777)
+            mode = _zip_mode(info)
+            if info.is_dir() or stat.S_ISDIR(mode):
+                destination.mkdir(mode=parent_mode, parents=True, exist_ok=True)
+                continue
+            parent.mkdir(mode=parent_mode, parents=True, exist_ok=True)
+            if stat.S_ISLNK(mode):
+                target = zf.read(info).decode().strip()
+                resolved = os.path.normpath(os.path.join(destination.parent, target))
+                if os.path.isabs(target) or os.path.relpath(resolved, install_dir).startswith(".."):
+                    continue  # "symlink pointing outside plugin directory is not allowed": logged and skipped
+                destination.symlink_to(target)
+                continue
+            file_mode = mode & 0o777
+            if name.endswith(FORCED_EXECUTABLE_SUFFIXES):
+                file_mode = 0o755
+            fd = os.open(destination, os.O_RDWR | os.O_CREAT | os.O_TRUNC, file_mode)
+            with os.fdopen(fd, "wb") as out, zf.open(info) as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+    for candidate in (install_dir / "plugin.json", install_dir / "dist" / "plugin.json"):
+        if candidate.is_file():
+            return install_dir
+    raise InstallError(f"could not find plugin.json or dist/plugin.json in {install_dir}")
+
+
+def test_the_installer_model_refuses_what_grafana_refuses(tmp_path: Path) -> None:
+    """The re-implementation is not vacuous: a zip-slip member is refused, an escaping symlink is skipped, a
+    git-build root folder is renamed to the id, and a launcher stored without its exec bit gets 0755."""
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../outside.txt", "x")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    with pytest.raises(InstallError, match="outside of plugin directory"):
+        grafana_install(evil, plugins, "some-plugin")
+    assert not (tmp_path / "outside.txt").exists()
+
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w") as zf:
+        zf.writestr(package.entry("repo-main-abc123/plugin.json", stat.S_IFREG | 0o644), '{"id": "some-plugin"}')
+        zf.writestr(package.entry("repo-main-abc123/gpx_x_linux_amd64", stat.S_IFREG | 0o644), "binary")
+        zf.writestr(package.entry("repo-main-abc123/link", stat.S_IFLNK | 0o777), "/etc/passwd")
+    installed = grafana_install(odd, plugins, "some-plugin")
+    assert installed == plugins / "some-plugin"
+    assert (installed / "plugin.json").is_file()
+    assert (installed / "gpx_x_linux_amd64").stat().st_mode & 0o777 == 0o755 & ~_umask()
+    assert not (installed / "link").exists() and not (installed / "link").is_symlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# --- the zips ------------------------------------------------------------------------------------------------
+
+def test_one_zip_per_architecture_with_its_sha1(zips: dict[str, Path]) -> None:
+    version = package.project_version()
+    for arch, path in zips.items():
+        assert path.name == f"{PLUGIN_ID}-{version}.linux_{arch}.zip"
+        sha1_file = path.with_name(path.name + ".sha1")
+        # grafana/plugin-actions package-plugin: `sha1sum <zip> | cut -f1 -d' '`
+        assert sha1_file.read_text() == hashlib.sha1(path.read_bytes()).hexdigest() + "\n"
+
+
+@pytest.mark.parametrize("arch", package.ARCHES)
+def test_zip_holds_the_dist_folder_for_its_architecture_only(zips: dict[str, Path], arch: str) -> None:
+    expected = expected_members(arch)
+    executable = json.loads((DIST / "plugin.json").read_text())["executable"]
+    with zipfile.ZipFile(zips[arch]) as zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        assert names == sorted(names), "entries are sorted (deterministic)"
+        assert {n.split("/")[0] for n in names} == {PLUGIN_ID}, "one top-level folder, named after the plugin id"
+        files = {i.filename: i for i in infos if not i.is_dir()}
+        assert set(files) == set(expected)
+        for name, info in files.items():
+            mode = _zip_mode(info)
+            assert info.create_system == 3 and stat.S_ISREG(mode), f"{name}: a regular file with Unix mode"
+            assert info.date_time == package.FIXED_TIME
+            source_executable = bool(expected[name].stat().st_mode & 0o111)
+            assert mode & 0o777 == (0o755 if source_executable else 0o644), name
+            assert info.CRC == _crc32(expected[name]), f"{name}: content differs from the dist folder"
+        for info in infos:
+            if info.is_dir():
+                assert _zip_mode(info) == stat.S_IFDIR | 0o755
+    other = [a for a in package.ARCHES if a != arch]
+    assert f"{PLUGIN_ID}/{executable}_linux_{arch}" in files
+    assert not any(n == f"{PLUGIN_ID}/{executable}_linux_{o}" or n.startswith(f"{PLUGIN_ID}/runtime/linux_{o}/")
+                   for o in other for n in names)
+    assert any(n.startswith(f"{PLUGIN_ID}/runtime/linux_{arch}/") for n in names) or not (
+        DIST / "runtime" / f"linux_{arch}").exists()
+    assert _zip_mode(files[f"{PLUGIN_ID}/{executable}_linux_{arch}"]) & 0o111
+
+
+def _crc32(path: Path) -> int:
+    import zlib
+
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def test_packaging_twice_gives_the_same_bytes(zips: dict[str, Path], tmp_path: Path) -> None:
+    executable = json.loads((DIST / "plugin.json").read_text())["executable"]
+    again = tmp_path / zips[HOST_ARCH].name
+    package.write_zip(DIST, again, HOST_ARCH, executable)
+    assert again.read_bytes() == zips[HOST_ARCH].read_bytes()
+
+
+def test_grafana_installs_the_zip_and_the_plugin_starts_from_there(zips: dict[str, Path], tmp_path: Path) -> None:
+    from cloudwatch_datasource.protocol.host import go_plugin_env, start_plugin
+
+    plugins_dir = tmp_path / "plugins"
+    plugins_dir.mkdir()
+    installed = grafana_install(zips[HOST_ARCH], plugins_dir, PLUGIN_ID)
+
+    meta = json.loads((installed / "plugin.json").read_text())
+    assert meta["id"] == PLUGIN_ID and meta["backend"] is True
+    assert meta["info"]["version"] == package.project_version()
+    exe = installed / f"{meta['executable']}_linux_{HOST_ARCH}"
+    # What Grafana checks before it starts a backend plugin: the executable for its own OS/arch, executable.
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    for path in installed.rglob("*"):
+        assert not path.is_symlink()
+        source = DIST / path.relative_to(installed)
+        if path.is_file() and source.is_file() and source.stat().st_mode & 0o111:
+            assert os.access(path, os.X_OK), f"{path}: lost its exec bit in the zip"
+
+    plugin = start_plugin(command=[str(exe)], env=go_plugin_env())
+    try:
+        assert plugin.handshake.split("|")[:2] == ["1", "2"]  # core protocol 1, plugin protocol 2
+        assert plugin.ping() == 1  # grpc.health.v1 SERVING
+    finally:
+        plugin.kill()
