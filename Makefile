@@ -2,6 +2,8 @@
 PY := .venv/bin/python
 ID := pyaws-cloudwatch-datasource
 PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
+# The machine's Go toolchain (the launcher's and the test host's go.mod need Go >= 1.26, newer than Debian's).
+export PATH := /usr/local/go/bin:$(PATH)
 
 .PHONY: setup setup-system run test test-frontend dist package frontend proto bench lint audit clean
 

@@ -2,21 +2,21 @@
 # One-time set-up on a fresh machine; safe to run again (each step is skipped when already done).
 #  scripts/setup.sh           .venv with this package (editable) and the dev tools, re-installed when
 #                             pyproject.toml changes (enough for `make run`);
-#  scripts/setup.sh --system  also the system packages the full test suite needs (as root, via apt-get, only
-#                             those missing): the Go toolchain and hashicorp/go-plugin for the real-host test,
-#                             protoc plugins for Go stubs, Node.js/npm for the frontend, Chromium for its check,
-#                             tinyproxy for the HTTP proxy tests; patchelf and an arm64 strip for `make dist`;
-#                             qemu-user-static and busybox-static for the libc-free runtime tests; docker-compose
-#                             (a client only: `docker-compose config` checks deploy/docker-compose.yaml).
+#  scripts/setup.sh --system  also what the full test suite needs from the system: the packages (as root, via
+#                             apt-get, only those missing) Node.js/npm for the frontend, Chromium for its check,
+#                             tinyproxy for the HTTP proxy tests, patchelf and an arm64 strip for `make dist`,
+#                             qemu-user-static and busybox-static for the libc-free runtime tests, docker-compose
+#                             (a client only: `docker-compose config` checks deploy/docker-compose.yaml); and the Go
+#                             host's modules (`go mod download` in tests/goplugin_host, pinned by its go.sum, from the
+#                             Go module proxy). Go itself comes from the machine (/usr/local/go/bin/go, or go on
+#                             PATH): the go.mod files need Go >= 1.26, newer than Debian's golang-go.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 system=false
 [ "${1:-}" = "--system" ] && system=true
 
-want="golang-go golang-github-hashicorp-go-plugin-dev golang-github-hashicorp-go-hclog-dev golang-google-grpc-dev \
-golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protobuf-compiler libprotobuf-dev protoc-gen-go \
-protoc-gen-go-grpc chromium tinyproxy patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static docker-compose"
+want="chromium tinyproxy patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static docker-compose"
 command -v node >/dev/null 2>&1 || want="$want nodejs npm"
 missing=""
 $system || want=""
@@ -50,4 +50,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   rm -f "$log"
   touch "$stamp"
+fi
+
+if $system; then
+  # The Go host (tests/goplugin_host): grafana-server's own plugin client, which the end-to-end tests drive the
+  # plugin with. GOTOOLCHAIN=local: never fetch another toolchain; GOFLAGS=-mod=readonly: go.sum must be complete.
+  PATH="/usr/local/go/bin:$PATH"
+  if ! command -v go >/dev/null 2>&1; then
+    echo "setup: Go missing (expected /usr/local/go/bin/go): the end-to-end tests need it" >&2
+    exit 1
+  fi
+  (cd tests/goplugin_host && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go mod download)
 fi

@@ -1,11 +1,13 @@
-"""Shared fixtures: a real moto server process on 127.0.0.1, isolated AWS environment, the plugin process."""
+"""Shared fixtures: a real moto server process on 127.0.0.1, isolated AWS environment, the plugin process (through
+the Go host, grafana-server's own plugin client: tests/grafana_host.py), the built dist executable."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,9 +17,12 @@ from cloudwatch_datasource.tools.emulator import Emulator, free_port  # noqa: F4
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from grafana_host import GrafanaHost, build_host  # noqa: E402 - needs the sys.path entry above
+
 # --- Every plugin process any test starts, for the suite-wide secrets scan (tests/test_zz_secrets.py) ----------
 # Patched here, before any test module imports start_plugin, so each test's own binding is this wrapper.
-STARTED_PLUGINS: list[host.PluginProcess] = []
+# Each entry has `stderr_lines`: a Python-host PluginProcess or a Go-host GrafanaHost.
+STARTED_PLUGINS: list[Any] = []
 _start_plugin = host.start_plugin
 
 
@@ -70,3 +75,47 @@ def isolated_aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[st
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+# --- The plugin through grafana-server's own client (tests/goplugin_host) ---------------------------------------
+# The plugin as the venv runs it; the dist's executable is the same package frozen (see `dist_executable`).
+PLUGIN_COMMAND = [sys.executable, "-m", "cloudwatch_datasource"]
+StartGrafana = Callable[..., GrafanaHost]
+
+
+@pytest.fixture(scope="session")
+def go_host_binary() -> Path:
+    """The Go host, built once per session into build/gohost/ (go.sum pins every module)."""
+    return build_host()
+
+
+@pytest.fixture
+def grafana(go_host_binary: Path) -> Iterator[StartGrafana]:
+    """start(command=None, env=None, *, host_env=None, start_timeout=None) → a Go host (one "grafana-server")
+    running the plugin: `command` is its argv (default: this venv's `python -m cloudwatch_datasource`), `env`
+    what the test adds to Grafana's plugin environment. Every host is stopped the Grafana way at the end, and its
+    plugin's stderr goes to the suite-wide secrets scan."""
+    hosts: list[GrafanaHost] = []
+
+    def start(command: list[str] | None = None, env: Mapping[str, str | None] | None = None, *,
+              host_env: Mapping[str, str] | None = None, start_timeout: float | None = None) -> GrafanaHost:
+        grafana_host = GrafanaHost.launch(go_host_binary, host_env)
+        hosts.append(grafana_host)
+        STARTED_PLUGINS.append(grafana_host)
+        grafana_host.start(command or PLUGIN_COMMAND, env, start_timeout)
+        return grafana_host
+
+    yield start
+    for grafana_host in hosts:
+        grafana_host.close()
+
+
+@pytest.fixture(scope="session")
+def dist_executable() -> Path:
+    """This machine's gpx_ executable from dist/ (`make dist`), rebuilt when an input changed since: a stale dist
+    would test old code (tests/portable/bundle.py decides)."""
+    from portable.bundle import HOST_ARCH, built_dist, executable
+
+    exe = executable(HOST_ARCH, built_dist())
+    assert exe.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
+    return exe

@@ -1,65 +1,37 @@
-"""The real go-plugin library (the one grafana-server embeds) drives the built dist executable.
+"""grafana-server's own plugin client drives the built dist executable: go-plugin v1.8 with
+grafana-plugin-sdk-go's handshake and client set (tests/goplugin_host, through tests/grafana_host.py), Grafana
+12.4's plugin environment with no host environment, the SDK's conversion of every answer, and Grafana's stop.
 
-Debian's golang-go + golang-github-hashicorp-go-plugin-dev build tests/goplugin_host; it starts the dist's
-gpx_ executable with a stripped environment (`env -i`, as Grafana >= 12.4 gives plugins no host environment),
-completes the handshake, calls CheckHealth and QueryData, then Kill()s it and reports whether the plugin exited
-on its own (graceful) or had to be SIGKILLed.
+Also the host's own guarantees: a plugin whose frames the SDK cannot decode, or whose frames alerting cannot read,
+fails the assertions every end-to-end suite relies on.
 """
 
 from __future__ import annotations
 
-import json
-import platform
-import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import boto3
-import pyarrow as pa
 import pytest
 from botocore.config import Config
+from conftest import StartGrafana
+from grafana_host import HOST_SOURCE, HostError, data_query, datasource, field_schema, field_values, find_go
 
-ROOT = Path(__file__).resolve().parent.parent
-DIST = ROOT / "dist" / "pyaws-cloudwatch-datasource"
-ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-EXECUTABLE = DIST / f"gpx_cloudwatch_linux_{ARCH}"
-GO_HOST = ROOT / "build" / "gohost" / "gohost"
+TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="session")
-def go_host() -> Path:
-    if shutil.which("go") is None and not Path("/usr/lib/go/bin/go").exists():
-        pytest.fail("Go toolchain missing: run scripts/setup.sh (apt-get install golang-go "
-                    "golang-github-hashicorp-go-plugin-dev ...) — this test must not be skipped")
-    subprocess.run([str(ROOT / "tests" / "goplugin_host" / "build.sh"), str(GO_HOST)], check=True, timeout=300)
-    return GO_HOST
+def assert_timeseries(readers: dict[str, dict[str, object]], ref_id: str, series: int) -> None:
+    """What the end-to-end suites require of a metrics answer: the dataplane readers (alerting's) read it as a
+    time-series collection of `series` series with distinct label sets."""
+    report = readers[ref_id]
+    assert report["kind"] == "timeseries-multi" and report["reader"] == "timeseries", report
+    assert not report.get("kindError") and not report.get("error") and not report.get("warning"), report
+    assert len(report["series"]) == series and report["distinctLabelSets"], report  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def dist_executable() -> Path:
-    # Rebuild when the package changed since the last `make dist`: a stale dist would test old code.
-    sources = [ROOT / "pyproject.toml", ROOT / "scripts" / "build_dist.sh", ROOT / "scripts" / "gpx_entry.py",
-               *(ROOT / "src").rglob("*.py")]
-    if not EXECUTABLE.exists() or max(p.stat().st_mtime for p in sources) > EXECUTABLE.stat().st_mtime:
-        subprocess.run([str(ROOT / "scripts" / "build_dist.sh")], check=True, timeout=600)
-    assert EXECUTABLE.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
-    return EXECUTABLE
-
-
-def run_host(go_host: Path, exe: Path, request: dict[str, object], tmp_path: Path) -> dict[str, object]:
-    request_file = tmp_path / "request.json"
-    request_file.write_text(json.dumps(request))
-    # env -i: the plugin gets only what go-plugin adds (cookie, PLUGIN_*), no PATH/HOME/VIRTUAL_ENV.
-    done = subprocess.run(["env", "-i", str(go_host), "-exe", str(exe), "-request", str(request_file)],
-                          capture_output=True, timeout=120)
-    assert done.stdout, done.stderr.decode()
-    report: dict[str, object] = json.loads(done.stdout)
-    assert done.returncode == 0, report
-    return report
-
-
-def test_go_plugin_host_runs_dist_executable_end_to_end(go_host: Path, dist_executable: Path, moto, tmp_path: Path
+def test_go_plugin_host_runs_dist_executable_end_to_end(grafana: StartGrafana, dist_executable: Path, moto
                                                         ) -> None:
     cw = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto.url, aws_access_key_id="AKIDTEST",
                       aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))
@@ -67,107 +39,102 @@ def test_go_plugin_host_runs_dist_executable_end_to_end(go_host: Path, dist_exec
     cw.put_metric_data(Namespace="Demo/App", MetricData=[
         {"MetricName": "Requests", "Dimensions": [{"Name": "Service", "Value": "api"}],
          "Timestamp": now - 600 + i * 60, "Value": float(i)} for i in range(10)])
-    model = {"refId": "A", "region": "default", "namespace": "Demo/App", "metricName": "Requests",
+    model = {"region": "default", "namespace": "Demo/App", "metricName": "Requests",
              "dimensions": {"Service": ["api"]}, "statistic": "Sum", "period": "60", "matchExact": True,
              "metricQueryType": 0, "metricEditorMode": 0, "queryMode": "Metrics"}
-    bad = {"refId": "B", "region": "default", "namespace": "Demo/App", "metricName": "Requests",
-           "statistic": "Sum", "period": "not-a-period"}
-    request = {
-        "settings": {"uid": "go-host", "jsonData": {"authType": "keys", "defaultRegion": "us-east-1",
-                                                    "endpoint": moto.url},
-                     "secureJsonData": {"accessKey": "AKIDTEST", "secretKey": "secret"}},
-        "queries": [{"refId": "A", "from": (now - 900) * 1000, "to": now * 1000, "model": model},
-                    {"refId": "B", "from": (now - 900) * 1000, "to": now * 1000, "model": bad}],
-    }
-    report = run_host(go_host, dist_executable, request, tmp_path)
+    bad = {"region": "default", "namespace": "Demo/App", "metricName": "Requests", "statistic": "Sum",
+           "period": "not-a-period"}
+    settings = datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": moto.url},
+                          {"accessKey": "AKIDTEST", "secretKey": "secret"}, uid="go-host")
 
-    assert report["negotiatedVersion"] == 2
-    assert report["pingError"] == ""
-    assert report["healthStatus"] == "OK", report["healthMessage"]
-    assert "Access & secret key" in str(report["healthMessage"])
-    responses = report["responses"]
-    assert isinstance(responses, dict)
-    a = responses["A"]
-    assert a["status"] == 200 and a["error"] == "" and a["format"] == 0
-    import base64
+    host = grafana([str(dist_executable)])
+    assert host.started["negotiatedVersion"] == 2 and host.started["protocol"] == "grpc"
+    assert host.ping()
+    health = host.check_health(settings)
+    assert health["status"] == "OK", health["message"]
+    assert "Access & secret key" in health["message"]
+    answer = host.query([data_query("A", model, (now - 900) * 1000, now * 1000),
+                         data_query("B", bad, (now - 900) * 1000, now * 1000)], settings)
 
-    tables = [pa.ipc.open_file(pa.BufferReader(base64.b64decode(f))).read_all() for f in a["frames"]]
-    assert len(tables) == 1
-    assert sum(v for v in tables[0].column("Value").to_pylist() if v is not None) == sum(range(10))
-    assert responses["B"]["status"] == 400 and "period" in responses["B"]["error"]
+    a = answer.results["A"]
+    assert a["status"] == 200 and "error" not in a
+    [frame] = a["frames"]
+    assert [(f["name"], f["type"]) for f in frame["schema"]["fields"]] == [("Time", "time"), ("Value", "number")]
+    value = field_schema(frame, "Value")
+    assert value["typeInfo"] == {"frame": "float64", "nullable": True}
+    assert value["labels"] == {"Series": "Requests Sum", "Service": "api"}
+    assert value["config"]["displayNameFromDS"] == frame["schema"]["name"]
+    assert frame["schema"]["refId"] == "A" and frame["schema"]["meta"]["type"] == "timeseries-multi"
+    assert sum(v for v in field_values(frame, "Value") if v is not None) == sum(range(10))
+    assert_timeseries(answer.readers, "A", 1)
+    b = answer.results["B"]
+    assert b["status"] == 400 and b["errorSource"] == "plugin" and "period" in b["error"] and not b.get("frames")
 
-    # Kill(): Shutdown RPC, then the process must exit by itself within go-plugin's 2 s.
-    assert report["exited"] is True
-    assert report["forcedKill"] is False, report["hostLog"]
-    assert int(report["killMs"]) < 2000
-    assert "plugin failed to exit gracefully" not in str(report["hostLog"])
+    # Grafana's stop: Kill() sends Shutdown and the process must exit by itself within go-plugin's 2 s.
+    stopped = host.kill()
+    assert stopped["graceful"] is True and stopped["forcedKill"] is False, stopped["hostLog"]
+    assert stopped["exitCode"] == 0 and stopped["exited"] is True
 
 
-def test_go_plugin_host_reports_a_plugin_that_cannot_start(go_host: Path, tmp_path: Path) -> None:
+def test_plugin_environment_is_grafanas(grafana: StartGrafana, dist_executable: Path) -> None:
+    """SkipHostEnv (Grafana >= 12.4): the plugin gets go-plugin's variables, Grafana's own, the [aws] switches and
+    only the host variables Grafana 12.4.2 forwards — not PATH, HOME or AWS_PROFILE."""
+    host = grafana([str(dist_executable)], {"GF_PLUGIN_LOG_LEVEL": "debug"},
+                   host_env={"PATH": "/usr/bin:/bin", "HOME": "/root", "AWS_PROFILE": "prod",
+                             "AWS_REGION": "eu-west-1", "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/irsa",
+                             "HTTPS_PROXY": "http://127.0.0.1:3128"})
+    with open(f"/proc/{host.pid}/environ", "rb") as f:
+        env = dict(item.decode().split("=", 1) for item in f.read().split(b"\0") if item)
+    assert env["grafana_plugin_type"] == "datasource" and env["PLUGIN_PROTOCOL_VERSIONS"] == "2"
+    assert env["GF_VERSION"].startswith("12.4") and env["GF_EDITION"] == "Open Source"
+    assert env["AWS_AUTH_AllowedAuthProviders"] == "default,keys,credentials"
+    assert env["AWS_REGION"] == "eu-west-1" and env["AWS_ROLE_ARN"].endswith(":role/irsa")
+    assert env["HTTPS_PROXY"] == "http://127.0.0.1:3128" and env["GF_PLUGIN_LOG_LEVEL"] == "debug"
+    assert not {"PATH", "HOME", "AWS_PROFILE", "VIRTUAL_ENV"} & set(env), sorted(env)
+    assert host.ping()
+
+
+def test_go_plugin_host_reports_a_plugin_that_cannot_start(grafana: StartGrafana, tmp_path: Path) -> None:
     broken = tmp_path / "gpx_broken_linux_amd64"
     broken.write_text("#!/bin/sh\necho 'not a handshake'\nsleep 1\n")
     broken.chmod(0o755)
-    request_file = tmp_path / "request.json"
-    request_file.write_text(json.dumps({"settings": {"uid": "x", "jsonData": {}}, "queries": []}))
-    done = subprocess.run(["env", "-i", str(go_host), "-exe", str(broken), "-request", str(request_file)],
-                          capture_output=True, timeout=60)
-    assert done.returncode != 0  # sanity: the host really checks the handshake
-    assert "Unrecognized remote plugin message" in json.loads(done.stdout)["error"]
+    with pytest.raises(HostError) as err:
+        grafana([str(broken)])
+    assert "Unrecognized remote plugin message" in err.value.message  # the host really checks the handshake
 
 
-def test_dist_answers_queries_without_numpy_or_pyarrow_compute(dist_executable: Path) -> None:
-    """Memory guard: numpy (~11 MB) is not in the dist, and the query path (frames → Arrow) never imports
-    pyarrow.compute (~9 MB); both once were. The script runs in the build venv, whose packages the frozen
-    executable carries."""
-    assert not list((dist_executable.parent / "lib").glob("numpy*"))
-    script = (
-        "import sys, importlib.util\n"
-        "from datetime import datetime, timedelta, timezone\n"
-        "from cloudwatch_datasource.protocol import convert\n"
-        "from cloudwatch_datasource.backend import DataQuery, TimeRange\n"
-        "from cloudwatch_datasource.cloudwatch.execute import PlanOutcome, SeriesResult\n"
-        "from cloudwatch_datasource.cloudwatch.frames import build_responses\n"
-        "from cloudwatch_datasource.cloudwatch.plan import build_plans\n"
-        "from cloudwatch_datasource.cloudwatch.query import parse_query\n"
-        "from cloudwatch_datasource.protocol.arrow import encode_frame\n"
-        "q = parse_query(DataQuery('A', TimeRange(0, 3_600_000), b'{\"namespace\": \"AWS/EC2\", "
-        "\"metricName\": \"CPUUtilization\", \"statistic\": \"Average\", \"period\": \"60\"}'), "
-        "default_region='us-east-1')\n"
-        "[plan] = build_plans([q])\n"
-        "t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)\n"
-        "qid = plan.queries[0].metric_data_query['Id']\n"
-        "s = SeriesResult(qid, 'CPU', [t0 + timedelta(minutes=m) for m in (1, 0)], [1.0, 0.0])\n"
-        "[frame] = build_responses([PlanOutcome(plan=plan, results={qid: [s]})])['A'].frames\n"
-        "assert encode_frame(frame)[:6] == b'ARROW1'\n"
-        "print(importlib.util.find_spec('numpy') is not None, 'pyarrow.compute' in sys.modules)\n"
-    )
-    python = ROOT / "build" / "dist-venv" / "bin" / "python"
-    done = subprocess.run([str(python), "-I", "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]  # numpy installed?, pyarrow.compute imported?
+def test_a_frame_the_sdk_cannot_decode_fails_the_query(grafana: StartGrafana) -> None:
+    """The whole QueryData fails, as in Grafana (backend.FromProto().QueryDataResponse): no end-to-end test can
+    pass over a frame that a dashboard would not show."""
+    host = grafana([sys.executable, str(TESTS / "fake_plugin.py"), "garbage"])
+    with pytest.raises(HostError) as err:
+        host.query([data_query("A", {}, 0, 60_000)], datasource())
+    assert "failed to convert data response" in err.value.message and "arrow" in err.value.message.lower()
 
 
-def test_dist_children_get_the_hosts_libraries_not_the_bundles(dist_executable: Path, moto, tmp_path: Path) -> None:
-    """botocore's credential_process helper is the plugin's one child process: it must not inherit the
-    LD_LIBRARY_PATH PyInstaller's bootloader sets to the bundle's lib/ (the build machine's libssl, libz)."""
-    from cloudwatch_datasource.protocol.host import datasource_settings, go_plugin_env, start_plugin
+def test_a_frame_alerting_cannot_read_fails_the_timeseries_check(grafana: StartGrafana) -> None:
+    host = grafana([sys.executable, str(TESTS / "fake_plugin.py"), "untyped"])
+    answer = host.query([data_query("A", {}, 0, 60_000)], datasource())
+    assert answer.results["A"]["status"] == 200  # decodes fine ...
+    assert "missing metadata" in answer.readers["A"]["kindError"]
+    with pytest.raises(AssertionError):  # ... but is no time series for alerting
+        assert_timeseries(answer.readers, "A", 1)
 
-    seen = tmp_path / "helper-env.txt"
-    helper = tmp_path / "credentials.sh"
-    helper.write_text(f'#!/bin/sh\n/usr/bin/env > "{seen}"\n'
-                      'echo \'{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "secret"}\'\n')
-    helper.chmod(0o755)
-    config = tmp_path / "config"
-    config.write_text(f"[default]\ncredential_process = {helper}\n")
-    plugin = start_plugin(command=[str(dist_executable)], env=go_plugin_env({
-        "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true"}))
-    try:
-        health = plugin.check_health(datasource_settings({"authType": "default", "defaultRegion": "us-east-1",
-                                                          "endpoint": moto.url}))
-        assert "credentials from" in health.message and "process" in health.message, health.message
-    finally:
-        plugin.kill()
-    child_env = seen.read_text()
-    assert str(dist_executable.parent / "lib") not in child_env
-    assert "LD_LIBRARY_PATH=" not in child_env  # the host set none, so the helper gets none
+
+def test_chunked_resource_answers_are_joined_as_grafana_joins_them(grafana: StartGrafana) -> None:
+    host = grafana([sys.executable, str(TESTS / "fake_plugin.py"), "untyped"])
+    answer = host.call_resource("big/listing", datasource())
+    assert [c["body"] for c in answer["chunks"]] == ["first;", "second;", "big/listing"]
+    assert answer["status"] == 200 and answer["headers"] == {"Content-Type": ["text/plain"]}
+    assert answer["body"] == "first;second;big/listing"
+
+
+def test_go_host_is_gofmt_and_vet_clean() -> None:
+    go = find_go()
+    env = {"PATH": f"{Path(go).parent}:/usr/bin:/bin", "HOME": str(Path.home()), "GOTOOLCHAIN": "local",
+           "GOFLAGS": "-mod=readonly -buildvcs=false"}
+    unformatted = subprocess.run([str(Path(go).parent / "gofmt"), "-l", "."], cwd=HOST_SOURCE, env=env,
+                                 capture_output=True, text=True, timeout=120)
+    assert unformatted.returncode == 0 and unformatted.stdout == "", unformatted.stdout + unformatted.stderr
+    vet = subprocess.run([go, "vet", "./..."], cwd=HOST_SOURCE, env=env, capture_output=True, text=True, timeout=600)
+    assert vet.returncode == 0, vet.stdout + vet.stderr

@@ -1,5 +1,7 @@
-"""Every auth method end to end: the plugin process started through its real handshake (like grafana-server,
-with no host environment), CheckHealth over gRPC, credentials from botocore's real providers, moto on 127.0.0.1.
+"""Every auth method end to end: the plugin process started and called by grafana-server's own client (the Go
+host, tests/grafana_host.py: go-plugin v1.8 with the SDK's handshake, Grafana 12.4's plugin environment with no
+host environment), CheckHealth converted by grafana-plugin-sdk-go, credentials from botocore's real providers,
+moto on 127.0.0.1.
 
 What the user reads in "Save & test" is asserted: the auth method, the provider that actually supplied the
 credentials, the caller identity, and for failures the actionable cause. No secret may appear in any health
@@ -8,20 +10,20 @@ message or log line of the plugin process.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MotoServer
-from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
-
-from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
+from conftest import MotoServer, StartGrafana
+from grafana_host import GrafanaHost, datasource
 
 from .conftest import ENV_KEY, ENV_SECRET, AuthWorld, write_credentials
 
-OK, ERROR = pb.CheckHealthResponse.OK, pb.CheckHealthResponse.ERROR
+OK, ERROR = "OK", "ERROR"  # backend.HealthStatus as the SDK names it
 FILE_KEY = "AKIAFILEPROFILE00001"
 FILE_SECRET = "FileSecretFileSecretFileSecretFileSe0001"
 STATIC_KEY = "AKIASTATICKEYS000001"
@@ -35,38 +37,50 @@ def aws_files(tmp_path: Path) -> dict[str, str]:
 
 
 class Plugin:
-    """One plugin process per test with an explicit environment; stopped (and its logs checked) at the end."""
+    """One plugin process per test with an explicit environment (on top of Grafana's plugin environment);
+    stopped the Grafana way (and its logs checked) at the end."""
 
-    def __init__(self) -> None:
-        self.processes: list[PluginProcess] = []
+    def __init__(self, grafana: StartGrafana) -> None:
+        self.grafana = grafana
+        self.processes: list[GrafanaHost] = []
 
-    def start(self, env: Mapping[str, str]) -> PluginProcess:
-        process = start_plugin(env=go_plugin_env({**env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
+    def start(self, env: Mapping[str, str]) -> GrafanaHost:
+        process = self.grafana(env={**env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
         self.processes.append(process)
         return process
 
     def stop(self, secrets: tuple[str, ...]) -> None:
         for process in self.processes:
-            process.kill()
-            assert not process.killed
+            stopped = process.kill()
+            assert stopped["graceful"], stopped["hostLog"]
             for line in process.stderr_lines:
                 for secret in secrets:
                     assert secret not in line, "a secret reached the plugin's log"
 
 
 @pytest.fixture
-def plugin(request: pytest.FixtureRequest) -> Iterator[Plugin]:
-    p = Plugin()
+def plugin(grafana: StartGrafana, request: pytest.FixtureRequest) -> Iterator[Plugin]:
+    p = Plugin(grafana)
     yield p
     p.stop(SECRETS + tuple(getattr(request.node, "extra_secrets", ())))
 
 
-def health(process: PluginProcess, json_data: dict[str, Any], secure: dict[str, str] | None = None,
-           grafana_config: Mapping[str, str] | None = None) -> pb.CheckHealthResponse:
-    resp = process.check_health(datasource_settings({"defaultRegion": "us-east-1", **json_data}, secure),
-                                grafana_config=grafana_config)
+@dataclass
+class Health:
+    """CheckHealth as the SDK converts it (backend.CheckHealthResult): what "Save & test" shows."""
+
+    status: str
+    message: str
+    details: Any
+
+
+def health(process: GrafanaHost, json_data: dict[str, Any], secure: dict[str, str] | None = None,
+           grafana_config: Mapping[str, str] | None = None) -> Health:
+    answer = process.check_health(datasource({"defaultRegion": "us-east-1", **json_data}, secure),
+                                  grafana_config=grafana_config)
+    resp = Health(answer["status"], answer["message"], answer["jsonDetails"])
     for secret in SECRETS:
-        assert secret not in resp.message and secret.encode() not in resp.jsonDetails
+        assert secret not in resp.message and secret not in json.dumps(resp.details)
     return resp
 
 
@@ -187,8 +201,8 @@ def test_assume_role_switch_refuses_any_spelling(plugin: Plugin, moto: MotoServe
         assert resp.status == ERROR and "assume_role_enabled" in resp.message, key
 
 
-def _aws_calls(process: PluginProcess, operation: str) -> float:
-    text = process.diagnostics.CollectMetrics(pb.CollectMetricsRequest(), timeout=10).metrics.prometheus.decode()
+def _aws_calls(process: GrafanaHost, operation: str) -> float:
+    text = process.collect_metrics()
     pattern = re.compile(r'^cloudwatch_plugin_aws_calls_total\{([^}]*)\} ([0-9.e+]+)$', re.M)
     return sum(float(v) for labels, v in pattern.findall(text) if f'operation="{operation}"' in labels)
 

@@ -1,25 +1,28 @@
 """The per-datasource HTTP proxy (jsonData proxyType/proxyUrl/proxyUsername, secureJsonData proxyPassword) and the
-environment's HTTP_PROXY, end to end: the plugin started through its real handshake with no host environment,
-CheckHealth against moto on 127.0.0.1, through a real proxy server (Debian's tinyproxy, basic auth on) whose log
-shows which AWS calls it carried. Plus the settings → botocore `proxies` rules on their own.
+environment's HTTP_PROXY, end to end: the plugin started and called by grafana-server's own client (the Go host,
+tests/grafana_host.py) with Grafana 12.4's plugin environment, CheckHealth against moto on 127.0.0.1, through a
+real proxy server (Debian's tinyproxy, basic auth on) whose log shows which AWS calls it carried. Plus the
+settings → botocore `proxies` rules on their own.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ProxyConnectionError
-from conftest import Emulator, MotoServer, free_port
-from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
+from conftest import Emulator, MotoServer, StartGrafana, free_port
+from grafana_host import GrafanaHost, datasource
 
 from cloudwatch_datasource.auth.aws_errors import describe_aws_error
 from cloudwatch_datasource.auth.proxy import botocore_proxies
@@ -27,11 +30,10 @@ from cloudwatch_datasource.auth.sessions import AwsSessions, reject_unreadable_b
 from cloudwatch_datasource.backend import DataSourceInstance
 from cloudwatch_datasource.errors import DownstreamError, ErrorSource, SettingsError
 from cloudwatch_datasource.policy import PER_DATASOURCE_HTTP_PROXY_ENABLED, OperatorPolicy
-from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.redact import redact_url, scrub_secrets
 from cloudwatch_datasource.settings import DataSourceSettings, ProxyType, parse_settings
 
-OK, ERROR = pb.CheckHealthResponse.OK, pb.CheckHealthResponse.ERROR
+OK, ERROR = "OK", "ERROR"  # backend.HealthStatus as the SDK names it
 PROXY_USER = "grafana"
 PROXY_SECRET = "Pr0xySecret_pass-w0rd.01"  # what tinyproxy's config grammar accepts
 ODD_SECRET = "Pr0xy/Secret@pass:w0rd"  # '/', '@' and ':' must survive URL quoting
@@ -85,31 +87,52 @@ def proxy(tmp_path: Path) -> Iterator[Tinyproxy]:
     server.stop()
 
 
+@dataclass
+class Plugins:
+    grafana: StartGrafana
+    started: list[GrafanaHost] = field(default_factory=list)
+
+
 @pytest.fixture
-def plugins() -> Iterator[list[PluginProcess]]:
-    started: list[PluginProcess] = []
+def plugins(grafana: StartGrafana) -> Iterator[Plugins]:
+    started = Plugins(grafana)
     yield started
-    for process in started:
-        process.kill()
+    for process in started.started:
+        stopped = process.kill()
+        assert stopped["graceful"], stopped["hostLog"]
         for line in process.stderr_lines:
             assert PROXY_SECRET not in line and KEY_SECRET not in line, "a secret reached the plugin's log"
 
 
-def start(plugins: list[PluginProcess], env: Mapping[str, str]) -> PluginProcess:
-    process = start_plugin(env=go_plugin_env({"AWS_EC2_METADATA_DISABLED": "true", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1",
-                                              **env}))
-    plugins.append(process)
+def start(plugins: Plugins, env: Mapping[str, str], host_env: Mapping[str, str] | None = None) -> GrafanaHost:
+    """The plugin with `env` on top of Grafana's plugin environment; `host_env` is grafana-server's own, of which
+    Grafana >= 12.4 forwards only the proxy variables (and a few AWS ones) to the plugin."""
+    process = plugins.grafana(env={"AWS_EC2_METADATA_DISABLED": "true", "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1", **env},
+                              host_env=host_env)
+    plugins.started.append(process)
     return process
 
 
-def health(process: PluginProcess, moto: MotoServer, **proxy_fields: Any) -> pb.CheckHealthResponse:
+@dataclass
+class Health:
+    """CheckHealth as the SDK converts it (backend.CheckHealthResult)."""
+
+    status: str
+    message: str
+
+
+def check(process: GrafanaHost, json_data: dict[str, Any], secure: dict[str, str]) -> Health:
+    answer = process.check_health(datasource(json_data, secure))
+    for secret in (PROXY_SECRET, KEY_SECRET):
+        assert secret not in answer["message"] and secret not in json.dumps(answer["jsonDetails"])
+    return Health(answer["status"], answer["message"])
+
+
+def health(process: GrafanaHost, moto: MotoServer, **proxy_fields: Any) -> Health:
     password = proxy_fields.pop("proxyPassword", None)
     secure = {"accessKey": KEY, "secretKey": KEY_SECRET, **({"proxyPassword": password} if password else {})}
     json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": moto.url, **proxy_fields}
-    resp = process.check_health(datasource_settings(json_data, secure))
-    for secret in (PROXY_SECRET, KEY_SECRET):
-        assert secret not in resp.message and secret.encode() not in resp.jsonDetails
-    return resp
+    return check(process, json_data, secure)
 
 
 def moto_target(moto: MotoServer) -> str:
@@ -119,7 +142,7 @@ def moto_target(moto: MotoServer) -> str:
 ENABLED = {PER_DATASOURCE_HTTP_PROXY_ENABLED: "true"}
 
 
-def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: list[PluginProcess], moto: MotoServer,
+def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: Plugins, moto: MotoServer,
                                                           proxy: Tinyproxy) -> None:
     p = start(plugins, ENABLED)
     resp = health(p, moto, proxyType="url", proxyUrl=proxy.url, proxyUsername=PROXY_USER,
@@ -129,7 +152,7 @@ def test_url_proxy_with_basic_auth_carries_every_aws_call(plugins: list[PluginPr
     assert proxy.forwarded(moto_target(moto)) >= 3
 
 
-def test_wrong_proxy_password_is_a_clear_error(plugins: list[PluginProcess], moto: MotoServer,
+def test_wrong_proxy_password_is_a_clear_error(plugins: Plugins, moto: MotoServer,
                                                proxy: Tinyproxy) -> None:
     p = start(plugins, ENABLED)
     resp = health(p, moto, proxyType="url", proxyUrl=proxy.url, proxyUsername=PROXY_USER,
@@ -149,7 +172,7 @@ def test_a_407_answer_names_the_proxy_credentials() -> None:
                                            "Authentication Required): check the proxy user name and password")
 
 
-def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: list[PluginProcess],
+def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: Plugins,
                                                                    moto: MotoServer, proxy: Tinyproxy) -> None:
     p = start(plugins, {})  # AWS_AUTH_PerDatasourceHTTPProxyEnabled not set: Grafana's default is off
     resp = health(p, moto, proxyType="url", proxyUrl=f"http://127.0.0.1:{free_port()}", proxyUsername=PROXY_USER,
@@ -158,11 +181,11 @@ def test_proxy_fields_are_ignored_unless_the_operator_enables_them(plugins: list
     assert proxy.forwarded(moto_target(moto)) == 0
 
 
-def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: list[PluginProcess], moto: MotoServer,
+def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: Plugins, moto: MotoServer,
                                                            proxy: Tinyproxy) -> None:
-    # Grafana >= 12.4 forwards HTTP(S)_PROXY / NO_PROXY to plugins; botocore honours them.
+    # Grafana >= 12.4 forwards its own HTTP(S)_PROXY / NO_PROXY to plugins; botocore honours them.
     with_auth = proxy.url.replace("http://", f"http://{PROXY_USER}:{urllib.parse.quote(PROXY_SECRET, safe='')}@")
-    p = start(plugins, {**ENABLED, "HTTP_PROXY": with_auth})
+    p = start(plugins, ENABLED, host_env={"HTTP_PROXY": with_auth})
     assert health(p, moto).status == OK  # proxyType unset = env
     through_env = proxy.forwarded(moto_target(moto))
     assert through_env >= 3
@@ -170,7 +193,7 @@ def test_env_proxy_applies_by_default_and_none_goes_direct(plugins: list[PluginP
     assert proxy.forwarded(moto_target(moto)) == through_env
 
 
-def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: list[PluginProcess], moto: MotoServer) -> None:
+def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: Plugins, moto: MotoServer) -> None:
     p = start(plugins, ENABLED)
     for bad in ("ftp://proxy:21", "http://", f"http://{PROXY_USER}:{PROXY_SECRET}@127.0.0.1:99999",
                 "http://127.0.0.1:99999"):
@@ -182,7 +205,7 @@ def test_bad_proxy_url_is_a_settings_error_without_echo(plugins: list[PluginProc
     assert health(p, moto, proxyType="socks").status == OK
 
 
-def test_a_proxy_that_is_not_there_is_a_downstream_error_naming_it(plugins: list[PluginProcess],
+def test_a_proxy_that_is_not_there_is_a_downstream_error_naming_it(plugins: Plugins,
                                                                    moto: MotoServer) -> None:
     p = start(plugins, ENABLED)
     dead = f"http://127.0.0.1:{free_port()}"
@@ -302,20 +325,18 @@ def tls_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         yield emulator
 
 
-def test_https_endpoint_through_the_proxy_tunnel(plugins: list[PluginProcess], tls_moto: Emulator,
+def test_https_endpoint_through_the_proxy_tunnel(plugins: Plugins, tls_moto: Emulator,
                                                  tmp_path: Path) -> None:
     proxy = Tinyproxy(tmp_path, connect_port=tls_moto.port)
     try:
         p = start(plugins, {**ENABLED, "AWS_CA_BUNDLE": tls_moto.ca_file})
         json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": tls_moto.url, "proxyType": "url",
                      "proxyUrl": proxy.url, "proxyUsername": PROXY_USER}
-        good = p.check_health(datasource_settings(json_data, {"accessKey": KEY, "secretKey": KEY_SECRET,
-                                                              "proxyPassword": PROXY_SECRET}))
+        good = check(p, json_data, {"accessKey": KEY, "secretKey": KEY_SECRET, "proxyPassword": PROXY_SECRET})
         assert good.status == OK, good.message
         assert re.search(rf"Request \(file descriptor \d+\): CONNECT 127\.0\.0\.1:{tls_moto.port} ",
                          proxy.log.read_text())
-        bad = p.check_health(datasource_settings(json_data, {"accessKey": KEY, "secretKey": KEY_SECRET,
-                                                             "proxyPassword": "not-the-password"}))
+        bad = check(p, json_data, {"accessKey": KEY, "secretKey": KEY_SECRET, "proxyPassword": "not-the-password"})
         assert bad.status == ERROR
         assert "refused the request (authentication required): check the proxy user name and password" in \
             bad.message, bad.message

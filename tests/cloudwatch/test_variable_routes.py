@@ -1,7 +1,8 @@
 """The legacy template-variable routes (`ebs-volume-ids`, `ec2-instance-attribute`, `resource-arns`) end to end:
-the plugin process through its real handshake, CallResource over gRPC, EC2 and the tagging API emulated by moto
-on 127.0.0.1. Answers must keep Grafana's legacy shape: a JSON array of {text, value, label}, or HTTP 400 with the
-plain-text body `unexpected error <message>`.
+the plugin process started and called by grafana-server's own client (the Go host, tests/grafana_host.py),
+CallResource answers converted by grafana-plugin-sdk-go, EC2 and the tagging API emulated by moto on 127.0.0.1.
+Answers must keep Grafana's legacy shape: a JSON array of {text, value, label}, or HTTP 400 with the plain-text
+body `unexpected error <message>`.
 
 Every test here only reads, so one fleet and one plugin process serve the whole module (seeding moto's EC2 and
 starting the plugin take seconds each).
@@ -14,17 +15,18 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
-from plugin_client import PluginProcess, datasource_settings, go_plugin_env, start_plugin
+from conftest import PLUGIN_COMMAND, STARTED_PLUGINS
+from grafana_host import GrafanaHost, datasource
 
 from cloudwatch.fake_cloudwatch import FakeCloudWatch
 from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.resources import handle_resource
-from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 from cloudwatch_datasource.settings import DataSourceSettings
 from cloudwatch_datasource.tools.emulator import Emulator
 
@@ -88,25 +90,30 @@ def fleet(moto: Emulator) -> Fleet:
 
 
 @pytest.fixture(scope="module")
-def plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PluginProcess]:
-    # go_plugin_env passes none of this machine's environment; these make sure no AWS file of its user is read.
+def plugin(go_host_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaHost]:
+    # The host passes none of this machine's environment; these make sure no AWS file of its user is read.
     home = tmp_path_factory.mktemp("aws")
     isolated = {"AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
                 "AWS_EC2_METADATA_DISABLED": "true"}
-    process = start_plugin(env=go_plugin_env({**isolated, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"}))
-    yield process
-    process.kill()
-    assert not process.killed
+    host = GrafanaHost.launch(go_host_binary)
+    STARTED_PLUGINS.append(host)
+    try:
+        host.start(PLUGIN_COMMAND, {**isolated, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
+        yield host
+        stopped = host.kill()
+        assert stopped["graceful"], stopped["hostLog"]
+    finally:
+        host.close()
 
 
 def keys_settings(endpoint: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
-                  **json_data: Any) -> pb.DataSourceInstanceSettings:
-    return datasource_settings({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint, **json_data},
-                               {"accessKey": access_key, "secretKey": secret_key})
+                  **json_data: Any) -> dict[str, Any]:
+    return datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint, **json_data},
+                      {"accessKey": access_key, "secretKey": secret_key})
 
 
 @pytest.fixture
-def settings(moto: Emulator) -> pb.DataSourceInstanceSettings:
+def settings(moto: Emulator) -> dict[str, Any]:
     return keys_settings(moto.url)
 
 
@@ -136,23 +143,24 @@ class Answer:
         return text.removeprefix("unexpected error ")
 
 
-def call(plugin: PluginProcess, settings: pb.DataSourceInstanceSettings, path: str, **params: Any) -> Answer:
+def call(plugin: GrafanaHost, settings: dict[str, Any], path: str, **params: Any) -> Answer:
     query = urllib.parse.urlencode({k: json.dumps(v) if isinstance(v, dict) else v for k, v in params.items()})
-    [message] = plugin.call_resource(path, settings, query=query)
-    content_type = message.headers["Content-Type"].values[0] if "Content-Type" in message.headers else ""
-    return Answer(message.code, message.body, content_type)
+    answer = plugin.call_resource(path, settings, query=query)
+    assert len(answer["chunks"]) == 1, answer["chunks"]  # one message: these routes do not stream
+    content_type = (answer["headers"].get("Content-Type") or [""])[0]
+    return Answer(answer["status"], answer["body"].encode(), content_type)
 
 
 # --- ebs-volume-ids -----------------------------------------------------------------------------------------
 
-def test_ebs_volume_ids_of_one_instance(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_ebs_volume_ids_of_one_instance(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     answer = call(plugin, settings, "ebs-volume-ids", region="us-east-1", instanceId=fleet.ids["web-1"])
     assert answer.values() == [fleet.volumes["web-1"]]
     vol = fleet.volumes["web-1"]
     assert json.loads(answer.body) == [{"text": vol, "value": vol, "label": vol}]
 
 
-def test_ebs_volume_ids_of_a_multi_value_variable(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_ebs_volume_ids_of_a_multi_value_variable(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     # Grafana interpolates a multi-value variable as {a,b} for this datasource.
     both = f"{{{fleet.ids['web-1']},{fleet.ids['db-1']}}}"
     assert sorted(call(plugin, settings, "ebs-volume-ids", region="us-east-1", instanceId=both).values()) == sorted(
@@ -166,7 +174,7 @@ def test_ebs_volume_ids_of_a_multi_value_variable(plugin: PluginProcess, setting
 
 # --- ec2-instance-attribute ---------------------------------------------------------------------------------
 
-def test_instance_attributes_are_unique_and_sorted(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_instance_attributes_are_unique_and_sorted(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     def attribute(name: str) -> list[str]:
         return call(plugin, settings, "ec2-instance-attribute", region="us-east-1", attributeName=name,
                     filters={}).values()
@@ -183,7 +191,7 @@ def test_instance_attributes_are_unique_and_sorted(plugin: PluginProcess, settin
         launched)  # Go's time.String(), as Grafana prints a time field
 
 
-def test_instance_attribute_filters(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_instance_attribute_filters(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     def names(filters: dict[str, list[str]]) -> list[str]:
         return call(plugin, settings, "ec2-instance-attribute", region="us-east-1", attributeName="Tags.Name",
                     filters=filters).values()
@@ -195,7 +203,7 @@ def test_instance_attribute_filters(plugin: PluginProcess, settings: Any, fleet:
     assert names({"tag:team": ["nobody"]}) == []
 
 
-def test_bad_parameters_are_legacy_400s(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_bad_parameters_are_legacy_400s(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     def attribute_error(**params: Any) -> str:
         return call(plugin, settings, "ec2-instance-attribute", region="us-east-1", **params).error()
 
@@ -214,7 +222,7 @@ def test_bad_parameters_are_legacy_400s(plugin: PluginProcess, settings: Any, fl
 
 # --- resource-arns ------------------------------------------------------------------------------------------
 
-def test_resource_arns_by_type_and_tags(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_resource_arns_by_type_and_tags(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     def arns(tags: dict[str, list[str] | None]) -> list[str]:
         return sorted(call(plugin, settings, "resource-arns", region="us-east-1", resourceType="ec2:instance",
                            tags=tags).values())
@@ -228,7 +236,7 @@ def test_resource_arns_by_type_and_tags(plugin: PluginProcess, settings: Any, fl
 
 # --- region, AWS errors, metrics ----------------------------------------------------------------------------
 
-def test_default_region_resolution(plugin: PluginProcess, moto: Emulator, settings: Any, fleet: Fleet) -> None:
+def test_default_region_resolution(plugin: GrafanaHost, moto: Emulator, settings: Any, fleet: Fleet) -> None:
     def names(**region: str) -> list[str]:
         return call(plugin, settings, "ec2-instance-attribute", attributeName="Tags.Name",
                     filters={"tag:team": ["web"]}, **region).values()
@@ -242,21 +250,21 @@ def test_default_region_resolution(plugin: PluginProcess, moto: Emulator, settin
                 instanceId=fleet.ids["web-1"]).error().startswith("missing default region")
 
 
-def test_aws_error_is_a_clear_legacy_400(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_aws_error_is_a_clear_legacy_400(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     message = call(plugin, settings, "ebs-volume-ids", region="us-east-1",
                    instanceId=f"{{{fleet.ids['web-1']},{UNKNOWN_INSTANCE}}}").error()
     assert message == (f"ec2:DescribeInstances failed: InvalidInstanceID.NotFound: The instance ID "
                        f"'{UNKNOWN_INSTANCE}' does not exist")
 
 
-def aws_calls(plugin: PluginProcess) -> dict[str, float]:
+def aws_calls(plugin: GrafanaHost) -> dict[str, float]:
     """The plugin's own count of AWS calls for datasource ds-1 in us-east-1, by operation."""
-    text = plugin.diagnostics.CollectMetrics(pb.CollectMetricsRequest(), timeout=10).metrics.prometheus.decode()
+    text = plugin.collect_metrics()
     return {op: float(n) for op, n in re.findall(r'cloudwatch_plugin_aws_calls_total\{datasource="ds-1",'
                                                  r'operation="(\w+)",region="us-east-1"\} ([0-9.e+]+)', text)}
 
 
-def test_calls_go_through_the_plugins_aws_client_cache(plugin: PluginProcess, settings: Any, fleet: Fleet) -> None:
+def test_calls_go_through_the_plugins_aws_client_cache(plugin: GrafanaHost, settings: Any, fleet: Fleet) -> None:
     before = aws_calls(plugin)
     call(plugin, settings, "ebs-volume-ids", region="default", instanceId=fleet.ids["web-1"]).values()
     call(plugin, settings, "ec2-instance-attribute", region="default", attributeName="InstanceId",
@@ -281,7 +289,7 @@ def strict_moto() -> Iterator[tuple[Emulator, str, str]]:
         yield server, key["AccessKeyId"], key["SecretAccessKey"]
 
 
-def test_access_denied_names_the_iam_action(plugin: PluginProcess,
+def test_access_denied_names_the_iam_action(plugin: GrafanaHost,
                                             strict_moto: tuple[Emulator, str, str]) -> None:
     server, key_id, secret = strict_moto
     settings = keys_settings(server.url, key_id, secret)

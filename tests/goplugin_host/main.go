@@ -1,174 +1,140 @@
-// A plugin host built on hashicorp/go-plugin, configured the way grafana-server configures it
-// (pkg/plugins/backendplugin/grpcplugin/client.go): magic cookie grafana_plugin_type=datasource, protocol
-// version 2, gRPC only, no AutoMTLS. It starts the plugin executable, completes the handshake, pings the
-// "plugin" health service, calls Diagnostics/CheckHealth and Data/QueryData with stubs generated from our
-// proto/backend.proto, then Kill()s it the way Grafana stops a plugin. It prints one JSON report on stdout.
+// Command gohost plays grafana-server's part for the tests: it starts a plugin executable with the client code
+// Grafana itself uses (hashicorp/go-plugin v1.8 and grafana-plugin-sdk-go's backend/grpcplugin), calls it, and
+// converts every answer with the SDK's backend package (QueryData frames through data.UnmarshalArrowFrames) before
+// printing the SDK's own JSON for it: what /api/ds/query would hand the browser. It also runs each response's
+// frames through github.com/grafana/dataplane/sdata, the readers Grafana's alerting and server-side expressions use.
 //
-// Usage: gohost -exe PATH -request FILE   (FILE: {"settings":{...},"queries":[...]}; see tests/test_go_host.py)
+// It is a long-lived driver speaking JSON lines: one request per line on stdin,
+//
+//	{"id": 1, "op": "start", "command": ["/abs/gpx_x", ...], "env": {"K": "V"}, "startTimeoutMs": 60000}
+//
+// and one answer per request on stdout, {"id": 1, "ok": true, "result": {...}} or {"id": 1, "ok": false,
+// "error": "...", "grpcCode": "Unavailable"}. Requests run concurrently (answers may come out of order); the
+// plugin's stderr lines arrive as {"event": "stderr", "line": "..."}. The operations and their fields are
+// documented on the request type below; tests/grafana_host.py is the Python side.
+//
+// One driver hosts one plugin process at a time, as one grafana-server runs one process per plugin: killing the
+// driver is killing Grafana.
 package main
 
 import (
-	"bytes"
-	"context"
+	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io/ioutil"
 	"os"
-	"os/exec"
-	"strings"
-	"time"
+	"sync"
 
-	hclog "github.com/hashicorp/go-hclog"
-	plugin "github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
-
-	pb "pyaws/pluginv2"
+	"google.golang.org/grpc/status"
 )
 
-// rawPlugin hands the shared *grpc.ClientConn back, as Grafana's grpcplugin does for each service.
-type rawPlugin struct{ plugin.NetRPCUnsupportedPlugin }
-
-func (rawPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error { return nil }
-func (rawPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
-	return c, nil
-}
-
+// request is one line on stdin. Which fields matter depends on Op.
 type request struct {
-	Settings struct {
-		UID      string            `json:"uid"`
-		JSONData json.RawMessage   `json:"jsonData"`
-		Secure   map[string]string `json:"secureJsonData"`
-	} `json:"settings"`
-	Queries []struct {
-		RefID  string          `json:"refId"`
-		From   int64           `json:"from"`
-		To     int64           `json:"to"`
-		Model  json.RawMessage `json:"model"`
-	} `json:"queries"`
+	ID int64  `json:"id"`
+	Op string `json:"op"`
+
+	// start: the argv (argv[0] need not be the plugin: wrappers such as chroot are fine), extra or overriding
+	// environment variables on top of Grafana's plugin environment (a null value removes a variable), the host's
+	// own environment that Grafana >= 12.4.2 may forward, and go-plugin's start timeout (default 1 minute, as in
+	// Grafana, which sets none).
+	Command        []string           `json:"command"`
+	Env            map[string]*string `json:"env"`
+	StartTimeoutMs int64              `json:"startTimeoutMs"`
+
+	// checkHealth, queryData, callResource: the plugin context.
+	Settings      *settings         `json:"settings"`
+	GrafanaConfig map[string]string `json:"grafanaConfig"`
+	Headers       map[string]string `json:"headers"`
+	TimeoutMs     int64             `json:"timeoutMs"`
+
+	// queryData
+	Queries []query `json:"queries"`
+
+	// callResource
+	Path          string              `json:"path"`
+	Method        string              `json:"method"`
+	URL           string              `json:"url"`
+	Body          string              `json:"body"`
+	ResourceHeads map[string][]string `json:"resourceHeaders"`
+
+	// decodeFrames: Arrow IPC files (base64), decoded exactly as QueryData frames are.
+	Frames [][]byte `json:"frames"`
 }
 
-type frameReport struct {
-	Status      int32    `json:"status"`
-	Error       string   `json:"error"`
-	ErrorSource string   `json:"errorSource"`
-	Format      int32    `json:"format"`
-	Frames      [][]byte `json:"frames"`
+type answer struct {
+	ID       int64  `json:"id"`
+	OK       bool   `json:"ok"`
+	Result   any    `json:"result,omitempty"`
+	Error    string `json:"error,omitempty"`
+	GRPCCode string `json:"grpcCode,omitempty"`
 }
 
-type report struct {
-	HandshakeMs    int64                  `json:"handshakeMs"`
-	Protocol       int                    `json:"negotiatedVersion"`
-	PingError      string                 `json:"pingError"`
-	HealthStatus   string                 `json:"healthStatus"`
-	HealthMessage  string                 `json:"healthMessage"`
-	HealthDetails  string                 `json:"healthDetails"`
-	Responses      map[string]frameReport `json:"responses"`
-	KillMs         int64                  `json:"killMs"`
-	Exited         bool                   `json:"exited"`
-	ForcedKill     bool                   `json:"forcedKill"`
-	HostLog        string                 `json:"hostLog"`
-	Error          string                 `json:"error,omitempty"`
+type event struct {
+	Event string `json:"event"`
+	Line  string `json:"line"`
+}
+
+// out serialises everything written to stdout: answers and events interleave line by line.
+type out struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func (o *out) write(v any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := o.enc.Encode(v); err != nil {
+		fmt.Fprintln(os.Stderr, "gohost: cannot write to stdout:", err)
+		os.Exit(3)
+	}
 }
 
 func main() {
-	exe := flag.String("exe", "", "plugin executable (absolute path, as Grafana requires)")
-	reqFile := flag.String("request", "", "JSON request file")
-	flag.Parse()
-	out := report{Responses: map[string]frameReport{}}
-	err := run(*exe, *reqFile, &out)
-	if err != nil {
-		out.Error = err.Error()
+	if len(os.Args) > 1 && os.Args[1] == "golden" {
+		// The SDK-built reference frames for tests/test_golden_frames.py.
+		if err := printGoldenFrames(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
-	enc := json.NewEncoder(os.Stdout)
-	_ = enc.Encode(out)
-	if err != nil {
-		os.Exit(1)
+	stdout := &out{enc: json.NewEncoder(os.Stdout)}
+	stdout.enc.SetEscapeHTML(false)
+	h := newHost(func(line string) { stdout.write(event{Event: "stderr", Line: line}) })
+	scanner := bufio.NewScanner(os.Stdin)
+	scanner.Buffer(make([]byte, 1<<20), 1<<30)
+	var wg sync.WaitGroup
+	for scanner.Scan() {
+		var req request
+		if err := json.Unmarshal(scanner.Bytes(), &req); err != nil {
+			stdout.write(answer{ID: -1, Error: "bad request line: " + err.Error()})
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			result, err := h.handle(&req)
+			a := answer{ID: req.ID, OK: err == nil, Result: result}
+			if err != nil {
+				a.Error = err.Error()
+				if s, ok := status.FromError(unwrapAll(err)); ok && s.Code() != 0 {
+					a.GRPCCode = s.Code().String()
+				}
+			}
+			stdout.write(a)
+		}()
 	}
+	wg.Wait()
+	// stdin closed: the test is done with this "Grafana"; stop the plugin the way Grafana does.
+	h.killPlugin()
 }
 
-func run(exe, reqFile string, out *report) error {
-	raw, err := ioutil.ReadFile(reqFile)
-	if err != nil {
-		return err
+// unwrapAll returns the innermost wrapped error, where a gRPC status lives.
+func unwrapAll(err error) error {
+	for {
+		inner, ok := err.(interface{ Unwrap() error })
+		if !ok || inner.Unwrap() == nil {
+			return err
+		}
+		err = inner.Unwrap()
 	}
-	var req request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return err
-	}
-
-	var hostLog bytes.Buffer
-	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin.pyaws", Level: hclog.Debug, Output: &hostLog})
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig: plugin.HandshakeConfig{
-			ProtocolVersion:  2,
-			MagicCookieKey:   "grafana_plugin_type",
-			MagicCookieValue: "datasource",
-		},
-		Plugins:          map[string]plugin.Plugin{"raw": rawPlugin{}},
-		VersionedPlugins: map[int]plugin.PluginSet{2: {"raw": rawPlugin{}}},
-		Cmd:              exec.Command(exe),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           logger,
-	})
-	defer func() { out.HostLog = hostLog.String() }()
-
-	started := time.Now()
-	rpcClient, err := client.Client()
-	if err != nil {
-		client.Kill()
-		return fmt.Errorf("start: %w", err)
-	}
-	out.HandshakeMs = time.Since(started).Milliseconds()
-	out.Protocol = client.NegotiatedVersion()
-	if err := rpcClient.Ping(); err != nil {
-		out.PingError = err.Error()
-	}
-	dispensed, err := rpcClient.Dispense("raw")
-	if err != nil {
-		client.Kill()
-		return fmt.Errorf("dispense: %w", err)
-	}
-	conn := dispensed.(*grpc.ClientConn)
-
-	settings := &pb.DataSourceInstanceSettings{
-		Id: 1, Uid: req.Settings.UID, Name: "CloudWatch", JsonData: req.Settings.JSONData,
-		DecryptedSecureJsonData: req.Settings.Secure, LastUpdatedMS: time.Now().UnixNano() / 1e6,
-	}
-	pctx := &pb.PluginContext{OrgId: 1, PluginId: "pyaws-cloudwatch-datasource", DataSourceInstanceSettings: settings}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-
-	health, err := pb.NewDiagnosticsClient(conn).CheckHealth(ctx, &pb.CheckHealthRequest{PluginContext: pctx})
-	if err != nil {
-		client.Kill()
-		return fmt.Errorf("CheckHealth: %w", err)
-	}
-	out.HealthStatus = health.Status.String()
-	out.HealthMessage = health.Message
-	out.HealthDetails = string(health.JsonDetails)
-
-	qreq := &pb.QueryDataRequest{PluginContext: pctx}
-	for _, q := range req.Queries {
-		qreq.Queries = append(qreq.Queries, &pb.DataQuery{
-			RefId: q.RefID, Json: q.Model, MaxDataPoints: 1000, IntervalMS: 60000,
-			TimeRange: &pb.TimeRange{FromEpochMS: q.From, ToEpochMS: q.To},
-		})
-	}
-	resp, err := pb.NewDataClient(conn).QueryData(ctx, qreq)
-	if err != nil {
-		client.Kill()
-		return fmt.Errorf("QueryData: %w", err)
-	}
-	for refID, r := range resp.Responses {
-		out.Responses[refID] = frameReport{Status: r.Status, Error: r.Error, ErrorSource: r.ErrorSource,
-			Format: int32(r.Format), Frames: r.Frames}
-	}
-
-	killStarted := time.Now()
-	client.Kill()
-	out.KillMs = time.Since(killStarted).Milliseconds()
-	out.Exited = client.Exited()
-	out.ForcedKill = strings.Contains(hostLog.String(), "plugin failed to exit gracefully")
-	return nil
 }

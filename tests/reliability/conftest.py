@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
+from conftest import StartGrafana
+from grafana_host import GrafanaHost
 
 from cloudwatch_datasource.policy import ClientTuning
 from cloudwatch_datasource.protocol import server
@@ -14,9 +17,10 @@ from cloudwatch_datasource.protocol.host import PluginProcess, start_plugin
 from cloudwatch_datasource.service import PluginService
 
 from .fake_aws import FakeAws
-from .support import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, plugin_env
+from .support import ENV_KEY_ID, ENV_SECRET_KEY, LEAKS, plugin_env, reliability_env
 
 StartPlugin = Callable[..., PluginProcess]
+StartDist = Callable[..., GrafanaHost]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,6 +63,23 @@ def plugins() -> Iterator[StartPlugin]:
     for plugin in started:
         plugin.kill()
         LEAKS.add_plugin(plugin)
+
+
+@pytest.fixture
+def dist_plugins(grafana: StartGrafana, dist_executable: Path) -> Iterator[StartDist]:
+    """start(extra_env) → the dist executable started and driven by grafana-server's own client (the Go host),
+    with the reliability environment; stopped the Grafana way and its stderr collected after."""
+    started: list[GrafanaHost] = []
+
+    def start(extra: Mapping[str, str] | None = None) -> GrafanaHost:
+        host = grafana([str(dist_executable)], reliability_env(extra))
+        started.append(host)
+        return host
+
+    yield start
+    for host in started:
+        host.close()
+        LEAKS.add_plugin(host)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from typing import Any
 
 import grpc
 import pyarrow as pa
+from grafana_host import GrafanaHost, QueryAnswer, datasource, field_values
+from grafana_host import data_query as grafana_query
 
 from cloudwatch_datasource.protocol.host import PluginProcess, data_query, datasource_settings, go_plugin_env
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
@@ -80,7 +82,7 @@ class LeakCollector:
         details = err.details() if hasattr(err, "details") else str(err)
         self.add("grpc error", f"{code}: {details}")
 
-    def add_plugin(self, plugin: PluginProcess) -> None:
+    def add_plugin(self, plugin: PluginProcess | GrafanaHost) -> None:
         # The stderr reader thread sees EOF shortly after the process exits.
         deadline = time.monotonic() + 2
         seen = -1
@@ -115,15 +117,21 @@ def decode_values(frame: bytes) -> tuple[str, list[float]]:
 
 
 def plugin_env(extra: Mapping[str, str] | None = None, *, tmp: str = "/nonexistent-reliability") -> dict[str, str]:
-    """The go-plugin environment plus an AWS world that sees nothing of this machine, env keys for the default
-    chain, debug logging (more log lines = more chances to leak) and the small tuning."""
+    """The go-plugin environment plus `reliability_env`, for the Python host."""
+    return go_plugin_env(reliability_env(extra, tmp=tmp))
+
+
+def reliability_env(extra: Mapping[str, str] | None = None, *, tmp: str = "/nonexistent-reliability"
+                    ) -> dict[str, str]:
+    """An AWS world that sees nothing of this machine, env keys for the default chain, debug logging (more log
+    lines = more chances to leak) and the small tuning: what the tests add to the host's plugin environment."""
     env = {
         "AWS_CONFIG_FILE": f"{tmp}/aws-config", "AWS_SHARED_CREDENTIALS_FILE": f"{tmp}/aws-credentials",
         "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": ENV_KEY_ID, "AWS_SECRET_ACCESS_KEY": ENV_SECRET_KEY,
         "GF_PLUGIN_LOG_LEVEL": "debug", **TUNING_ENV,
     }
     env.update(extra or {})
-    return go_plugin_env(env)
+    return env
 
 
 def json_data(endpoint: str, **extra: Any) -> dict[str, Any]:
@@ -138,12 +146,44 @@ def keys_settings(endpoint: str, uid: str = "ds-rel", **extra: Any) -> pb.DataSo
     return datasource_settings(json_data(endpoint, **extra), secure_keys(), uid=uid)
 
 
+def metric_model(n: int, **overrides: Any) -> dict[str, Any]:
+    """A MetricStat query on instance i-<n>: fake_aws answers it with expected_values(n)."""
+    return {"type": "timeSeriesQuery", "region": "us-east-1", "namespace": "AWS/EC2",
+            "metricName": "CPUUtilization", "dimensions": {"InstanceId": [f"i-{n}"]}, "statistic": "Average",
+            "period": "60", "matchExact": True, "metricQueryType": 0, "metricEditorMode": 0, **overrides}
+
+
 def metric_query(ref_id: str, n: int, *, hours: int = 1, **overrides: Any) -> pb.DataQuery:
     now = int(time.time() * 1000)
-    model = {"type": "timeSeriesQuery", "region": "us-east-1", "namespace": "AWS/EC2",
-             "metricName": "CPUUtilization", "dimensions": {"InstanceId": [f"i-{n}"]}, "statistic": "Average",
-             "period": "60", "matchExact": True, "metricQueryType": 0, "metricEditorMode": 0, **overrides}
-    return data_query(ref_id, model, now - hours * 3600_000, now)
+    return data_query(ref_id, metric_model(n, **overrides), now - hours * 3600_000, now)
+
+
+def grafana_metric_query(ref_id: str, n: int, *, hours: int = 1, **overrides: Any) -> dict[str, Any]:
+    """metric_query for the Go host (tests/grafana_host.py)."""
+    now = int(time.time() * 1000)
+    return grafana_query(ref_id, metric_model(n, **overrides), now - hours * 3600_000, now)
+
+
+def keys_datasource(endpoint: str, uid: str = "ds-rel", **extra: Any) -> dict[str, Any]:
+    """keys_settings for the Go host."""
+    return datasource(json_data(endpoint, **extra), secure_keys(), uid=uid)
+
+
+def sdk_answer_problem(answer: QueryAnswer, expected: Mapping[str, int]) -> str | None:
+    """answer_problem on the SDK's JSON of a QueryData answer (the Go host)."""
+    if set(answer.results) != set(expected):
+        return f"refIds {sorted(answer.results)} != {sorted(expected)}"
+    for ref_id, n in expected.items():
+        result = answer.results[ref_id]
+        if result.get("error") or result.get("status") != 200:
+            return f"{ref_id}: {result.get('status')} {result.get('error')}"
+        frames = result.get("frames") or []
+        if len(frames) != 1:
+            return f"{ref_id}: {len(frames)} frames"
+        got_ref, values = frames[0]["schema"].get("refId"), field_values(frames[0], "Value")
+        if got_ref != ref_id or values != expected_values(n):
+            return f"{ref_id}: frame of {got_ref} with {values}, expected {expected_values(n)}"
+    return None
 
 
 def answer_problem(resp: pb.QueryDataResponse, expected: Mapping[str, int]) -> str | None:

@@ -3,10 +3,13 @@
 Rules from shared/reference/plugin-protocol.md §4:
 - one Arrow IPC **file** per frame (random-access format, ARROW1 magic), not the stream format;
 - schema metadata `name`, `refId`, and `meta` (FrameMeta JSON, only when present);
-- field metadata `name`, `labels` (JSON object), `config` (FieldConfig JSON, only when present);
+- field metadata `tstype` (the SDK's TypeScript type name), `name`, `labels` (JSON object), `config` (FieldConfig
+  JSON, only when present);
 - time as timestamp[ns] without timezone (the Go reader assumes nanoseconds whatever the unit says);
 - numbers as *nullable* float64 (a non-nullable field makes Go read nulls as garbage);
-- strings as utf8, never large_string / dictionary / null types, which Grafana rejects.
+- strings as utf8, never large_string / dictionary / null types, which Grafana rejects; like times, nullable only
+  when a value is null, so the SDK reads them as []string, as a Go plugin would build them.
+tests/test_golden_frames.py checks all of it against frames the Go SDK builds itself (data.NewFrame … MarshalArrow).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..data import Field, FieldType, Frame
 _TIME = pa.timestamp("ns")
 _NUMBER = pa.float64()
 _STRING = pa.utf8()
+_TSTYPE = {FieldType.TIME: "time", FieldType.NUMBER: "number", FieldType.STRING: "string"}
 
 
 def encode_frame(frame: Frame) -> bytes:
@@ -30,7 +34,7 @@ def encode_frame(frame: Frame) -> bytes:
     if len(lengths) > 1:
         raise ValueError(f"frame {frame.name!r}: fields have different lengths {sorted(lengths)}")
     schema = pa.schema(
-        [pa.field(f.name, a.type, nullable=f.type is not FieldType.TIME or a.null_count > 0,
+        [pa.field(f.name, a.type, nullable=f.type is FieldType.NUMBER or a.null_count > 0,
                   metadata=_field_metadata(f))
          for f, a in zip(frame.fields, arrays, strict=True)],
         metadata=_schema_metadata(frame),
@@ -81,7 +85,9 @@ def _frame_meta(meta: Any) -> dict[str, Any]:
 
 
 def _field_metadata(f: Field) -> dict[str, str]:
-    meta = {"name": f.name}
+    # tstype as grafana-plugin-sdk-go's data.MarshalArrow writes it; `name` repeats the field name (the SDK reads
+    # the Arrow field's own name and ignores it).
+    meta = {"tstype": _TSTYPE[f.type], "name": f.name}
     if f.labels:
         meta["labels"] = json.dumps(dict(f.labels), separators=(",", ":"), sort_keys=True)
     if f.config:
