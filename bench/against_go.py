@@ -65,13 +65,14 @@ def go_tool() -> str:
 def build_reference() -> Path:
     """`go build` of bench/reference into build/, the way the SDK's build package (mage) builds a release plugin
     (github.com/grafana/grafana-plugin-sdk-go/build, common.go): no cgo, the arrow_json_stdlib tag, symbols and
-    DWARF stripped (-w -s). Modules come from the module proxy through go.sum; Go caches the build, so a second
-    run only links if nothing changed."""
+    DWARF stripped (-w -s). Modules come from the module proxy, pinned by go.sum; as for the Go host
+    (scripts/setup.sh), GOTOOLCHAIN=local never fetches another toolchain and -mod=readonly refuses an incomplete
+    go.sum. Go caches the build, so a second run only links if nothing changed."""
     REFERENCE_EXE.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    subprocess.run([go_tool(), "build", "-trimpath", "-buildvcs=false", "-tags", "arrow_json_stdlib",
+    subprocess.run([go_tool(), "build", "-mod=readonly", "-trimpath", "-buildvcs=false", "-tags", "arrow_json_stdlib",
                     "-ldflags", "-w -s", "-o", str(REFERENCE_EXE), "."],
-                   cwd=REFERENCE_SRC, env={**os.environ, "CGO_ENABLED": "0"}, check=True)
+                   cwd=REFERENCE_SRC, env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"}, check=True)
     print(f"  built {REFERENCE_EXE.relative_to(ROOT)} in {time.monotonic() - started:.1f} s", flush=True)
     return REFERENCE_EXE
 

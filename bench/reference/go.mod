@@ -1,4 +1,4 @@
-module pyaws-cloudwatch-datasource/bench/reference
+module github.com/pyaws/cloudwatch-datasource/bench/reference
 
 go 1.26.5
 
