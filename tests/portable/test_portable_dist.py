@@ -16,7 +16,7 @@ from botocore.config import Config
 from grafana_host import GrafanaHost, data_query, datasource, field_values
 
 from .bundle import built_dist
-from .rootfs import GRAFANA_UID, PluginRoot, ensure_arm64_binfmt
+from .rootfs import GRAFANA_GID, GRAFANA_UID, PluginRoot, ensure_arm64_binfmt
 
 # Starting CPython under qemu on a busy 2-core machine takes tens of seconds; the handshake wait is generous so a
 # slow machine cannot fail the test.
@@ -44,9 +44,23 @@ def start_in(grafana: Callable[..., GrafanaHost], root: PluginRoot, arch: str) -
     return grafana(root.command(arch), start_timeout=START_TIMEOUT[arch])
 
 
-def uid_of(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+def ids_of(pid: int) -> tuple[int, int]:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    uid = int(next(line for line in status if line.startswith("Uid:")).split()[1])
+    gid = int(next(line for line in status if line.startswith("Gid:")).split()[1])
+    return uid, gid
+
+
+def processes_of(uid: int) -> list[int]:
+    """Live processes running as `uid` (none but the plugin ever runs as Grafana's uid on this machine)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and ids_of(int(entry.name))[0] == uid:
+                found.append(int(entry.name))
+        except (OSError, StopIteration):
+            continue  # exited while we looked
+    return found
 
 
 def answer_health_and_query(host: GrafanaHost, endpoint: str, now: int) -> None:
@@ -67,10 +81,11 @@ def answer_health_and_query(host: GrafanaHost, endpoint: str, now: int) -> None:
 
 
 def stop(host: GrafanaHost) -> None:
-    """Grafana's stop: Shutdown, then the plugin must exit by itself (nothing left behind, no SIGKILL)."""
+    """Grafana's stop: Shutdown, then the plugin must exit by itself (no SIGKILL) and leave no process behind."""
     stopped = host.kill()
     assert stopped["graceful"] is True and stopped["forcedKill"] is False, stopped.get("hostLog")
     assert stopped["exitCode"] == 0
+    assert processes_of(GRAFANA_UID) == []
     errors = [line for line in host.stderr_lines if '"@level":"error"' in line or "Traceback" in line]
     assert not errors, errors
 
@@ -89,7 +104,9 @@ def test_starts_and_answers_in_a_root_without_libc(arch: str, dist: Path, seeded
     with PluginRoot(tmp_path, dist, "busybox") as root:
         assert not (root.path / "lib").exists() and not (root.path / "usr").exists()  # really no libc
         host = start_in(grafana, root, arch)
-        assert uid_of(host.pid) == GRAFANA_UID
+        # The launcher, chroot and the loader all exec: the process go-plugin started is the plugin, as uid/gid 472.
+        assert ids_of(host.pid) == (GRAFANA_UID, GRAFANA_GID)
+        assert processes_of(GRAFANA_UID) == [host.pid]
         answer_health_and_query(host, endpoint, now)
         stop(host)
 
@@ -110,7 +127,8 @@ def test_the_root_is_really_read_only_and_libc_free(dist: Path, tmp_path: Path) 
     import subprocess
 
     with PluginRoot(tmp_path, dist, "busybox") as root:
-        done = subprocess.run(["/usr/sbin/chroot", f"--userspec={GRAFANA_UID}:0", str(root.path), "/bin/busybox",
+        done = subprocess.run(["/usr/sbin/chroot", f"--userspec={GRAFANA_UID}:{GRAFANA_GID}", str(root.path),
+                               "/bin/busybox",
                                "sh", "-c", "touch /tmp/x || touch /var/lib/grafana/plugins/x || echo read-only"],
                               capture_output=True, text=True, env={}, timeout=60)
         assert done.stdout.strip().endswith("read-only"), done
