@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.fake_aws import ASSUMED_KEY
 
@@ -42,6 +42,8 @@ role_fields = st.dictionaries(_spellings("assumeRoleArn") | st.sampled_from(["as
 
 
 @POLICY
+# An allowed `credentials` datasource with no credentials file: no AWS call, and the 401 of "no credentials found".
+@example(auth_type="credentials", roles={}, allowed={"credentials"}, assume_enabled="true", extra={})
 @given(auth_type=auth_types, roles=role_fields, allowed=st.sets(st.sampled_from(PROVIDERS)),
        assume_enabled=st.sampled_from(["true", "false", "False", "0", "no", "off", "garbage", ""]),
        extra=st.dictionaries(st.sampled_from(["externalId", "profile", "region", "defaultRegion"]),
@@ -80,9 +82,11 @@ def test_operator_switches_hold_for_every_spelling(world: Any, auth_type: str, r
     if "default" not in allowed:
         assert ENV_KEY_ID not in keys_seen, (json_model, config)
     if not keys_seen:
-        # refused before any AWS call: the refusal names the switch
+        # refused before any AWS call: the refusal names the switch (400), or no credentials were found where the
+        # datasource says to look (401, as auth/sessions.py reports it whatever the auth type)
         error = resp.responses["A"].error
-        assert error and resp.responses["A"].status == 400, resp
+        expected_status = 401 if error.startswith("no AWS credentials found") else 400
+        assert error and resp.responses["A"].status == expected_status, resp
         assert ("non-allowed auth method" in error or "assume role" in error or "Grafana Cloud" in error
                 or "needs Access Key ID" in error or "no AWS credentials" in error or "not allowed" in error), error
         assert health.status == pb.CheckHealthResponse.ERROR
