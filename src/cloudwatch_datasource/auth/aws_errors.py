@@ -19,6 +19,7 @@ from botocore.exceptions import (
     InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
+    PaginationError,
     PartialCredentialsError,
     ProfileNotFound,
     ProxyConnectionError,
@@ -28,7 +29,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from ..errors import DownstreamError, ErrorSource, PluginError, SettingsError
-from ..redact import scrub_secrets
+from ..redact import redact_url, scrub_logged, scrub_secrets
 from ..settings import MISSING_REGION
 
 _SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature"}
@@ -99,6 +100,8 @@ def error_code(exc: BaseException) -> str:
     class name: the `code` label of the plugin's error metrics."""
     if isinstance(exc, ClientError):
         code, _ = aws_error_code(exc)
+        # The code is the endpoint's text: scrubbed like a log line, and bounded, before it becomes a label.
+        code = scrub_logged(code)[:100]
         return code or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "") or "ClientError")
     return type(exc).__name__
 
@@ -161,11 +164,18 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
                                "address, that it is running, and the datasource's proxy settings)", status=502)
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
                         ConnectionClosedError)):
-        endpoint = exc.kwargs.get("endpoint_url", "") or "the AWS endpoint"
+        # The endpoint is jsonData.endpoint when set, which may carry user:password@.
+        endpoint = redact_url(str(exc.kwargs.get("endpoint_url", ""))) if exc.kwargs.get("endpoint_url") \
+            else "the AWS endpoint"
         what = "timed out reading from" if isinstance(exc, ReadTimeoutError) else "cannot reach"
         return DownstreamError(f"{operation}: {what} {endpoint} (check network access, proxy settings "
                                "and the datasource's Endpoint field)",
                                status=504 if "timed out" in what else 502)
+    if isinstance(exc, PaginationError):
+        # botocore's paginator stops when the endpoint sends the NextToken it sent before: an endless chain of
+        # pages is the endpoint's fault (errorSource downstream), not the plugin's.
+        return DownstreamError(f"{operation}: the AWS endpoint kept sending the same NextToken, so its result pages "
+                               "never end; try again, and check the datasource's Endpoint field", status=502)
     if isinstance(exc, ResponseParserError):
         # Its text quotes the response body, which for sts:AssumeRole holds the new credentials.
         return DownstreamError(f"{operation}: AWS sent a response that could not be read; try again, and check "
