@@ -3,9 +3,9 @@ contain, and a secret with a control character inside is refused at settings par
 
 Through grafana-server's own plugin client (the Go host, fixture `grafana`) against the one fake AWS endpoint:
 health message and jsonDetails, per-refId errors, resource error bodies and every stderr line are searched for each
-secret in every spelling a text can carry it (raw, JSON-, Python- and bytes-repr-escaped, URL-encoded, and the
-pieces between its line breaks). Before the change, botocore's header-validation error put a session token with a
-line break into all of them (as a repr'd header value), and an unreachable endpoint's URL showed its password.
+secret in every spelling a text can carry it (tests/support/secrets.py). Before the change, botocore's
+header-validation error put a session token with a line break into all of them (as a repr'd header value), and an
+unreachable endpoint's URL showed its password.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from support.fake_aws import FakeAws
 from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource
+from support.secrets import find_leaks
 
 from cloudwatch_datasource.tools.emulator import free_port
 
@@ -38,19 +39,8 @@ TRAILING_NEWLINE_SECRET = "TrailingNewlineSecret/TrailingNewlineSecr42\n"
 OK, ERROR = "OK", "ERROR"
 
 
-def spellings(secret: str) -> set[str]:
-    """How a secret can show up in a text (written here independently of the plugin's own list)."""
-    out = {secret, secret.strip(), json.dumps(secret)[1:-1], repr(secret)[1:-1], repr(secret.encode())[2:-1],
-           urllib.parse.quote(secret, safe=""), urllib.parse.quote(secret)}
-    for piece in secret.replace("\r", "\n").split("\n"):
-        if len(piece.strip()) >= 4:
-            out.add(piece.strip())
-    return {s for s in out if s}
-
-
-def leaks(texts: Iterable[str], secrets: Iterable[str]) -> list[tuple[str, str]]:
-    forms = {form: secret for secret in secrets for form in spellings(secret)}
-    return [(forms[form][:6] + "…", text[:160]) for text in texts for form in forms if form in text]
+def leaks(texts: Iterable[str], secrets: Iterable[str]) -> list[tuple[str, str, str]]:
+    return find_leaks(texts, secrets)
 
 
 def metric_query(ref_id: str) -> dict[str, Any]:
