@@ -1,10 +1,11 @@
-"""Issue 13: duplicate refIds (case 6) and the period rules, through grafana-server's own plugin client (the Go
-host) against the one fake AWS endpoint, which refuses what AWS refuses (duplicate Ids, periods AWS does not
-accept) and records every GetMetricData request it was sent.
+"""Issue 13: duplicate refIds (case 6), the period rules and an endless NextToken, through grafana-server's own
+plugin client (the Go host) against the one fake AWS endpoint, which refuses what AWS refuses (duplicate Ids,
+periods AWS does not accept) and records every GetMetricData request it was sent.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 from support.fake_aws import FakeAws, expected_values
 from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource, field_values
+
+from cloudwatch_datasource.cloudwatch.execute import MAX_PAGES
 
 pytestmark = pytest.mark.processes
 
@@ -120,3 +123,23 @@ def test_accepted_periods_are_sent_as_they_are(plugin: GrafanaHost, fake: FakeAw
     assert sorted(sent_periods(fake)) == [1, 30, 300]
     for ref_id in "ABC":
         assert not answer.frames(ref_id)[0]["schema"]["meta"].get("notices")
+
+
+# --- an endless NextToken ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tokens", ["repeated", "new every page"])
+def test_an_endless_next_token_is_a_downstream_error(plugin: GrafanaHost, fake: FakeAws, tokens: str) -> None:
+    pages = itertools.count(1)
+
+    def endless(body: dict[str, Any]) -> dict[str, Any]:
+        token = "again" if tokens == "repeated" else f"page-{next(pages)}"
+        return {"MetricDataResults": [{"Id": "queryA", "Label": "x", "StatusCode": "PartialData",
+                                       "Timestamps": [], "Values": []}], "NextToken": token}
+
+    fake.handler("GetMetricData", endless)
+    answer = plugin.query([query("A", 1)], settings(fake))
+    a = answer.results["A"]
+    assert a["status"] == 502 and a["errorSource"] == "downstream", a
+    assert "NextToken" in a["error"]
+    calls = fake.count("GetMetricData")
+    assert calls == (2 if tokens == "repeated" else MAX_PAGES)

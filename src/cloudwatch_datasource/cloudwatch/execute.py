@@ -123,8 +123,11 @@ def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasourc
         for result in page.get("MetricDataResults") or []:
             _merge(result, by_key, outcome)
     if page.get("NextToken"):
-        outcome.messages.append({"Code": PAGE_LIMIT_CODE,
-                                 "Value": f"stopped after {MAX_PAGES} pages of GetMetricData results"})
+        # Still more after MAX_PAGES pages: the endpoint's answer never ends, and the data read is cut short. AWS's
+        # fault, not a result: an error with errorSource downstream (a repeated token: aws_errors, PaginationError).
+        raise DownstreamError(f"{OPERATION}: the AWS endpoint still had more result pages after {MAX_PAGES} "
+                              "(its NextToken never ended); try a shorter time range, and check the datasource's "
+                              "Endpoint field")
 
 
 def _merge(result: dict[str, Any], by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome) -> None:
