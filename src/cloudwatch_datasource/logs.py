@@ -1,9 +1,9 @@
 """Logging: structlog → one JSON object per line on stderr, in the shape go-plugin parses.
 
-go-plugin's host reads the plugin's stderr line by line (shared/reference/plugin-protocol.md §2.5): a JSON object
-with string `@level` (trace|debug|info|warn|error) and string `@message` becomes a structured Grafana log line, and
-every other key becomes a field. We omit `@timestamp`: a present but unparsable one makes the host treat the whole
-line as plain text, and Grafana stamps its own time anyway. stdout is never touched: it is the handshake channel.
+go-plugin's host reads the plugin's stderr line by line (hashicorp/go-plugin client.go, logStderr): a JSON object with
+string `@level` (trace|debug|info|warn|error) and string `@message` becomes a structured Grafana log line, and every
+other key becomes a field. We omit `@timestamp`: a present but unparsable one makes the host treat the whole line as
+plain text, and Grafana stamps its own time anyway. stdout is never touched: it is the handshake channel.
 
 Level: `[plugin.<id>] log_level = debug` in grafana.ini reaches us as GF_PLUGIN_LOG_LEVEL.
 """

@@ -1,9 +1,10 @@
 """Datasource settings: Grafana's jsonData/secureJsonData parsed once into a frozen, typed object.
 
-Key names are Grafana's own CloudWatch ones (shared/reference/aws-cloudwatch.md §1.1), so a provisioned
-datasource moves over unchanged. Parsing is as lenient as Grafana's Go decoder where Grafana is lenient
-(`assumeRoleArn` in any case, unknown authType → default, `profile` falling back to `database`) and strict
-with a message naming the field where a value cannot be used. Secrets never appear in repr, str or errors.
+Key names are Grafana's own CloudWatch ones (grafana/grafana-aws-sdk pkg/awsds/settings.go, and grafana/grafana
+pkg/tsdb/cloudwatch/models/settings.go), so a provisioned datasource moves over unchanged. Parsing is as lenient as
+Grafana's Go decoder where Grafana is lenient (`assumeRoleArn` in any case, unknown authType → default, `profile`
+falling back to `database`) and strict with a message naming the field where a value cannot be used. Secrets never
+appear in repr, str or errors.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class DataSourceSettings:
     access_key: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
     session_token: str = field(default="", repr=False)
-    # Grafana's per-datasource HTTP proxy (§1.8); used only when the operator enables it (policy.py).
+    # Grafana's per-datasource HTTP proxy (docs/auth.md, "HTTP proxy"); used only when the operator enables it
+    # (policy.py).
     proxy_type: ProxyType = ProxyType.ENV
     proxy_url: str = ""
     proxy_username: str = ""

@@ -1,10 +1,10 @@
 """Stage 3: run GetMetricData plans: NextToken paging, page merging, bounded concurrency, errors as values.
 
-Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's
-response parser does (§2.8): results grouped by Id, then by Label; a later page's points for the same Id+Label
-(StatusCode PartialData) are appended. A failing plan yields a PlanOutcome carrying a PluginError and never
-raises, so other regions and time ranges still answer. Independent plans run in a bounded thread pool:
-botocore clients are thread-safe and the work is network-bound.
+Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's response
+parser does (grafana/grafana pkg/tsdb/cloudwatch/response_parser.go): results grouped by Id, then by Label; a later
+page's points for the same Id+Label (StatusCode PartialData) are appended. A failing plan yields a PlanOutcome
+carrying a PluginError and never raises, so other regions and time ranges still answer. Independent plans run in a
+bounded thread pool: botocore clients are thread-safe and the work is network-bound.
 """
 
 from __future__ import annotations
@@ -158,8 +158,9 @@ def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginE
 
 
 def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
-    # Grafana's frontend raises its "request limit reached" alert only for messages starting with
-    # "Throttling:" or "Rate exceeded" (§2.8), so a throttled call must keep that prefix whatever the mapper wrote.
+    # Grafana's frontend raises its "request limit reached" alert only for messages starting with "Throttling:" or
+    # "Rate exceeded" (grafana/grafana public/app/plugins/datasource/cloudwatch/), so a throttled call must keep that
+    # prefix whatever the mapper wrote.
     if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
         return DownstreamError(f"Throttling: {err.message}", status=429)
     return err

@@ -1,10 +1,11 @@
 """Stage 1: one Grafana DataQuery (JSON bytes + time range) → a validated, typed, frozen MetricQuery.
 
-Field names and defaults are Grafana's CloudWatch ones (shared/reference/aws-cloudwatch.md §2.1-§2.3) so
-dashboards and alert rules move over unchanged. Where Grafana fails the whole request on one bad query, this
-raises a QueryError naming the field, and the pipeline fails only that refId. Deliberate differences (all in
-docs/queries.md): a JSON number is accepted as `period`; an empty `id` becomes a deterministic id instead of a
-random uuid; the query's own required fields are checked here, before AWS would reject the whole call.
+Field names and defaults are Grafana's CloudWatch ones (grafana/grafana
+pkg/tsdb/cloudwatch/models/cloudwatch_query.go, ParseMetricDataQueries; docs/queries.md) so dashboards and alert rules
+move over unchanged. Where Grafana fails the whole request on one bad query, this raises a QueryError naming the
+field, and the pipeline fails only that refId. Deliberate differences (all in docs/queries.md): a JSON number is
+accepted as `period`; an empty `id` becomes a deterministic id instead of a random uuid; the query's own required
+fields are checked here, before AWS would reject the whole call.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class MetricEditorMode(IntEnum):
 @dataclass(frozen=True)
 class MetricQuery:
     """Everything later stages need from one query. Dimensions are sorted (key, values) pairs: hashable, and
-    sorted because the SEARCH text and the `|&|` label order depend on sorted keys (§2.5, §2.8)."""
+    sorted because the SEARCH text and the `|&|` label order depend on sorted keys (Grafana's
+    metric_data_query_builder.go and response_parser.go)."""
 
     ref_id: str
     region: str
@@ -105,7 +107,7 @@ class MetricQuery:
 
     @property
     def is_inferred_search(self) -> bool:
-        """Builder queries that need SEARCH rather than one MetricStat (§2.4)."""
+        """Builder queries that need SEARCH rather than one MetricStat (Grafana's IsInferredSearchExpression)."""
         if self.query_type is not MetricQueryType.SEARCH or self.editor_mode is not MetricEditorMode.BUILDER:
             return False
         if self.account_id == "all" or not self.match_exact:
@@ -166,7 +168,8 @@ def parse_query(q: DataQuery, *, default_region: str, now: datetime | None = Non
         query_type=query_type,
         editor_mode=editor_mode,
         account_id=_str(model, "accountId").strip(),
-        # Alerting and public dashboards send an empty `type` and always need data back, hidden or not (§2.1).
+        # Alerting and public dashboards send an empty `type` and always need data back, hidden or not
+        # (Grafana's validateAndSetDefaults).
         return_data=not _bool(model, "hide", False) or _str(model, "type") == "",
         timezone_utc_offset=_str(model, "timezoneUTCOffset").strip(),
         notices=notices,
@@ -176,8 +179,8 @@ def parse_query(q: DataQuery, *, default_region: str, now: datetime | None = Non
 
 
 def auto_period(start: datetime, end: datetime, *, now: datetime | None = None) -> int:
-    """Grafana's calculatePeriodBasedOnTimeRange (§2.3): ~2000 points per series, snapped to the periods
-    CloudWatch still keeps for data as old as `start` (retention shrinks resolution after 15/63/455 days)."""
+    """Grafana's calculatePeriodBasedOnTimeRange (models/cloudwatch_query.go): ~2000 points per series, snapped to the
+    periods CloudWatch still keeps for data as old as `start` (retention shrinks resolution after 15/63/455 days)."""
     now = now or datetime.now(UTC)
     datapoints = math.ceil((end - start).total_seconds() / 2000)
     age = now - start
@@ -196,7 +199,7 @@ def auto_period(start: datetime, end: datetime, *, now: datetime | None = None) 
 
 
 def migrate_alias(alias: str) -> str:
-    """The deprecated `alias` template → a CloudWatch dynamic label (§2.1 table)."""
+    """The deprecated `alias` template → a CloudWatch dynamic label (Grafana's getLabel, aliasPatterns)."""
     def replace(match: re.Match[str]) -> str:
         term = match.group(1)
         return _ALIAS_PROPS.get(term, f"${{PROP('Dim.{term}')}}")
@@ -378,8 +381,8 @@ def _query_id(model: Mapping[str, Any], ref_id: str) -> str:
 
 
 def _check_required(query: MetricQuery) -> None:
-    """What Grafana's frontend checks before sending (§2.1). Checked here too, because a query AWS rejects
-    would fail every other query sharing its GetMetricData call."""
+    """What Grafana's frontend checks before sending (grafana/grafana public/app/plugins/datasource/cloudwatch/).
+    Checked here too, because a query AWS rejects would fail every other query sharing its GetMetricData call."""
     if query.query_type is MetricQueryType.INSIGHTS:
         if not query.sql_expression.strip():
             raise QueryError("sqlExpression: a Metrics Insights query needs a SQL expression")
