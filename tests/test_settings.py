@@ -174,3 +174,33 @@ def test_secret_scrubber_cuts_every_spelling_of_a_value() -> None:
     for text, expected in texts.items():
         assert scrub(text) == expected
     assert scrub(REDACTED) == REDACTED and SecretScrubber([])("abc") == "abc"
+
+
+def test_log_lines_are_scrubbed_of_parsed_secrets_by_value() -> None:
+    import io
+    import logging
+
+    import structlog
+
+    from cloudwatch_datasource import logs
+    from cloudwatch_datasource.redact import RECENT_SECRETS
+
+    stream = io.StringIO()
+    logs.configure("info", stream)
+    try:
+        # Refused (a line break inside), and still remembered for scrubbing: a refused secret is scrubbed too.
+        with pytest.raises(SettingsError):
+            settings_from({"authType": "keys", "endpoint": "http://u:Lg%23pw@h:1"},
+                          {"secretKey": "Log\r\nSecretTail", "proxyPassword": "in"})
+        structlog.get_logger("t").info("refused Log\r\nSecretTail and b'Log\\r\\nSecretTail'",
+                                       extra={"nested": ["Lg#pw", {"deep": "Lg%23pw"}]})
+        logging.getLogger("botocore.x").warning("header value %r", "Log\r\nSecretTail")
+    finally:
+        logs.configure("info")
+        RECENT_SECRETS.clear()  # "in" would be cut out of every later log line of this test process
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["@level"] for line in lines] == ["info", "warn"]  # "in" is a secret, but not in our own words
+    text = stream.getvalue()
+    for form in ("Log\\r\\nSecretTail", "SecretTail", "Lg#pw", "Lg%23pw"):
+        assert form not in text, form
+    assert "<redacted>" in lines[0]["@message"] and "<redacted>" in lines[1]["@message"]

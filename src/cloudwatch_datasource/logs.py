@@ -38,6 +38,9 @@ def _to_hclog(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) ->
     return out
 
 
+_OWN_FIELDS = frozenset({"@level", "@module"})
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         return scrub_logged(value)
@@ -55,7 +58,10 @@ def _render(_: Any, __: str, event_dict: Mapping[str, Any]) -> str:
     # datasources seen lately (by value, redact.scrub_logged), key ids and secret-shaped runs are cut out before
     # the line reaches Grafana's log (botocore logs failed credential refreshes with their exception). Strings are
     # scrubbed before JSON encoding, so a secret with a quote or a line break is matched as it was.
-    return json.dumps(_scrub(dict(event_dict)), ensure_ascii=False, separators=(",", ":"))
+    # @level and @module are the plugin's own words, which go-plugin must read as they are (a short secret such as
+    # "in" must not turn "info" into something hclog does not know).
+    scrubbed = {k: v if k in _OWN_FIELDS else _scrub(v) for k, v in event_dict.items()}
+    return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
 
 
 def configure(level: str | None = None, stream: TextIO | None = None) -> None:

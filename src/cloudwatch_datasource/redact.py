@@ -141,6 +141,11 @@ class _RecentSecrets:
     def __call__(self, text: str) -> str:
         return self._scrubber(text)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+            self._scrubber = SecretScrubber(())
+
 
 RECENT_SECRETS = _RecentSecrets()
 

@@ -100,10 +100,14 @@ def error_code(exc: BaseException) -> str:
     class name: the `code` label of the plugin's error metrics."""
     if isinstance(exc, ClientError):
         code, _ = aws_error_code(exc)
-        # The code is the endpoint's text: scrubbed like a log line, and bounded, before it becomes a label.
-        code = scrub_logged(code)[:100]
         return code or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "") or "ClientError")
     return type(exc).__name__
+
+
+def error_code_label(exc: BaseException) -> str:
+    """error_code as a metric label: the code is the endpoint's text, so it is scrubbed like a log line (the recent
+    datasources' secrets by value) and bounded. Only for labels: decisions use error_code."""
+    return scrub_logged(error_code(exc))[:100]
 
 
 def is_throttled(exc: BaseException) -> bool:

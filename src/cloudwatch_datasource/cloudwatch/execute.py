@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import metrics
-from ..auth import describe_aws_error, error_code, is_throttled
+from ..auth import describe_aws_error, error_code, error_code_label, is_throttled
 from ..errors import DownstreamError, PluginError
 from . import ClientFactory
 from .paging import pages
@@ -77,7 +77,7 @@ def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, d
     except Exception as exc:  # noqa: BLE001 - every AWS failure becomes this plan's error value
         error = describe_error(exc)
         region = metrics.region_label(plan.region)
-        metrics.AWS_ERRORS.labels(datasource, region, OPERATION, error_code(exc)).inc()
+        metrics.AWS_ERRORS.labels(datasource, region, OPERATION, error_code_label(exc)).inc()
         if is_throttled(exc):
             metrics.AWS_THROTTLES.labels(datasource, region, OPERATION).inc()
         blamed = blamed_query_ids(exc, plan) if isolate else set()
