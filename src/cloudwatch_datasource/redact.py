@@ -92,9 +92,9 @@ class SecretScrubber:
     """Replaces every form of the given secrets with REDACTED, longest form first, in one pass (a secret that is
     part of the marker cannot be put back by it)."""
 
-    def __init__(self, values: Iterable[str]) -> None:
-        forms = {form for value in values for form in secret_forms(value)}
-        self._forms = tuple(sorted(forms, key=lambda f: (-len(f), f)))
+    def __init__(self, values: Iterable[str], *, forms: Iterable[str] = ()) -> None:
+        every = {form for value in values for form in secret_forms(value)} | set(forms)
+        self._forms = tuple(sorted(every, key=lambda f: (-len(f), f)))
 
     def __bool__(self) -> bool:
         return bool(self._forms)
@@ -122,7 +122,7 @@ class _RecentSecrets:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, ...], frozenset[str]] = OrderedDict()  # values → their forms
         self._scrubber = SecretScrubber(())
 
     def remember(self, values: Iterable[str]) -> None:
@@ -133,10 +133,10 @@ class _RecentSecrets:
             if key in self._seen:
                 self._seen.move_to_end(key)
                 return
-            self._seen[key] = None
+            self._seen[key] = frozenset(form for value in key for form in secret_forms(value))
             while len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
-            self._scrubber = SecretScrubber(v for k in self._seen for v in k)
+            self._scrubber = SecretScrubber((), forms=(form for forms in self._seen.values() for form in forms))
 
     def __call__(self, text: str) -> str:
         return self._scrubber(text)
