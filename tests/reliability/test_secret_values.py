@@ -30,7 +30,7 @@ from .helpers import (
 pytestmark = pytest.mark.processes
 
 
-def test_secrets_by_value_never_leave_even_when_aws_echoes_them(plugins: StartPlugin, fake: FakeAws) -> None:
+def test_known_values_never_leave_even_when_aws_echoes_them(plugins: StartPlugin, fake: FakeAws) -> None:
     plugin = plugins()
     host = fake.url.removeprefix("http://")
     endpoint = f"http://grafana:{urllib.parse.quote(URL_PASSWORD, safe='')}@{host}"

@@ -1,5 +1,5 @@
 """How a secret can show up in a text, for the secrets scans (tests/test_zz_secrets.py,
-tests/reliability/test_zz_no_secrets.py, tests/test_secrets_by_value.py).
+tests/reliability/test_zz_no_secrets.py, tests/test_scrubbed_by_value.py).
 
 Written independently of the plugin's own list (src/cloudwatch_datasource/redact.py, secret_forms), so a form the
 plugin forgets is still found: the value as is and trimmed, JSON-, Python- and bytes-repr-escaped (botocore quotes

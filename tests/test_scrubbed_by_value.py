@@ -94,7 +94,7 @@ def test_a_trailing_newline_from_provisioning_yaml_is_trimmed(plugin: GrafanaHos
     assert answer["status"] == 200 and not answer.get("error"), answer
 
 
-def test_url_passwords_and_short_secrets_are_cut_out_of_every_answer_and_log_line(plugin: GrafanaHost) -> None:
+def test_url_passwords_and_short_values_are_cut_out_of_every_answer_and_log_line(plugin: GrafanaHost) -> None:
     # Nothing listens on the endpoint: every AWS call fails with an error that names the endpoint URL.
     endpoint = f"http://grafana:{URL_PASSWORD_ENCODED}@127.0.0.1:{free_port()}"
     settings = datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint,
