@@ -1,4 +1,4 @@
-"""Golden tests for the Arrow frame encoder: what Grafana's Go decoder needs (plugin-protocol.md §4)."""
+"""Golden tests for the Arrow frame encoder: what Grafana's Go decoder needs (grafana-plugin-sdk-go data/arrow.go)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def test_go_plugin_host_runs_dist_executable_end_to_end(grafana: StartGrafana, d
     bad = {"region": "default", "namespace": "Demo/App", "metricName": "Requests", "statistic": "Sum",
            "period": "not-a-period"}
     settings = datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": moto.url},
-                          {"accessKey": "AKIDTEST", "secretKey": "secret"}, uid="go-host")
+                          {"accessKey": "AKIDTEST", "secretKey": "go-host-test-secret"}, uid="go-host")
 
     host = grafana([str(dist_executable)])
     assert host.started["negotiatedVersion"] == 2 and host.started["protocol"] == "grpc"

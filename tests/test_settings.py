@@ -133,3 +133,74 @@ def test_in_flight_limit_counts_per_datasource_and_forgets_idle_ones() -> None:
     for key in ("a", "a", "b"):
         limit.release(key)
     assert limit.in_flight("a") == limit.in_flight("b") == 0 and not limit._in_flight
+
+
+def test_secrets_are_trimmed_and_control_characters_refused_naming_the_field() -> None:
+    # Provisioning YAML's block scalars end a value with a newline; that is trimmed, for every secret.
+    s = settings_from({"authType": "keys"}, {"accessKey": f" {ACCESS}\n", "secretKey": f"{SECRET}\r\n",
+                                             "sessionToken": f"\t{TOKEN} ", "proxyPassword": "pw\n"})
+    assert (s.access_key, s.secret_key, s.session_token, s.proxy_password) == (ACCESS, SECRET, TOKEN, "pw")
+    for field in ("accessKey", "secretKey", "sessionToken", "proxyPassword"):
+        with pytest.raises(SettingsError) as err:
+            settings_from({"authType": "keys"}, {field: "abc\r\ndef"})
+        assert err.value.message.startswith(f"secureJsonData.{field} contains a control character")
+        assert "abc" not in err.value.message and "def" not in err.value.message.split("inside")[1]
+
+
+def test_datasource_secrets_are_every_secure_value_and_url_passwords() -> None:
+    from cloudwatch_datasource.settings import datasource_secrets
+
+    instance = DataSourceInstance(uid="u", json_data=json.dumps({
+        "endpoint": "http://user:p%40ss%2Fword@127.0.0.1:1/x", "proxyUrl": "http://u:short@proxy:3128",
+    }).encode(), decrypted_secure_json_data={"secretKey": SECRET, "other": "zz\n", "empty": ""})
+    assert set(datasource_secrets(instance)) == {SECRET, "zz\n", "p%40ss%2Fword", "p@ss/word", "short"}
+    # jsonData that does not parse still yields the secureJsonData values (and never raises)
+    broken = DataSourceInstance(uid="u", json_data=b"{nope", decrypted_secure_json_data={"accessKey": "k"})
+    assert datasource_secrets(broken) == ("k",)
+    assert datasource_secrets(None) == ()
+
+
+def test_secret_scrubber_cuts_every_spelling_of_a_value() -> None:
+    from cloudwatch_datasource.redact import REDACTED, SecretScrubber
+
+    scrub = SecretScrubber(["tok\r\nen-tail", 'q"Z', "p@ss/w"])
+    texts = {
+        "Invalid header value b'tok\\r\\nen-tail'": "Invalid header value b'<redacted>'",
+        '{"t": "tok\\r\\nen-tail"}': '{"t": "<redacted>"}',
+        "first line tok, then en-tail on the next": "first line tok, then <redacted> on the next",
+        'short q"Z and q\\"Z': "short <redacted> and <redacted>",
+        "http://u:p%40ss%2Fw@h and p@ss/w": "http://u:<redacted>@h and <redacted>",
+    }
+    for text, expected in texts.items():
+        assert scrub(text) == expected
+    assert scrub(REDACTED) == REDACTED and SecretScrubber([])("abc") == "abc"
+
+
+def test_log_lines_are_scrubbed_of_parsed_secrets_by_value() -> None:
+    import io
+    import logging
+
+    import structlog
+
+    from cloudwatch_datasource import logs
+    from cloudwatch_datasource.redact import RECENT_SECRETS
+
+    stream = io.StringIO()
+    logs.configure("info", stream)
+    try:
+        # Refused (a line break inside), and still remembered for scrubbing: a refused secret is scrubbed too.
+        with pytest.raises(SettingsError):
+            settings_from({"authType": "keys", "endpoint": "http://u:Lg%23pw@h:1"},
+                          {"secretKey": "Log\r\nSecretTail", "proxyPassword": "in"})
+        structlog.get_logger("t").info("refused Log\r\nSecretTail and b'Log\\r\\nSecretTail'",
+                                       extra={"nested": ["Lg#pw", {"deep": "Lg%23pw"}]})
+        logging.getLogger("botocore.x").warning("header value %r", "Log\r\nSecretTail")
+    finally:
+        logs.configure("info")
+        RECENT_SECRETS.clear()  # "in" would be cut out of every later log line of this test process
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["@level"] for line in lines] == ["info", "warn"]  # "in" is a secret, but not in our own words
+    text = stream.getvalue()
+    for form in ("Log\\r\\nSecretTail", "SecretTail", "Lg#pw", "Lg%23pw"):
+        assert form not in text, form
+    assert "<redacted>" in lines[0]["@message"] and "<redacted>" in lines[1]["@message"]

@@ -2,7 +2,7 @@
 
 protocol/convert.py turns generated protobuf messages into these and back, so nothing above the protocol layer
 imports a `*_pb2` module (the same edge conversion Grafana's Rust SDK does). Field meanings follow
-shared/reference/plugin-protocol.md §1.2.
+grafana-plugin-sdk-go's proto/backend.proto (ours: proto/backend.proto).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Data frames as plain values: what a query answer is, before it is encoded for the wire.
 
 A Frame is a named table of equal-length Fields plus metadata (Grafana's data.Frame). The protocol layer's
-arrow module encodes it as one Arrow IPC file (shared/reference/plugin-protocol.md §4). Values are kept as
+arrow module encodes it as one Arrow IPC file (grafana-plugin-sdk-go data/arrow.go). Values are kept as
 whatever vector the producer has (a list or a pyarrow array) so large results are never copied
 point by point in Python.
 """
@@ -47,7 +47,8 @@ class Frame:
     name: str
     fields: Sequence[Field]
     ref_id: str = ""
-    # FrameMeta JSON keys (type, typeVersion, executedQueryString, notices, custom, ...), see reference §4.2.
+    # FrameMeta JSON keys (type, typeVersion, executedQueryString, notices, custom, ...), see grafana-plugin-sdk-go
+    # data/frame_meta.go.
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:

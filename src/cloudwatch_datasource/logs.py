@@ -1,9 +1,9 @@
 """Logging: structlog → one JSON object per line on stderr, in the shape go-plugin parses.
 
-go-plugin's host reads the plugin's stderr line by line (shared/reference/plugin-protocol.md §2.5): a JSON object
-with string `@level` (trace|debug|info|warn|error) and string `@message` becomes a structured Grafana log line, and
-every other key becomes a field. We omit `@timestamp`: a present but unparsable one makes the host treat the whole
-line as plain text, and Grafana stamps its own time anyway. stdout is never touched: it is the handshake channel.
+go-plugin's host reads the plugin's stderr line by line (hashicorp/go-plugin client.go, logStderr): a JSON object with
+string `@level` (trace|debug|info|warn|error) and string `@message` becomes a structured Grafana log line, and every
+other key becomes a field. We omit `@timestamp`: a present but unparsable one makes the host treat the whole line as
+plain text, and Grafana stamps its own time anyway. stdout is never touched: it is the handshake channel.
 
 Level: `[plugin.<id>] log_level = debug` in grafana.ini reaches us as GF_PLUGIN_LOG_LEVEL.
 """
@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from .redact import scrub_secrets
+from .redact import scrub_logged
 
 _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
            "warning": logging.WARNING, "error": logging.ERROR}
@@ -38,11 +38,30 @@ def _to_hclog(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) ->
     return out
 
 
+_OWN_FIELDS = frozenset({"@level", "@module"})
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_logged(value)
+    if isinstance(value, Mapping):
+        return {str(k): _scrub(v) for k, v in value.items()}  # keys are the code's own field names
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return scrub_logged(str(value))
+
+
 def _render(_: Any, __: str, event_dict: Mapping[str, Any]) -> str:
-    # Last line of defence: whatever a message, field or traceback carries, key ids and secret-shaped runs are cut
-    # out before the line reaches Grafana's log (botocore logs failed credential refreshes with their exception).
-    scrubbed = {k: scrub_secrets(v) if isinstance(v, str) else v for k, v in event_dict.items()}
-    return json.dumps(scrubbed, default=lambda o: scrub_secrets(str(o)), ensure_ascii=False, separators=(",", ":"))
+    # Last line of defence: whatever a message, field (nested ones too) or traceback carries, the secrets of the
+    # datasources seen lately (by value, redact.scrub_logged), key ids and secret-shaped runs are cut out before
+    # the line reaches Grafana's log (botocore logs failed credential refreshes with their exception). Strings are
+    # scrubbed before JSON encoding, so a secret with a quote or a line break is matched as it was.
+    # @level and @module are the plugin's own words, which go-plugin must read as they are (a short secret such as
+    # "in" must not turn "info" into something hclog does not know).
+    scrubbed = {k: v if k in _OWN_FIELDS else _scrub(v) for k, v in event_dict.items()}
+    return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
 
 
 def configure(level: str | None = None, stream: TextIO | None = None) -> None:
@@ -80,8 +99,8 @@ class _StdlibJsonFormatter(logging.Formatter):
         msg = record.getMessage()
         if isinstance(record.msg, str) and msg.startswith("{") and '"@level"' in msg:
             return msg  # already rendered by structlog
-        out = {"@level": _HCLOG_NAMES.get(record.levelname.lower(), "info"), "@message": scrub_secrets(msg),
+        out = {"@level": _HCLOG_NAMES.get(record.levelname.lower(), "info"), "@message": scrub_logged(msg),
                "@module": record.name}
         if record.exc_info:
-            out["error"] = scrub_secrets(self.formatException(record.exc_info))
+            out["error"] = scrub_logged(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"))

@@ -2,7 +2,7 @@
 
 Grafana passes them as process environment variables at start and, for plugins listed in
 `[aws] forward_settings_to_plugins`, again per request in PluginContext.grafanaConfig; the request wins
-(shared/reference/aws-cloudwatch.md §1.6). This module is the one place that reads them.
+(grafana/grafana-aws-sdk pkg/awsds/authSettings.go; docs/auth.md). This module is the one place that reads them.
 """
 
 from __future__ import annotations

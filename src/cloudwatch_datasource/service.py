@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from . import metrics
+from . import metrics, scrubbing
 from .admission import InFlightLimit
 from .auth import AwsSession, AwsSessions, describe_aws_error
 from .backend import (
@@ -76,7 +76,8 @@ class PluginService:
         if not self.admission.try_acquire(owner):
             return self._refused(ref_ids, datasource)
         try:
-            return self._query_data(request, ref_ids, datasource)
+            return scrubbing.data_responses(self._query_data(request, ref_ids, datasource),
+                                            scrubbing.request_scrubber(request.context))
         finally:
             self.admission.release(owner)
             metrics.REQUEST_SECONDS.labels("QueryData").observe(time.perf_counter() - started)
@@ -122,7 +123,7 @@ class PluginService:
     def check_health(self, ctx: PluginContext) -> CheckHealthResult:
         started = time.perf_counter()
         try:
-            return self._check_health(ctx)
+            return scrubbing.health(self._check_health(ctx), scrubbing.request_scrubber(ctx))
         except Exception as exc:  # noqa: BLE001 - a health check always answers
             log.exception("health check failed unexpectedly")
             return CheckHealthResult(HealthStatus.ERROR, f"internal plugin error: {type(exc).__name__}")
@@ -174,12 +175,13 @@ class PluginService:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
-            return handle_resource(
+            return scrubbing.resource(handle_resource(
                 request, settings=settings, page_limit=policy.list_metrics_page_limit,
                 client_for_region=self._clients(settings, policy), external_id=policy.external_id,
-            )
+            ), scrubbing.request_scrubber(request.context))
         except PluginError as exc:
-            return _json_error(exc.status, exc.message)
+            return scrubbing.resource(_json_error(exc.status, exc.message),
+                                      scrubbing.request_scrubber(request.context))
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             log.exception("resource call failed unexpectedly", path=request.path)
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")

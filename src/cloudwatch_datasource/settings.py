@@ -1,15 +1,18 @@
 """Datasource settings: Grafana's jsonData/secureJsonData parsed once into a frozen, typed object.
 
-Key names are Grafana's own CloudWatch ones (shared/reference/aws-cloudwatch.md §1.1), so a provisioned
-datasource moves over unchanged. Parsing is as lenient as Grafana's Go decoder where Grafana is lenient
-(`assumeRoleArn` in any case, unknown authType → default, `profile` falling back to `database`) and strict
-with a message naming the field where a value cannot be used. Secrets never appear in repr, str or errors.
+Key names are Grafana's own CloudWatch ones (grafana/grafana-aws-sdk pkg/awsds/settings.go, and grafana/grafana
+pkg/tsdb/cloudwatch/models/settings.go), so a provisioned datasource moves over unchanged. Parsing is as lenient as
+Grafana's Go decoder where Grafana is lenient (`assumeRoleArn` in any case, unknown authType → default, `profile`
+falling back to `database`) and strict with a message naming the field where a value cannot be used. Secrets never
+appear in repr, str or errors.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,7 +20,7 @@ from typing import Any
 
 from .backend import DataSourceInstance
 from .errors import SettingsError
-from .redact import redact_access_key
+from .redact import redact_access_key, remember_secrets
 
 
 class AuthType(StrEnum):
@@ -83,7 +86,8 @@ class DataSourceSettings:
     access_key: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
     session_token: str = field(default="", repr=False)
-    # Grafana's per-datasource HTTP proxy (§1.8); used only when the operator enables it (policy.py).
+    # Grafana's per-datasource HTTP proxy (docs/auth.md, "HTTP proxy"); used only when the operator enables it
+    # (policy.py).
     proxy_type: ProxyType = ProxyType.ENV
     proxy_url: str = ""
     proxy_username: str = ""
@@ -127,7 +131,43 @@ class DataSourceSettings:
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def datasource_secrets(instance: DataSourceInstance | None) -> tuple[str, ...]:
+    """Every secret of a datasource, as Grafana sent it (before trimming or validation): each secureJsonData value
+    (accessKey, secretKey, sessionToken, proxyPassword and any other), and the password of the user info in
+    jsonData's `endpoint` and `proxyUrl`, as written and percent-decoded. Never raises: it is what scrubbing needs
+    even when the settings cannot be parsed."""
+    if instance is None:
+        return ()
+    found = [v for v in (instance.decrypted_secure_json_data or {}).values() if isinstance(v, str) and v]
+    try:
+        json_data = json.loads(instance.json_data) if len(instance.json_data.strip()) > 1 else {}
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        json_data = {}
+    if isinstance(json_data, dict):
+        for key in ("endpoint", "proxyUrl"):
+            url = json_data.get(key)
+            if isinstance(url, str):
+                found.extend(_url_passwords(url))
+    return tuple(dict.fromkeys(found))
+
+
+def _url_passwords(url: str) -> list[str]:
+    # user:password@ before the host, as written and decoded. Read with a plain split, not urlsplit, so a value
+    # urlsplit refuses (a bad port, brackets) still has its password found.
+    authority = url.split("://", 1)[-1].split("/", 1)[0]
+    if "@" not in authority:
+        return []
+    user_info = authority.rsplit("@", 1)[0]
+    if ":" not in user_info:
+        return []
+    password = user_info.split(":", 1)[1]
+    return [p for p in (password, urllib.parse.unquote(password)) if p]
+
+
 def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
+    # First of all, so every log line and metric label from here on is scrubbed of them (redact.scrub_logged),
+    # the ones this parse is about to refuse included.
+    remember_secrets(datasource_secrets(instance))
     json_data = _load_json_object(instance.json_data)
     secure = instance.decrypted_secure_json_data or {}
 
@@ -155,9 +195,9 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         endpoint=_string(json_data, "endpoint").strip(),
         custom_metrics_namespaces=namespaces,
         last_updated_ms=instance.last_updated_ms,
-        access_key=_secret(secure, "accessKey").strip(),
-        secret_key=_secret(secure, "secretKey").strip(),
-        session_token=_secret(secure, "sessionToken").strip(),
+        access_key=_secret(secure, "accessKey"),
+        secret_key=_secret(secure, "secretKey"),
+        session_token=_secret(secure, "sessionToken"),
         proxy_type=_proxy_type(_string(json_data, "proxyType")),
         proxy_url=_string(json_data, "proxyUrl").strip(),
         proxy_username=_string(json_data, "proxyUsername"),
@@ -218,8 +258,19 @@ def _string_any_case(data: Mapping[str, Any], key: str) -> str:
     return ""
 
 
+# C0 and C1 control characters (line breaks, tabs, NUL, DEL...): never part of a key, a token or a password, and
+# a line break in an HTTP header value makes botocore fail every call with an error quoting the value.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _secret(secure: Mapping[str, str], key: str) -> str:
+    """A secret without the whitespace around it (provisioning YAML's block scalars add a trailing newline), then
+    refused if it still holds a control character. The message names the field, never the value."""
     value = secure.get(key, "")
     if not isinstance(value, str):
         raise SettingsError(f"secureJsonData.{key} must be a string")
+    value = value.strip()
+    if _CONTROL_CHARACTER.search(value):
+        raise SettingsError(f"secureJsonData.{key} contains a control character (a line break, tab or similar) "
+                            "inside the value: enter it again without one")
     return value

@@ -34,12 +34,18 @@ SESSION_TOKEN = "RelSessionToken" + "T" * 150 + "42"
 ENV_KEY_ID = "AKIARELIABLEENVKEY42"
 ENV_SECRET_KEY = "RelEnvSecret/RelEnvSecret+RelEnvSecret42"
 assert len(KEY_ID) == 20 and len(SECRET_KEY) == 40 and len(ENV_SECRET_KEY) == 40
+# Shaped like nothing: only the plugin's knowledge of the values can keep these out (test_secret_values.py).
+CRLF_SESSION_TOKEN = "RelCrLfToken\r\nX-Rel-Injected: RelCrLfTail42"
+SHORT_PROXY_PASSWORD = "r'J4"
+URL_PASSWORD = "Rel@Url:Pass w0rd"
 
 SECRETS = {
     "access key id": KEY_ID, "secret key": SECRET_KEY, "session token": SESSION_TOKEN,
     "session token prefix": SESSION_TOKEN[:24], "env access key id": ENV_KEY_ID, "env secret key": ENV_SECRET_KEY,
     "assumed access key id": ASSUMED_KEY, "assumed secret key": ASSUMED_SECRET, "assumed token": ASSUMED_TOKEN,
     "assumed token prefix": ASSUMED_TOKEN[:24],
+    "session token with CR/LF": CRLF_SESSION_TOKEN, "short proxy password": SHORT_PROXY_PASSWORD,
+    "url password": URL_PASSWORD,
 }
 
 # Small AWS tuning so every fault ends fast: 2 attempts, 2 s read timeout, 1 s connect timeout.

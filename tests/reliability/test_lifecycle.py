@@ -1,4 +1,4 @@
-"""Lifecycle under load (shared/reference/plugin-protocol.md §2.6), with the dist executable started and driven by
+"""Lifecycle under load (hashicorp/go-plugin client.go, Kill), with the dist executable started and driven by
 grafana-server's own client (the Go host, tests/support/grafana_host.py): Grafana's stop (go-plugin Kill), the Shutdown
 RPC alone and SIGTERM stop the process within 1 s with in-flight requests either finished or cancelled cleanly;
 SIGINT is ignored; the plugin does not outlive a killed host; after a crash a new process works at once."""

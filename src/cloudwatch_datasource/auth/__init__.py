@@ -4,7 +4,7 @@ Everything that touches AWS gets its clients from `AwsSessions.get(...).client(n
 exceptions into user-facing errors with `describe_aws_error`. See docs/auth.md.
 """
 
-from .aws_errors import describe_aws_error, error_code, is_throttled
+from .aws_errors import describe_aws_error, error_code, error_code_label, is_throttled
 from .endpoints import OPT_IN_REGIONS, EndpointRules, endpoint_rules, sts_region
 from .sessions import USER_AGENT_EXTRA, AwsSession, AwsSessions
 
@@ -16,6 +16,7 @@ __all__ = [
     "EndpointRules",
     "describe_aws_error",
     "error_code",
+    "error_code_label",
     "is_throttled",
     "endpoint_rules",
     "sts_region",

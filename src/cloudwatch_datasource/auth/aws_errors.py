@@ -19,6 +19,7 @@ from botocore.exceptions import (
     InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
+    PaginationError,
     PartialCredentialsError,
     ProfileNotFound,
     ProxyConnectionError,
@@ -28,7 +29,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from ..errors import DownstreamError, ErrorSource, PluginError, SettingsError
-from ..redact import scrub_secrets
+from ..redact import redact_url, scrub_logged, scrub_secrets
 from ..settings import MISSING_REGION
 
 _SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature"}
@@ -103,6 +104,12 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def error_code_label(exc: BaseException) -> str:
+    """error_code as a metric label: the code is the endpoint's text, so it is scrubbed like a log line (the recent
+    datasources' secrets by value) and bounded. Only for labels: decisions use error_code."""
+    return scrub_logged(error_code(exc))[:100]
+
+
 def is_throttled(exc: BaseException) -> bool:
     """Did AWS throttle this call (any of its throttling codes, or HTTP 429)?"""
     if not isinstance(exc, ClientError):
@@ -161,11 +168,18 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
                                "address, that it is running, and the datasource's proxy settings)", status=502)
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
                         ConnectionClosedError)):
-        endpoint = exc.kwargs.get("endpoint_url", "") or "the AWS endpoint"
+        # The endpoint is jsonData.endpoint when set, which may carry user:password@.
+        endpoint = redact_url(str(exc.kwargs.get("endpoint_url", ""))) if exc.kwargs.get("endpoint_url") \
+            else "the AWS endpoint"
         what = "timed out reading from" if isinstance(exc, ReadTimeoutError) else "cannot reach"
         return DownstreamError(f"{operation}: {what} {endpoint} (check network access, proxy settings "
                                "and the datasource's Endpoint field)",
                                status=504 if "timed out" in what else 502)
+    if isinstance(exc, PaginationError):
+        # botocore's paginator stops when the endpoint sends the NextToken it sent before: an endless chain of
+        # pages is the endpoint's fault (errorSource downstream), not the plugin's.
+        return DownstreamError(f"{operation}: the AWS endpoint kept sending the same NextToken, so its result pages "
+                               "never end; try again, and check the datasource's Endpoint field", status=502)
     if isinstance(exc, ResponseParserError):
         # Its text quotes the response body, which for sts:AssumeRole holds the new credentials.
         return DownstreamError(f"{operation}: AWS sent a response that could not be read; try again, and check "

@@ -1,6 +1,6 @@
 """Where AWS clients are sent: the datasource's custom endpoint, FIPS, and the STS region and endpoint rules.
 
-Grafana's rules (shared/reference/aws-cloudwatch.md §1.4, §1.5), applied to botocore client arguments:
+Grafana's rules (grafana/grafana-aws-sdk pkg/awsauth, docs/auth.md), applied to botocore client arguments:
 an empty or "default" endpoint → normal resolution; one containing "-fips." → dropped, FIPS resolution on;
 an STS-looking one → ignored entirely; anything else → endpoint_url of every client, STS included (Grafana
 builds its STS client from the same base config).

@@ -1,4 +1,4 @@
-"""Which HTTP proxy a datasource's AWS calls use (shared/reference/aws-cloudwatch.md §1.8).
+"""Which HTTP proxy a datasource's AWS calls use (Grafana's per-datasource proxy fields; docs/auth.md, "HTTP proxy").
 
 Grafana's rule: the process environment's HTTP_PROXY / HTTPS_PROXY / NO_PROXY apply (Grafana >= 12.4 forwards
 exactly those to plugins), unless the operator enabled per-datasource proxies ([aws] setting, passed as

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-# Merged with ec2:DescribeRegions by the /regions route (reference §4; CW constants/metrics.go).
+# Merged with ec2:DescribeRegions by the /regions route (grafana/grafana pkg/tsdb/cloudwatch/constants/metrics.go).
 REGIONS: tuple[str, ...] = (
     "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
     "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ca-central-1",

@@ -1,10 +1,10 @@
 """Stage 3: run GetMetricData plans: NextToken paging, page merging, bounded concurrency, errors as values.
 
-Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's
-response parser does (§2.8): results grouped by Id, then by Label; a later page's points for the same Id+Label
-(StatusCode PartialData) are appended. A failing plan yields a PlanOutcome carrying a PluginError and never
-raises, so other regions and time ranges still answer. Independent plans run in a bounded thread pool:
-botocore clients are thread-safe and the work is network-bound.
+Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's response
+parser does (grafana/grafana pkg/tsdb/cloudwatch/response_parser.go): results grouped by Id, then by Label; a later
+page's points for the same Id+Label (StatusCode PartialData) are appended. A failing plan yields a PlanOutcome
+carrying a PluginError and never raises, so other regions and time ranges still answer. Independent plans run in a
+bounded thread pool: botocore clients are thread-safe and the work is network-bound.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import metrics
-from ..auth import describe_aws_error, error_code, is_throttled
+from ..auth import describe_aws_error, error_code, error_code_label, is_throttled
 from ..errors import DownstreamError, PluginError
 from . import ClientFactory
 from .paging import pages
@@ -77,7 +77,7 @@ def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, d
     except Exception as exc:  # noqa: BLE001 - every AWS failure becomes this plan's error value
         error = describe_error(exc)
         region = metrics.region_label(plan.region)
-        metrics.AWS_ERRORS.labels(datasource, region, OPERATION, error_code(exc)).inc()
+        metrics.AWS_ERRORS.labels(datasource, region, OPERATION, error_code_label(exc)).inc()
         if is_throttled(exc):
             metrics.AWS_THROTTLES.labels(datasource, region, OPERATION).inc()
         blamed = blamed_query_ids(exc, plan) if isolate else set()
@@ -123,8 +123,11 @@ def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasourc
         for result in page.get("MetricDataResults") or []:
             _merge(result, by_key, outcome)
     if page.get("NextToken"):
-        outcome.messages.append({"Code": PAGE_LIMIT_CODE,
-                                 "Value": f"stopped after {MAX_PAGES} pages of GetMetricData results"})
+        # Still more after MAX_PAGES pages: the endpoint's answer never ends, and the data read is cut short. AWS's
+        # fault, not a result: an error with errorSource downstream (a repeated token: aws_errors, PaginationError).
+        raise DownstreamError(f"{OPERATION}: the AWS endpoint still had more result pages after {MAX_PAGES} "
+                              "(its NextToken never ended); try a shorter time range, and check the datasource's "
+                              "Endpoint field")
 
 
 def _merge(result: dict[str, Any], by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome) -> None:
@@ -155,8 +158,9 @@ def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginE
 
 
 def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
-    # Grafana's frontend raises its "request limit reached" alert only for messages starting with
-    # "Throttling:" or "Rate exceeded" (§2.8), so a throttled call must keep that prefix whatever the mapper wrote.
+    # Grafana's frontend raises its "request limit reached" alert only for messages starting with "Throttling:" or
+    # "Rate exceeded" (grafana/grafana public/app/plugins/datasource/cloudwatch/), so a throttled call must keep that
+    # prefix whatever the mapper wrote.
     if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
         return DownstreamError(f"Throttling: {err.message}", status=429)
     return err

@@ -1,9 +1,9 @@
 """The CloudWatch part of "Save & test": can these credentials list metrics, and (optionally) reach Logs?
 
-Same calls as Grafana (reference §3): ListMetrics(AWS/Billing, EstimatedCharges) paged up to the page limit,
-and DescribeLogGroups(limit=1). One deliberate difference: a Logs failure is a warning line that does not fail
-the check, so a metrics-only IAM policy (no logs:DescribeLogGroups) stays green.
-The service numbers the lines and decides the overall status from `HealthLine.ok`.
+Same calls as Grafana's CheckHealth (grafana/grafana pkg/tsdb/cloudwatch/cloudwatch.go): ListMetrics(AWS/Billing,
+EstimatedCharges) paged up to the page limit, and DescribeLogGroups(limit=1). One deliberate difference: a Logs
+failure is a warning line that does not fail the check, so a metrics-only IAM policy (no logs:DescribeLogGroups) stays
+green. The service numbers the lines and decides the overall status from `HealthLine.ok`.
 """
 
 from __future__ import annotations

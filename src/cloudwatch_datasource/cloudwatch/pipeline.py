@@ -1,17 +1,21 @@
 """The metrics pipeline end to end: parse → plan → execute → frames, one DataResponse per input refId.
 
 The guarantee callers rely on: every refId of the input gets exactly one entry, and a bad query, a duplicate
-Id or a failing region/time range only fails the refIds it concerns (Grafana fails the whole request on one
-parse error, §2.2).
+Id, a duplicate refId or a failing region/time range only fails the refIds it concerns (Grafana's CloudWatch
+datasource fails the whole request on one parse error: pkg/tsdb/cloudwatch/models/cloudwatch_query.go,
+ParseMetricDataQueries, in grafana/grafana).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from ..backend import DataQuery, DataResponse
-from ..errors import QueryError
+from ..data import Frame, Notice
+from ..errors import ErrorSource, QueryError
 from . import ClientFactory
 from .execute import execute_plans
 from .frames import build_responses
@@ -26,7 +30,14 @@ def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, cli
     raise a PluginError (e.g. auth), which then becomes those refIds' error."""
     answers: dict[str, DataResponse] = {}
     parsed: list[MetricQuery] = []
+    repeated = _repeated_ref_ids(queries)
+    for ref_id, count in repeated.items():
+        answers[ref_id] = DataResponse.failure(
+            f'refId "{ref_id}" is used by {count} queries of this request: a response holds one answer per refId, '
+            "so none of them was run; give each query its own refId", status=400, source=ErrorSource.PLUGIN)
     for q in queries:
+        if q.ref_id in repeated:
+            continue
         try:
             parsed.append(parse_query(q, default_region=default_region, now=now))
         except QueryError as exc:
@@ -43,9 +54,34 @@ def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, cli
     outcomes = execute_plans(build_plans(valid), client_for_region, max_workers=max_workers,
                              datasource=datasource)
     answers.update(build_responses(outcomes))
+    for query in valid:
+        if query.notices and query.ref_id in answers:
+            _add_notices(answers[query.ref_id], query)
     for q in queries:
         answers.setdefault(q.ref_id, DataResponse())
     return answers
+
+
+def _add_notices(answer: DataResponse, query: MetricQuery) -> None:
+    """The query's own warnings (a period rounded up) on each of its frames; on an empty frame when AWS sent no
+    series, so the reason for an odd resolution is never lost."""
+    notices = [Notice("warning", text) for text in query.notices]
+    if answer.error and not answer.frames:
+        return
+    if not answer.frames:
+        answer.frames = [Frame(name=query.ref_id, ref_id=query.ref_id, fields=[], meta={"notices": notices})]
+        return
+    answer.frames = [dataclasses.replace(f, meta={**f.meta, "notices": [*(f.meta.get("notices") or []), *notices]})
+                     for f in answer.frames]
+
+
+def _repeated_ref_ids(queries: Sequence[DataQuery]) -> dict[str, int]:
+    """refIds that more than one query of the request carries, with how many. QueryDataResponse.responses is a
+    map keyed by refId (Grafana's backend.proto), so such a refId can carry one answer only: a defined error
+    instead of one copy's data (or both copies merged), and none of its copies reaches AWS, where two queries
+    with the same derived Id would fail their whole call."""
+    counts = Counter(q.ref_id for q in queries)
+    return {ref_id: n for ref_id, n in counts.items() if n > 1}
 
 
 def _reject_duplicate_ids(queries: list[MetricQuery]) -> list[tuple[MetricQuery, QueryError | None]]:

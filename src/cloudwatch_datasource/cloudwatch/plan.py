@@ -1,6 +1,7 @@
 """Stage 2: MetricQueries → GetMetricData plans: grouping, splitting at 500, and each MetricDataQuery's shape.
 
-A plan is one GetMetricData call chain (one request plus its NextToken pages). Rules (reference §2.4-§2.6):
+A plan is one GetMetricData call chain (one request plus its NextToken pages). Rules (Grafana's
+grafana/grafana pkg/tsdb/cloudwatch/get_metric_query_batches.go and metric_data_query_builder.go; docs/queries.md):
 - group by (region, start, end, label timezone): GetMetricData takes one time range and one timezone per call;
 - split a group into plans of at most 500 MetricDataQueries and at most one Metrics Insights query (AWS's
   limits, API reference GetMetricData: "If you include a Metrics Insights query, each GetMetricData operation can
@@ -26,7 +27,7 @@ from .query import MetricEditorMode, MetricQuery, MetricQueryType
 
 MAX_QUERIES_PER_CALL = 500  # AWS GetMetricData limit on MetricDataQueries per request
 MAX_INSIGHTS_PER_CALL = 1  # AWS GetMetricData limit on Metrics Insights (SQL) queries per request
-LABEL_SEPARATOR = "|&|"  # joins the user's label and the per-dimension ${PROP()} parts (§2.5, §2.8)
+LABEL_SEPARATOR = "|&|"  # joins the user's label and the per-dimension ${PROP()} parts (response_parser.go)
 
 _ID_TOKEN = re.compile(r"[a-z][a-zA-Z0-9_]*")
 
@@ -149,7 +150,7 @@ def _reference_units(members: list[MetricQuery]) -> list[list[MetricQuery]]:
     return list(units.values())
 
 
-# --- one MetricDataQuery (§2.5) ---------------------------------------------------------------------------
+# --- one MetricDataQuery (Grafana's metric_data_query_builder.go) --------------------------------------------------
 
 def build_metric_data_query(q: MetricQuery) -> PlannedQuery:
     mdq: dict[str, Any] = {"Id": q.id, "ReturnData": q.return_data}

@@ -1,10 +1,11 @@
 """Stage 1: one Grafana DataQuery (JSON bytes + time range) → a validated, typed, frozen MetricQuery.
 
-Field names and defaults are Grafana's CloudWatch ones (shared/reference/aws-cloudwatch.md §2.1-§2.3) so
-dashboards and alert rules move over unchanged. Where Grafana fails the whole request on one bad query, this
-raises a QueryError naming the field, and the pipeline fails only that refId. Deliberate differences (all in
-docs/queries.md): a JSON number is accepted as `period`; an empty `id` becomes a deterministic id instead of a
-random uuid; the query's own required fields are checked here, before AWS would reject the whole call.
+Field names and defaults are Grafana's CloudWatch ones (grafana/grafana
+pkg/tsdb/cloudwatch/models/cloudwatch_query.go, ParseMetricDataQueries; docs/queries.md) so dashboards and alert rules
+move over unchanged. Where Grafana fails the whole request on one bad query, this raises a QueryError naming the
+field, and the pipeline fails only that refId. Deliberate differences (all in docs/queries.md): a JSON number is
+accepted as `period`; an empty `id` becomes a deterministic id instead of a random uuid; the query's own required
+fields are checked here, before AWS would reject the whole call.
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ from ..settings import MISSING_REGION, region_or_default
 # AWS's rule for MetricDataQuery.Id; math expressions refer to other queries by these ids.
 ID_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 PERIOD_AUTO_MACRO = "$__period_auto"
+# Periods GetMetricData accepts: 1, 5, 10, 20, 30 (high-resolution metrics) or any multiple of 60 (MetricStat,
+# Period, in the CloudWatch API reference:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html).
+HIGH_RESOLUTION_PERIODS = frozenset({1, 5, 10, 20, 30})
+# The longest CloudWatch keeps any data point (hour-period data: 455 days, GetMetricData's retention list); a
+# longer period can hold nothing more, and the API's Period is a 32-bit integer besides. A multiple of 3600.
+MAX_PERIOD_SECONDS = 455 * 86400
+# (start older than, the period must be a multiple of, data finer than that is kept for): MetricStat, Period.
+_PERIOD_MULTIPLES_BY_AGE = (
+    (timedelta(days=63), 3600, "63 days"),
+    (timedelta(days=15), 300, "15 days"),
+    (timedelta(hours=3), 60, "3 hours"),
+)
 
 _METRICS_TYPES = {"timeSeriesQuery", ""}
 _MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,7 +72,8 @@ class MetricEditorMode(IntEnum):
 @dataclass(frozen=True)
 class MetricQuery:
     """Everything later stages need from one query. Dimensions are sorted (key, values) pairs: hashable, and
-    sorted because the SEARCH text and the `|&|` label order depend on sorted keys (§2.5, §2.8)."""
+    sorted because the SEARCH text and the `|&|` label order depend on sorted keys (Grafana's
+    metric_data_query_builder.go and response_parser.go)."""
 
     ref_id: str
     region: str
@@ -80,6 +95,7 @@ class MetricQuery:
     account_id: str = ""
     return_data: bool = True
     timezone_utc_offset: str = ""
+    notices: tuple[str, ...] = ()  # warnings for the refId's frames (a period rounded up)
 
     @property
     def dimension_map(self) -> dict[str, tuple[str, ...]]:
@@ -91,7 +107,7 @@ class MetricQuery:
 
     @property
     def is_inferred_search(self) -> bool:
-        """Builder queries that need SEARCH rather than one MetricStat (§2.4)."""
+        """Builder queries that need SEARCH rather than one MetricStat (Grafana's IsInferredSearchExpression)."""
         if self.query_type is not MetricQueryType.SEARCH or self.editor_mode is not MetricEditorMode.BUILDER:
             return False
         if self.account_id == "all" or not self.match_exact:
@@ -127,6 +143,9 @@ def parse_query(q: DataQuery, *, default_region: str, now: datetime | None = Non
 
     auto_seconds = auto_period(start, end, now=now)
     period, period_is_auto = _period(model.get("period"), auto_seconds)
+    notices: tuple[str, ...] = ()
+    if not period_is_auto:
+        period, notices = _period_for_range_start(period, start, now=now)
     expression = expression.replace(PERIOD_AUTO_MACRO, str(auto_seconds))
 
     query = MetricQuery(
@@ -149,17 +168,19 @@ def parse_query(q: DataQuery, *, default_region: str, now: datetime | None = Non
         query_type=query_type,
         editor_mode=editor_mode,
         account_id=_str(model, "accountId").strip(),
-        # Alerting and public dashboards send an empty `type` and always need data back, hidden or not (§2.1).
+        # Alerting and public dashboards send an empty `type` and always need data back, hidden or not
+        # (Grafana's validateAndSetDefaults).
         return_data=not _bool(model, "hide", False) or _str(model, "type") == "",
         timezone_utc_offset=_str(model, "timezoneUTCOffset").strip(),
+        notices=notices,
     )
     _check_required(query)
     return query
 
 
 def auto_period(start: datetime, end: datetime, *, now: datetime | None = None) -> int:
-    """Grafana's calculatePeriodBasedOnTimeRange (§2.3): ~2000 points per series, snapped to the periods
-    CloudWatch still keeps for data as old as `start` (retention shrinks resolution after 15/63/455 days)."""
+    """Grafana's calculatePeriodBasedOnTimeRange (models/cloudwatch_query.go): ~2000 points per series, snapped to the
+    periods CloudWatch still keeps for data as old as `start` (retention shrinks resolution after 15/63/455 days)."""
     now = now or datetime.now(UTC)
     datapoints = math.ceil((end - start).total_seconds() / 2000)
     age = now - start
@@ -178,7 +199,7 @@ def auto_period(start: datetime, end: datetime, *, now: datetime | None = None) 
 
 
 def migrate_alias(alias: str) -> str:
-    """The deprecated `alias` template → a CloudWatch dynamic label (§2.1 table)."""
+    """The deprecated `alias` template → a CloudWatch dynamic label (Grafana's getLabel, aliasPatterns)."""
     def replace(match: re.Match[str]) -> str:
         term = match.group(1)
         return _ALIAS_PROPS.get(term, f"${{PROP('Dim.{term}')}}")
@@ -278,7 +299,33 @@ def _period(raw: Any, auto_seconds: int) -> tuple[int, bool]:
         raise QueryError(f"period: must be a whole number of seconds, got {raw!r}")
     if seconds < 1:
         raise QueryError(f"period: must be at least 1 second, got {raw!r}")
-    return int(seconds), False
+    if seconds > MAX_PERIOD_SECONDS:
+        raise QueryError(f"period: {str(raw)[:40]} is longer than CloudWatch keeps any data (455 days, "
+                         f"{MAX_PERIOD_SECONDS} seconds)")
+    period = int(seconds)
+    if period not in HIGH_RESOLUTION_PERIODS and period % 60:
+        raise QueryError(f"period: {period} seconds is not a period CloudWatch accepts: use 1, 5, 10, 20, 30 or a "
+                         "multiple of 60")
+    return period, False
+
+
+def _period_for_range_start(period: int, start: datetime, *, now: datetime | None = None
+                            ) -> tuple[int, tuple[str, ...]]:
+    """AWS's rule for a StartTime more than 3 hours, 15 days or 63 days back: the period must be a multiple of
+    60, 300 or 3600 s, "or no data points in that time range is returned" (MetricStat, Period, in the CloudWatch
+    API reference). AWS gives no error, only an empty answer, so a finer period is rounded up to the next
+    multiple, with a notice on the refId: the panel keeps working as the time picker moves back, at the
+    resolution AWS still keeps. (An error would break a dashboard whenever its range was widened.)"""
+    age = (now or datetime.now(UTC)) - start
+    for older_than, multiple, finer_kept_for in _PERIOD_MULTIPLES_BY_AGE:
+        if age > older_than:
+            if period % multiple == 0:
+                return period, ()
+            rounded = -(-period // multiple) * multiple
+            return rounded, (f"period {period} s was rounded up to {rounded} s: CloudWatch keeps data finer than "
+                             f"{multiple} s only for {finer_kept_for}, and returns no data for a start time "
+                             "further back with a period that is not a multiple of it",)
+    return period, ()
 
 
 def _dimensions(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -334,8 +381,8 @@ def _query_id(model: Mapping[str, Any], ref_id: str) -> str:
 
 
 def _check_required(query: MetricQuery) -> None:
-    """What Grafana's frontend checks before sending (§2.1). Checked here too, because a query AWS rejects
-    would fail every other query sharing its GetMetricData call."""
+    """What Grafana's frontend checks before sending (grafana/grafana public/app/plugins/datasource/cloudwatch/).
+    Checked here too, because a query AWS rejects would fail every other query sharing its GetMetricData call."""
     if query.query_type is MetricQueryType.INSIGHTS:
         if not query.sql_expression.strip():
             raise QueryError("sqlExpression: a Metrics Insights query needs a SQL expression")

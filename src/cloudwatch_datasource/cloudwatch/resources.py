@@ -1,4 +1,5 @@
-"""CallResource routes the CloudWatch query editor uses, with Grafana's paths and JSON shapes (reference §4).
+"""CallResource routes the CloudWatch query editor uses, with Grafana's paths and JSON shapes
+(grafana/grafana pkg/tsdb/cloudwatch/routes/).
 
 `regions`, `namespaces`, `metrics`, `dimension-keys`, `dimension-values`, `accounts`, `external-id`. GET
 only (405 otherwise); errors are Grafana's modern-middleware JSON `{"Message","Error","StatusCode"}`; an unknown

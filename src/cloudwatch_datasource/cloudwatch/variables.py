@@ -1,4 +1,6 @@
-"""The legacy CallResource routes behind Grafana's CloudWatch template-variable queries (reference §4):
+"""The legacy CallResource routes behind Grafana's CloudWatch template-variable queries
+(handleGetEbsVolumeIds and its siblings in grafana/grafana pkg/tsdb/cloudwatch/; docs/queries.md,
+"Template-variable routes"):
 `ebs-volume-ids`, `ec2-instance-attribute` and `resource-arns`.
 
 They keep Grafana's legacy handler shape, not the modern one of resources.py: success is a JSON array of

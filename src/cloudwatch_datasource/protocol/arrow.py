@@ -1,6 +1,7 @@
 """Frame → Arrow IPC *file* bytes, the way Grafana's Go decoder (data.UnmarshalArrowFrame) reads them.
 
-Rules from shared/reference/plugin-protocol.md §4:
+Rules from grafana-plugin-sdk-go's data package (data/arrow.go, the reader Grafana uses), checked by
+tests/test_golden_frames.py against the SDK itself:
 - one Arrow IPC **file** per frame (random-access format, ARROW1 magic), not the stream format;
 - schema metadata `name`, `refId`, and `meta` (FrameMeta JSON, only when present);
 - field metadata `tstype` (the SDK's TypeScript type name), `name`, `labels` (JSON object), `config` (FieldConfig

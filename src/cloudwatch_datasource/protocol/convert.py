@@ -1,6 +1,7 @@
 """The edge: generated protobuf messages ⇄ the plain domain types in backend.py.
 
-Handlers above this layer never see protobuf. Field meanings: shared/reference/plugin-protocol.md §1.2.
+Handlers above this layer never see protobuf. Field meanings: grafana-plugin-sdk-go proto/backend.proto (ours:
+proto/backend.proto).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The go-plugin handshake, as grafana-server's go-plugin client expects it.
 
-shared/reference/plugin-protocol.md §2: the host sets the magic cookie `grafana_plugin_type=datasource` and
-PLUGIN_PROTOCOL_VERSIONS, starts us, and reads exactly one line from our stdout:
-`CORE|APP|NETWORK|ADDR|PROTOCOL` = `1|2|tcp|127.0.0.1:<port>|grpc` (or `1|2|unix|<path>|grpc`). Anything printed
-to stdout before it breaks the start; a sixth field would be taken for an AutoMTLS certificate, so there is none.
+go-plugin's handshake (hashicorp/go-plugin docs/internals.md; Grafana's constants in grafana-plugin-sdk-go
+backend/grpcplugin): the host sets the magic cookie `grafana_plugin_type=datasource` and PLUGIN_PROTOCOL_VERSIONS,
+starts us, and reads exactly one line from our stdout: `CORE|APP|NETWORK|ADDR|PROTOCOL` =
+`1|2|tcp|127.0.0.1:<port>|grpc` (or `1|2|unix|<path>|grpc`). Anything printed to stdout before it breaks the start; a
+sixth field would be taken for an AutoMTLS certificate, so there is none.
 """
 
 from __future__ import annotations

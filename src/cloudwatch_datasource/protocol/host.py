@@ -1,8 +1,8 @@
 """A Python go-plugin host that behaves like grafana-server's: used by the demo, the CLI tools and the tests.
 
-It does what go-plugin's client does for Grafana (shared/reference/plugin-protocol.md §2): sets the magic cookie
-and PLUGIN_* variables, starts the executable with a controlled environment, reads exactly one handshake line
-from stdout, dials the address, pings the `plugin` health service, calls the pluginv2 services, and on kill()
+It does what go-plugin's client does for Grafana (hashicorp/go-plugin client.go; protocol/handshake.py): sets the
+magic cookie and PLUGIN_* variables, starts the executable with a controlled environment, reads exactly one handshake
+line from stdout, dials the address, pings the `plugin` health service, calls the pluginv2 services, and on kill()
 calls GRPCController/Shutdown, then waits 2 s before SIGKILL, recording whether that was needed.
 """
 

@@ -4,9 +4,9 @@ Start order matters for cold start (the host waits for the handshake line): only
 imported before the line is printed; the service layer (boto3, pyarrow) is imported on a background thread right
 after, and on first use if a request comes sooner.
 
-Lifecycle (shared/reference/plugin-protocol.md §2.4, §2.6): SIGINT is ignored, as go-plugin plugins do, so a
-Ctrl-C on Grafana's terminal leaves shutting us down to Grafana; SIGTERM, GRPCController/Shutdown, or the parent
-process going away stop the server within a second.
+Lifecycle (hashicorp/go-plugin client.go, Kill: GRPCController/Shutdown, then SIGKILL after 2 s): SIGINT is ignored,
+as go-plugin plugins do, so a Ctrl-C on Grafana's terminal leaves shutting us down to Grafana; SIGTERM,
+GRPCController/Shutdown, or the parent process going away stop the server within a second.
 """
 
 from __future__ import annotations
