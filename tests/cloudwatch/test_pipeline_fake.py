@@ -117,8 +117,6 @@ def test_throttled_plan_fails_only_its_refids(fake: FakeAws) -> None:
 
 
 def test_client_factory_error_only_fails_that_region(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
-
     def factory(region: str, service: str) -> Any:
         if region == "eu-west-1":
             raise PluginError("assume role denied", status=403)
@@ -134,7 +132,6 @@ def test_client_factory_error_only_fails_that_region(fake: FakeAws) -> None:
 
 
 def test_duplicate_ids_fail_only_the_later_query(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
     answers = run(fake, [data_query("A", metric_stat(id="m1")), data_query("B", metric_stat(id="m1"))])
     assert not answers["A"].error
     assert answers["B"].error.startswith("id: 'm1' is already used by query \"A\"")
@@ -142,7 +139,6 @@ def test_duplicate_ids_fail_only_the_later_query(fake: FakeAws) -> None:
 
 
 def test_plans_run_concurrently(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
     fake.delay_s = 0.5  # each answer waits, so calls made one after the other never overlap
     queries = [data_query(f"R{i}", metric_stat(), span=timedelta(hours=i + 1)) for i in range(4)]
     answers = run(fake, queries, max_workers=4)
@@ -151,7 +147,6 @@ def test_plans_run_concurrently(fake: FakeAws) -> None:
 
 
 def test_label_timezone_and_metric_stat_request(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
     run(fake, [data_query("A", metric_stat(timezoneUTCOffset="+0130", label="${PROP('Dim.InstanceId')}",
                                            accountId="123456789012", period="5m"))])
     [call] = fake.calls("GetMetricData")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -40,6 +41,14 @@ REQUEST_NOTICES = {
 INCOMPLETE_NOTICE = ("Too many datapoints requested - your search has been limited. "
                      "Please try to reduce the time range")
 NOTICE_PREFIX = "cloudwatch GetMetricData error: "
+
+
+def unpaired_notice(series: SeriesResult) -> str:
+    """AWS's Timestamps and Values pair up by position (API reference, MetricDataResult); when one list was
+    longer, execute.py kept the pairs and counted the rest. Said on the frame, not cut silently."""
+    return (f"AWS's answer for this series had {series.unpaired_timestamps} timestamps without a value and "
+            f"{series.unpaired_values} values without a timestamp; they are left out and the "
+            f"{len(series.timestamps)} points that pair up are shown")
 LINK_TITLE = "View in CloudWatch console"
 
 _TIME_UTC = pa.timestamp("ns", tz="UTC")
@@ -141,6 +150,8 @@ def _frame(planned: PlannedQuery, series: SeriesResult, name: str, labels: dict[
     notices = list(request_notices)
     if series.status_code != "Complete":
         notices.append(Notice("warning", NOTICE_PREFIX + INCOMPLETE_NOTICE))
+    if series.unpaired_timestamps or series.unpaired_values:
+        notices.append(Notice("warning", NOTICE_PREFIX + unpaired_notice(series)))
     meta = _frame_meta(planned)
     if notices:
         meta["notices"] = notices
@@ -153,15 +164,33 @@ def _frame(planned: PlannedQuery, series: SeriesResult, name: str, labels: dict[
     )
 
 
+# Grafana's test for a dynamic label (pkg/cloudwatch/response_parser.go in grafana/grafana-cloudwatch-datasource,
+# `dynamicLabel`): `${` and `}` with at least one character between them, anywhere in the label.
+_DYNAMIC_LABEL = re.compile(r"\$\{.+\}")
+
+
+def has_static_label(q: MetricQuery) -> bool:
+    return bool(q.label) and not _DYNAMIC_LABEL.search(q.label)
+
+
 def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, dict[str, str]]:
-    """Grafana's new label parsing (§2.8): the first `|&|` part is the name; each dimension in sorted order
-    takes its single value, or (multi-valued / wildcard) the next part of the split label."""
+    """The frame name and the labels of one series, by Grafana's rules (facts read from its response parser,
+    grafana/grafana-cloudwatch-datasource pkg/cloudwatch/response_parser.go, `parseLabels`/`getLabels`/
+    `buildDataFrames`; nothing copied):
+    - `Series` is always the label CloudWatch returned for that series — never the query's label as typed — so
+      the series of one SEARCH or math query stay distinct label sets (alert rules keep one state per set);
+      for builder and code mode it is the first `|&|` part, for Metrics Insights the whole returned label;
+    - builder mode: each dimension in sorted key order takes its single value, or (multi-valued / wildcard) the
+      next `|&|` part of the returned label (plan.search_label asks CloudWatch for them); code mode and Insights
+      get no dimension labels;
+    - the name (frame name, displayNameFromDS) is the first part, or the query's label as typed when it is
+      static: CloudWatch appends dimension values to a static label of a SEARCH, the legend should not."""
     parts = cloudwatch_label.split(LABEL_SEPARATOR)
-    name = parts[0]
-    if q.label and "${" not in q.label:
-        name = q.label  # a static label is the series name as typed
-    labels = {"Series": name}
-    if q.query_type is MetricQueryType.INSIGHTS or q.editor_mode is MetricEditorMode.CODE:
+    insights = q.query_type is MetricQueryType.INSIGHTS
+    returned = cloudwatch_label if insights else parts[0]
+    name = q.label if has_static_label(q) else returned
+    labels = {"Series": returned}
+    if insights or q.editor_mode is MetricEditorMode.CODE:
         return name, labels
     rest = iter(parts[1:])
     for key, values in q.dimensions:
@@ -236,10 +265,7 @@ def _vectors(series: SeriesResult) -> tuple[pa.TimestampArray, pa.DoubleArray]:
     series is normally in order already; the check runs on the datetime list in C (~15 ns a point) and the rare
     out-of-order series is sorted stably in Python. Neither numpy nor pyarrow.compute is used: leaving them out
     keeps ~20 MB of resident memory out of every plugin process."""
-    stamps, values = series.timestamps, series.values
-    if len(stamps) != len(values):
-        n = min(len(stamps), len(values))
-        stamps, values = stamps[:n], values[:n]
+    stamps, values = series.timestamps, series.values  # the same length: execute.py pairs them per result
     if not all(map(operator.le, stamps, islice(stamps, 1, None))):
         order = sorted(range(len(stamps)), key=stamps.__getitem__)
         stamps, values = [stamps[i] for i in order], [values[i] for i in order]
