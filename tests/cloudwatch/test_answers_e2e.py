@@ -13,7 +13,7 @@ AWS played by the one fake endpoint (tests/support/fake_aws.py), each answer scr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -129,71 +129,101 @@ def test_code_mode_search_and_math_with_a_static_label_keep_distinct_series(plug
             assert config["displayNameFromDS"] == frame["schema"]["name"] == expected, (ref, frame["schema"])
 
 
-# --- Cases 4 and 5, and 8's lengths: one request, one call per scripted answer --------------------------------------
+# --- Cases 4, 5 and 8's lengths: one request each, one GetMetricData call per scripted answer -----------------------
 
-def test_each_answer_fails_only_its_own_ref_ids(plugin: GrafanaHost, fake: FakeAws) -> None:
-    """One QueryData, one GetMetricData call per scripted answer (each refId has its own time range, apart from the
-    two pairs that share a call on purpose), plus a query with text that is not text and another region."""
-    invalid_bodies: dict[str, Any] = {
+def per_call(plugin: GrafanaHost, fake: FakeAws, calls: list[list[str]],
+             scripted: Callable[[list[str], float], dict[str, Any] | RawBody | None],
+             extra: Sequence[dict[str, Any]] = ()) -> QueryAnswer:
+    """One QueryData with one query per Id; each inner list of Ids shares a GetMetricData call (its own time
+    range), answered by `scripted(ids, start)` or, when that gives None, by the fake's default answer."""
+    def answer(request: dict[str, Any]) -> dict[str, Any] | RawBody:
+        ids = [q["Id"] for q in request["MetricDataQueries"]]
+        return scripted(ids, float(request["StartTime"])) or get_metric_data_answer(request)
+
+    fake.handler("GetMetricData", answer)
+    queries = [data_query(query_id.upper(), {**EC2, "id": query_id}, ms(START), ms(END + timedelta(minutes=n)))
+               for n, ids in enumerate(calls) for query_id in ids]
+    resp = plugin.query([*queries, *extra], settings(fake))
+    assert set(resp.results) == {q["refId"] for q in [*queries, *extra]}
+    assert len(fake.calls("GetMetricData")) == len(calls) + sum(1 for q in extra if "eu-west-1" in str(q))
+    return resp
+
+
+def healthy(resp: QueryAnswer, *ref_ids: str) -> None:
+    for ref in ref_ids:
+        assert field_values(ok(resp, ref)["frames"][0], "Value") == [1.0, 1.5, 2.0], ref
+
+
+EU = data_query("EU", {**EC2, "id": "eu", "region": "eu-west-1"}, ms(START), ms(END))
+
+
+def test_a_200_that_is_not_a_valid_answer_is_a_downstream_error_on_its_call(plugin: GrafanaHost,
+                                                                            fake: FakeAws) -> None:
+    """Case 4: botocore reads each of these as an answer with no results; Grafana would show "no data"."""
+    bodies: dict[str, dict[str, Any] | RawBody] = {
         "broken": RawBody(b'{"MetricDataResults": [{"Id": "broken", "Values": [1.0, }'),  # `{`...`}`, not JSON
         "empty": RawBody(b"{}"),
         "gateway": RawBody(b'{"error": "upstream timed out"}'),
         "notalist": {"MetricDataResults": "none"},
         "anobject": {"MetricDataResults": {"Id": "anobject"}},
+        "badtime": RawBody(b'{"MetricDataResults": [{"Id": "badtime", "Timestamps": ["soon"], "Values": [1]}]}'),
         "stranger": {"MetricDataResults": [{"Id": "nobodyasked", "Label": "x", "Timestamps": [], "Values": []}]},
         "badtoken": {"MetricDataResults": [], "NextToken": 7},
     }
 
-    def answer(request: dict[str, Any]) -> dict[str, Any] | RawBody:
-        ids = [q["Id"] for q in request["MetricDataQueries"]]
-        start = float(request["StartTime"])
-        if ids[0] in invalid_bodies:
-            return invalid_bodies[ids[0]]
-        if ids == ["missing", "present"]:  # AWS answers every query with ReturnData; this one forgot one
+    def scripted(ids: list[str], start: float) -> dict[str, Any] | RawBody | None:
+        if ids == ["missing", "present"]:  # AWS answers every query with ReturnData; this answer skips one
             return {"MetricDataResults": [series("present", "CPU", [1.0, 2.0], start)]}
+        return bodies.get(ids[0])
+
+    resp = per_call(plugin, fake, [*([b] for b in bodies), ["missing", "present"], ["healthy"]], scripted, [EU])
+    for query_id in ("broken", "empty", "gateway"):
+        failed(resp, query_id.upper(), 502, "downstream", INVALID, "no MetricDataResults")
+    for query_id in ("notalist", "anobject", "badtime"):
+        failed(resp, query_id.upper(), 502, "downstream", INVALID, "cannot be read")
+    failed(resp, "STRANGER", 502, "downstream", INVALID, "'nobodyasked', which this call did not ask for")
+    failed(resp, "BADTOKEN", 502, "downstream", INVALID, "NextToken")
+    failed(resp, "MISSING", 502, "downstream", INVALID, "no MetricDataResult for this query (missing)")
+    assert field_values(ok(resp, "PRESENT")["frames"][0], "Value") == [1.0, 2.0]
+    healthy(resp, "HEALTHY", "EU")
+
+
+def test_one_answer_or_one_query_fails_only_its_own_ref_ids(plugin: GrafanaHost, fake: FakeAws) -> None:
+    """Case 5: string Values in one call's answer, a lone surrogate in a Label AWS sent or in a query's dimension
+    key fail only their refIds; the rest of the call, other calls, another region and health are unaffected."""
+    def scripted(ids: list[str], start: float) -> dict[str, Any] | RawBody | None:
         if ids == ["strings", "neighbour"]:
             return {"MetricDataResults": [series("strings", "CPU", ["1.5", "abc"], start),
                                           series("neighbour", "CPU", [3.0, 4.0], start)]}
         if ids == ["badlabel"]:
             body = {"MetricDataResults": [series("badlabel", "CPU \ud800", [1.0], start)]}
             return RawBody(json.dumps(body).encode())  # json.dumps escapes it: "\ud800", a lone surrogate
-        if ids == ["unpaired"]:
-            return {"MetricDataResults": [series("unpaired", "CPU", [5.0, 6.0], start, stamps=3),
-                                          series("unpaired", "Other", [7.0, 8.0, 9.0], start, stamps=1)]}
-        return get_metric_data_answer(request)
+        return None
 
-    fake.handler("GetMetricData", answer)
-    calls = [["broken"], ["empty"], ["gateway"], ["notalist"], ["anobject"], ["stranger"], ["badtoken"],
-             ["missing", "present"], ["strings", "neighbour"], ["badlabel"], ["unpaired"], ["healthy"]]
-    queries = [data_query(query_id.upper(), {**EC2, "id": query_id}, ms(START), ms(END + timedelta(minutes=n)))
-               for n, ids in enumerate(calls) for query_id in ids]
-    # A dimension key holding a lone surrogate escape (sent byte for byte), in the healthy call's range.
+    calls = [["strings", "neighbour"], ["badlabel"], ["healthy"]]
+    # A dimension key holding a lone surrogate escape, sent byte for byte, in the healthy call's time range.
     text = json.dumps({**EC2, "id": "surrogate", "dimensions": {"Instance\ud800Id": ["i-1"]}})
-    queries.append(raw_query("SURROGATE", text, ms(START), ms(END + timedelta(minutes=len(calls) - 1))))
-    queries.append(data_query("EU", {**EC2, "id": "eu", "region": "eu-west-1"}, ms(START), ms(END)))
+    surrogate = raw_query("SURROGATE", text, ms(START), ms(END + timedelta(minutes=len(calls) - 1)))
+    resp = per_call(plugin, fake, calls, scripted, [surrogate, EU])
 
-    resp = plugin.query(queries, settings(fake))
-    assert set(resp.results) == {q["refId"] for q in queries}
-
-    # Case 4: never silent, downstream, on that call's refIds only.
-    for query_id in ("broken", "empty", "gateway"):
-        failed(resp, query_id.upper(), 502, "downstream", INVALID, "no MetricDataResults")
-    for query_id in ("notalist", "anobject"):
-        failed(resp, query_id.upper(), 502, "downstream", INVALID, "cannot be read")
-    failed(resp, "STRANGER", 502, "downstream", INVALID, "'nobodyasked', which this call did not ask for")
-    failed(resp, "BADTOKEN", 502, "downstream", INVALID, "NextToken")
-    failed(resp, "MISSING", 502, "downstream", INVALID, "no MetricDataResult for this query (missing)")
-    assert field_values(resp.frames("PRESENT")[0], "Value") == [1.0, 2.0] and ok(resp, "PRESENT")
-
-    # Case 5: one result's content fails its own refId only, never an internal error on every refId.
     failed(resp, "STRINGS", 502, "downstream", INVALID, "(strings) has Values that are not a list of numbers")
     assert field_values(ok(resp, "NEIGHBOUR")["frames"][0], "Value") == [3.0, 4.0]
     failed(resp, "BADLABEL", 502, "downstream", INVALID, "(badlabel) has a Label that is not text")
     failed(resp, "SURROGATE", 400, "plugin", "dimensions (a key)", "lone UTF-16 surrogate")
-    for ref in ("HEALTHY", "EU"):
-        assert field_values(ok(resp, ref)["frames"][0], "Value") == [1.0, 1.5, 2.0], ref
+    healthy(resp, "HEALTHY", "EU")
+    assert plugin.check_health(settings(fake))["status"] == "OK"
+    assert plugin.ping()
 
-    # Case 8: unequal Timestamps and Values keep the pairs that match, and say so on the frame.
+
+def test_unequal_timestamps_and_values_keep_the_pairs_with_a_notice(plugin: GrafanaHost, fake: FakeAws) -> None:
+    """Case 8 (lengths): the points that pair up are shown, and the frame says what was left out."""
+    def scripted(ids: list[str], start: float) -> dict[str, Any] | RawBody | None:
+        if ids == ["unpaired"]:
+            return {"MetricDataResults": [series("unpaired", "CPU", [5.0, 6.0], start, stamps=3),
+                                          series("unpaired", "Other", [7.0, 8.0, 9.0], start, stamps=1)]}
+        return None
+
+    resp = per_call(plugin, fake, [["unpaired"], ["healthy"]], scripted)
     frames = {f["schema"]["name"]: f for f in ok(resp, "UNPAIRED")["frames"]}
     assert field_values(frames["CPU"], "Value") == [5.0, 6.0]
     assert field_values(frames["Other"], "Value") == [7.0]
@@ -203,11 +233,8 @@ def test_each_answer_fails_only_its_own_ref_ids(plugin: GrafanaHost, fake: FakeA
                            "up are shown"], cpu_notices
     assert "2 values without a timestamp" in frames["Other"]["schema"]["meta"]["notices"][0]["text"]
     assert resp.readers["UNPAIRED"]["distinctLabelSets"] and not resp.readers["UNPAIRED"].get("error")
-
-    # The datasource is still healthy, and the plugin still answers.
-    health = plugin.check_health(settings(fake))
-    assert health["status"] == "OK", health
-    assert plugin.ping()
+    assert "notices" not in resp.frames("HEALTHY")[0]["schema"]["meta"]
+    healthy(resp, "HEALTHY")
 
 
 def test_settings_text_that_is_not_text_fails_with_the_field_named(plugin: GrafanaHost, fake: FakeAws) -> None:
