@@ -1,7 +1,8 @@
 """Stage 3: run GetMetricData plans: NextToken paging, page merging, bounded concurrency, errors as values.
 
 Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's
-response parser does (§2.8): results grouped by Id, then by Label; a later page's points for the same Id+Label
+response parser does (grafana/grafana-cloudwatch-datasource pkg/cloudwatch/response_parser.go,
+`aggregateResponse`): results grouped by Id, then by Label; a later page's points for the same Id+Label
 (StatusCode PartialData) are appended. A failing plan yields a PlanOutcome carrying a PluginError and never
 raises, so other regions and time ranges still answer. Independent plans run in a bounded thread pool:
 botocore clients are thread-safe and the work is network-bound.
@@ -309,7 +310,7 @@ def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginE
 
 def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
     # Grafana's frontend raises its "request limit reached" alert only for messages starting with
-    # "Throttling:" or "Rate exceeded" (§2.8), so a throttled call must keep that prefix whatever the mapper wrote.
+    # "Throttling:" or "Rate exceeded", so a throttled call must keep that prefix whatever the mapper wrote.
     if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
         return DownstreamError(f"Throttling: {err.message}", status=429)
     return err

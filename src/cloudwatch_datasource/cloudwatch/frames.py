@@ -1,12 +1,15 @@
 """Stage 4: PlanOutcomes → one DataResponse per refId, one time-series frame per returned series.
 
-Frame shape follows Grafana's CloudWatch response parser (reference §2.8) and the dataplane "timeseries-multi"
-contract (plugin-protocol §4.4): fields `Time` (epoch ns) and `Value` (float64, carrying the labels); name and
-labels from the CloudWatch label split on `|&|`; a console deep link (§2.9); notices for request-level limits
-and incomplete series. Differences from Grafana, on purpose: `meta.custom` is a real JSON object (Grafana
-sends a not-quite-JSON string the frontend can't read); refIds with nothing to show get an empty 200 answer
-instead of no entry; a call's error goes to the refIds AWS blamed (the rest of the call is asked again without
-them, see execute.py) or else to every refId of that call, instead of a guessed refId or "".
+Frame shape follows Grafana's CloudWatch response parser (grafana/grafana-cloudwatch-datasource,
+pkg/cloudwatch/response_parser.go; facts only, that code is AGPL) and the data plane "timeseries-multi" contract
+(https://grafana.com/developers/dataplane/timeseries): fields `Time` (epoch ns) and `Value` (float64, carrying
+the labels); name and labels from the label CloudWatch returned, split on `|&|` (series_name_and_labels); a
+console deep link (Grafana's `CloudWatchQuery.BuildDeepLink`, pkg/cloudwatch/models of the same repository);
+notices for request-level limits, incomplete series and unpaired Timestamps/Values. Differences from Grafana, on
+purpose: `meta.custom` is a real JSON object (Grafana sends a not-quite-JSON string the frontend can't read);
+refIds with nothing to show get an empty 200 answer instead of no entry; a call's error goes to the refIds AWS
+blamed (the rest of the call is asked again without them, see execute.py) or else to every refId of that call,
+instead of a guessed refId or "".
 """
 
 from __future__ import annotations
@@ -118,10 +121,10 @@ def series_frame(planned: PlannedQuery, series: SeriesResult, request_notices: S
 
 def _empty_value_frames(planned: PlannedQuery, series: SeriesResult, request_notices: Sequence[Notice]
                         ) -> list[Frame]:
-    """Grafana's no-data answer for a multi-valued dimension query (§2.8): one empty frame per value of the
-    dimension with the most values, so a legend or table still lists every instance asked for. The other
-    dimensions take their first value. Unlike Grafana's, each frame also carries the `Series` label and the
-    notices, like every other frame of this plugin."""
+    """Grafana's no-data answer for a multi-valued dimension query (its response parser's `buildDataFrames`):
+    one empty frame per value of the dimension with the most values, so a legend or table still lists every
+    instance asked for. The other dimensions take their first value. Unlike Grafana's, each frame also carries
+    the `Series` label and the notices, like every other frame of this plugin."""
     q = planned.query
     name = series_name_and_labels(q, series.label)[0]
     key, values = max(q.dimensions, key=lambda item: len(item[1]))  # first of the most-valued, as Grafana
@@ -204,7 +207,7 @@ def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, 
 
 
 def deep_link(planned: PlannedQuery) -> str:
-    """The CloudWatch console link Grafana attaches to each series (§2.9); "" for math and Insights."""
+    """The CloudWatch console link Grafana attaches to each series (module docstring); "" for math and Insights."""
     q = planned.query
     if q.query_type is MetricQueryType.INSIGHTS:
         return ""

@@ -1,6 +1,7 @@
 """The edge: generated protobuf messages ⇄ the plain domain types in backend.py.
 
-Handlers above this layer never see protobuf. Field meanings: shared/reference/plugin-protocol.md §1.2.
+Handlers above this layer never see protobuf. Field meanings: proto/backend.proto (Grafana's pluginv2
+protocol, as grafana-plugin-sdk-go's proto/backend.proto defines it).
 """
 
 from __future__ import annotations
