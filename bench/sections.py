@@ -98,20 +98,9 @@ HANDSHAKE_RATIO_TARGET = 1.2 * 1.63
 
 def cold_start(report: Report, cfg: Config) -> None:
     exe, python = str(executable(cfg.dist)), dist_python(cfg.dist)
-    env = go_plugin_env()
 
     def handshake() -> float:
-        started = time.perf_counter()
-        proc = subprocess.Popen([exe], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env)
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        took = time.perf_counter() - started
-        proc.kill()
-        proc.wait()
-        if not line.startswith(b"1|2|"):
-            raise RuntimeError(f"bad handshake line {line!r}")
-        return took
+        return handshake_time([exe])
 
     def interpreter(code: str) -> float:
         return timed(lambda: subprocess.run([*python, "-c", code], stdin=subprocess.DEVNULL, check=True))
@@ -159,6 +148,22 @@ def cold_start(report: Report, cfg: Config) -> None:
     report.add(Row("1. Cold start", f"spawn → first CheckHealth answered, emulator (median of {cfg.health_runs})",
                    ms(median(health)), f"a botocore script making the same 3 AWS calls {ms(median(baseline))}",
                    median(health) / median(baseline)))
+
+
+def handshake_time(command: list[str]) -> float:
+    """Seconds from spawning `command` (grafana-server's environment) to its go-plugin handshake line."""
+    env = go_plugin_env()
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    took = time.perf_counter() - started
+    proc.kill()
+    proc.wait()
+    if not line.startswith(b"1|2|"):
+        raise RuntimeError(f"bad handshake line {line!r}")
+    return took
 
 
 def start_fast(dist: Path) -> Any:
