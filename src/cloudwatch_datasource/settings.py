@@ -20,6 +20,7 @@ from typing import Any
 
 from .backend import DataSourceInstance
 from .errors import SettingsError
+from .jsontext import lone_surrogate_path
 from .redact import redact_access_key, remember_secrets
 
 
@@ -224,6 +225,11 @@ def _load_json_object(raw: bytes) -> dict[str, Any]:
         raise SettingsError(f"jsonData is not valid JSON: {_json_error_position(exc)}") from None
     if not isinstance(parsed, dict):
         raise SettingsError(f"jsonData must be a JSON object, got {type(parsed).__name__}")
+    # A lone surrogate (only a \u escape makes one) would fail every call and message later (jsontext.py).
+    where = lone_surrogate_path(parsed) if b"\\u" in raw else None
+    if where is not None:
+        raise SettingsError(f"jsonData.{where}: holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF "
+                            "without its pair), which is not text")
     return parsed
 
 

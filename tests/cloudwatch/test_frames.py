@@ -47,6 +47,21 @@ def test_static_label_names_series_and_code_mode_only_series() -> None:
     assert series_name_and_labels(code, "v1") == ("v1", {"Series": "v1"})
 
 
+def test_series_is_the_label_cloudwatch_returned_even_with_a_static_label() -> None:
+    # Grafana's response parser: the static label is the name; Series stays CloudWatch's per-series label.
+    code = q({"expression": "SEARCH('x', 'Average', 60)", "label": "CPU"})
+    assert series_name_and_labels(code, "CPU i-1") == ("CPU", {"Series": "CPU i-1"})
+    assert series_name_and_labels(code, "CPU i-2|&|x") == ("CPU", {"Series": "CPU i-2"})
+    sql = q({"metricQueryType": 1, "sqlExpression": "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\"", "label": "Top"})
+    assert series_name_and_labels(sql, "Top|&|i-1") == ("Top", {"Series": "Top|&|i-1"})  # Insights: not split
+    builder = q(metric_stat(dimensions={"a": ["1", "2"]}, label="Static"))
+    assert series_name_and_labels(builder, "Static|&|2") == ("Static", {"Series": "Static", "a": "2"})
+    # Grafana's dynamic-label test is `${` + at least one character + `}`; anything else is static.
+    for label, static in (("${LABEL}", True), ("x ${PROP('Dim.a')} y", True), ("${}", False), ("${x", False)):
+        name = series_name_and_labels(q({"expression": "SEARCH('x', 'Average', 60)", "label": label}), "got")[0]
+        assert (name == "got") is static, label
+
+
 def test_frame_shape() -> None:
     query = q(metric_stat(id="cpu", period="300"))
     responses = build_responses([outcome([query], {"cpu": [series("cpu", "CPUUtilization")]})])
@@ -98,14 +113,14 @@ def test_search_frames_have_executed_query_string_and_sorted_times() -> None:
     assert times == sorted(set(times))
 
 
-def test_out_of_order_points_are_sorted_stably_and_extra_points_dropped() -> None:
+def test_out_of_order_points_are_sorted_stably() -> None:
     t = [T0 + timedelta(minutes=m) for m in (2, 0, 1, 0)]
-    s = SeriesResult(id="queryA", label="CPU", timestamps=t, values=[20.0, 0.0, 10.0, 0.5, 99.0])
+    s = SeriesResult(id="queryA", label="CPU", timestamps=t, values=[20.0, 0.0, 10.0, 0.5])
     [frame] = build_responses([outcome([q(metric_stat())], {"queryA": [s]})])["A"].frames
     minute = 60 * 10**9
     start = int(T0.timestamp()) * 10**9
     assert epoch_ns(frame.fields[0]) == [start, start, start + minute, start + 2 * minute]
-    assert numbers(frame.fields[1]) == [0.0, 0.5, 10.0, 20.0]  # ties keep page order; the unpaired 99.0 is gone
+    assert numbers(frame.fields[1]) == [0.0, 0.5, 10.0, 20.0]  # ties keep page order
 
 
 def test_notices_request_level_and_incomplete() -> None:

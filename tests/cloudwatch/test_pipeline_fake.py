@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from support.fake_aws import FakeAws
+from support.fake_aws import FakeAws, RawBody, get_metric_data_answer
 
 from cloudwatch_datasource import metrics
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
@@ -117,8 +117,6 @@ def test_throttled_plan_fails_only_its_refids(fake: FakeAws) -> None:
 
 
 def test_client_factory_error_only_fails_that_region(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
-
     def factory(region: str, service: str) -> Any:
         if region == "eu-west-1":
             raise PluginError("assume role denied", status=403)
@@ -134,7 +132,6 @@ def test_client_factory_error_only_fails_that_region(fake: FakeAws) -> None:
 
 
 def test_duplicate_ids_fail_only_the_later_query(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
     answers = run(fake, [data_query("A", metric_stat(id="m1")), data_query("B", metric_stat(id="m1"))])
     assert not answers["A"].error
     assert answers["B"].error.startswith("id: 'm1' is already used by query \"A\"")
@@ -142,7 +139,6 @@ def test_duplicate_ids_fail_only_the_later_query(fake: FakeAws) -> None:
 
 
 def test_plans_run_concurrently(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
     fake.delay_s = 0.5  # each answer waits, so calls made one after the other never overlap
     queries = [data_query(f"R{i}", metric_stat(), span=timedelta(hours=i + 1)) for i in range(4)]
     answers = run(fake, queries, max_workers=4)
@@ -151,7 +147,6 @@ def test_plans_run_concurrently(fake: FakeAws) -> None:
 
 
 def test_label_timezone_and_metric_stat_request(fake: FakeAws) -> None:
-    fake.script("GetMetricData", [{"MetricDataResults": []}])
     run(fake, [data_query("A", metric_stat(timezoneUTCOffset="+0130", label="${PROP('Dim.InstanceId')}",
                                            accountId="123456789012", period="5m"))])
     [call] = fake.calls("GetMetricData")
@@ -223,6 +218,41 @@ def test_pages_the_endpoint_cuts_at_its_datapoint_limit_are_followed(fake: FakeA
         assert answers[ref].status == 200 and not answers[ref].error
         [frame] = answers[ref].frames
         assert numbers(frame.fields[1]) == [n, n + 0.5, n + 1.0]
+
+
+def test_unequal_lists_pair_per_result_across_pages_and_non_finite_strings_are_numbers(fake: FakeAws) -> None:
+    fake.script("GetMetricData", [
+        {"MetricDataResults": [{"Id": "queryA", "Label": "CPU", "Timestamps": ts(0, 1, 2), "Values": [1.0, 2.0],
+                                "StatusCode": "PartialData"}], "NextToken": "page2"},
+        # Smithy's awsJson sends non-finite doubles as strings; the pairs of this page must not shift.
+        {"MetricDataResults": [{"Id": "queryA", "Label": "CPU", "Timestamps": ts(3, 4),
+                                "Values": ["NaN", "Infinity", "-Infinity"], "StatusCode": "Complete"}]},
+    ])
+    [frame] = run(fake, [data_query("A", metric_stat())])["A"].frames
+    assert epoch_ns(frame.fields[0]) == [int(t.timestamp()) * 10**9 for t in ts(0, 1, 3, 4)]
+    values = numbers(frame.fields[1])
+    assert values[:2] == [1.0, 2.0] and values[2] != values[2] and values[3] == float("inf")
+    assert any("1 timestamps without a value and 1 values without a timestamp" in n.text
+               for n in frame.meta["notices"])
+
+
+def test_a_call_whose_queries_are_all_hidden_needs_no_results(fake: FakeAws) -> None:
+    fake.script("GetMetricData", [{}])
+    answers = run(fake, [data_query("A", metric_stat(hide=True, type="timeSeriesQuery"))])
+    assert answers["A"].status == 200 and not answers["A"].error and not answers["A"].frames
+
+
+def test_a_bad_answer_is_downstream_and_keeps_the_other_call(fake: FakeAws) -> None:
+    def answer(request: dict[str, Any]) -> Any:
+        if request["MetricDataQueries"][0]["Id"] == "bad":
+            return RawBody(b'{"MetricDataResults": [{"Id": "bad", "Values": [1, }')
+        return get_metric_data_answer(request)
+
+    fake.handler("GetMetricData", answer)
+    answers = run(fake, [data_query("A", metric_stat(id="bad")), data_query("B", metric_stat(region="eu-west-1"))])
+    assert (answers["A"].status, answers["A"].error_source) == (502, ErrorSource.DOWNSTREAM)
+    assert "no MetricDataResults" in answers["A"].error
+    assert answers["B"].status == 200 and numbers(answers["B"].frames[0].fields[1]) == [1.0, 1.5, 2.0]
 
 
 def test_a_period_aws_refuses_fails_only_its_query(fake: FakeAws) -> None:

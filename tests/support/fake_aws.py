@@ -42,6 +42,7 @@ call signed with that key fail (expired or revoked credentials); `delay_s` delay
     with FakeAws() as fake:
         fake.script("GetMetricData", [page1, page2])          # answered in order, the last one repeats
         fake.handler("ListMetrics", lambda request: {...})     # or compute each answer (raise FakeError to fail)
+        fake.script("GetMetricData", [RawBody(b'{"error": "upstream timed out"}')])  # a 200 with these exact bytes
         fake.fail("GetMetricData", status=400, code="Throttling", message="Rate exceeded", times=1)
         client = fake.client("us-east-1")
         fake.calls("GetMetricData")                            # decoded request bodies, in order
@@ -82,7 +83,15 @@ _NUMBER = re.compile(r"(\d+)")
 _INSIGHTS = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
 _TOKEN_PREFIX = "fake-page-"
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+Handler = Callable[[dict[str, Any]], "dict[str, Any] | RawBody"]
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A scripted 200 answer sent byte for byte (JSON protocols): what a gateway, a proxy or a broken endpoint
+    puts where AWS's answer should be, e.g. `{}`, `{"error": "upstream timed out"}` or JSON that does not parse."""
+
+    data: bytes
 
 
 class FakeError(Exception):
@@ -192,11 +201,11 @@ class FakeAws:
         with self._lock:
             self._handlers[operation] = fn
 
-    def script(self, operation: str, responses: list[dict[str, Any]]) -> None:
+    def script(self, operation: str, responses: list[dict[str, Any] | RawBody]) -> None:
         """Answer the operation with these responses in order; the last one repeats."""
         queue = list(responses)
 
-        def next_response(_: dict[str, Any]) -> dict[str, Any]:
+        def next_response(_: dict[str, Any]) -> dict[str, Any] | RawBody:
             return queue.pop(0) if len(queue) > 1 else queue[0]
 
         self.handler(operation, next_response)
@@ -315,7 +324,9 @@ class FakeAws:
         except FakeError as err:
             self._send_error(h, protocol, content_type, err)
             return
-        if isinstance(payload, str):
+        if isinstance(payload, RawBody):
+            data, ctype = payload.data, content_type or "application/x-amz-json-1.0"
+        elif isinstance(payload, str):
             data, ctype = payload.encode(), "text/xml"
         elif protocol == "cbor":
             data, ctype = cbor2.dumps(_encode(payload, cbor=True)), "application/cbor"
@@ -379,7 +390,7 @@ class FakeAws:
         h.wfile.write(data)
 
     # --- answers -------------------------------------------------------------------------------------------
-    def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
+    def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str | RawBody:
         """What the fake answers a decoded request with (raises FakeError for an AWS error), without HTTP."""
         with self._lock:
             fn = self._handlers.get(operation)
@@ -389,7 +400,7 @@ class FakeAws:
             return fn(body)
         return self._default_answer(operation, body)
 
-    def _get_metric_data(self, body: dict[str, Any], fn: Handler | None) -> dict[str, Any]:
+    def _get_metric_data(self, body: dict[str, Any], fn: Handler | None) -> dict[str, Any] | RawBody:
         check_get_metric_data(body)
         budget = min(int(body.get("MaxDatapoints") or MAX_DATAPOINTS), MAX_DATAPOINTS, self.page_datapoints)
         ids = tuple(str(q.get("Id")) for q in body.get("MetricDataQueries") or [])
@@ -401,6 +412,8 @@ class FakeAws:
                 raise FakeError(400, "InvalidNextToken", "The next token specified is invalid.")
             return self._page(ids, pending, budget)
         answer = fn(body) if fn is not None else get_metric_data_answer(body, self.points_per_series)
+        if isinstance(answer, RawBody) or not isinstance(answer.get("MetricDataResults"), list):
+            return answer  # not an answer the fake can page: sent as scripted
         results = list(answer.get("MetricDataResults") or [])
         if sum(len(r.get("Values") or []) for r in results) <= budget:
             return answer

@@ -1,24 +1,40 @@
 """Stage 3: run GetMetricData plans: NextToken paging, page merging, bounded concurrency, errors as values.
 
-Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's response
-parser does (grafana/grafana pkg/tsdb/cloudwatch/response_parser.go): results grouped by Id, then by Label; a later
-page's points for the same Id+Label (StatusCode PartialData) are appended. A failing plan yields a PlanOutcome
-carrying a PluginError and never raises, so other regions and time ranges still answer. Independent plans run in a
-bounded thread pool: botocore clients are thread-safe and the work is network-bound.
+Each plan is one call chain that reuses the plan's EndTime on every page. Pages are merged the way Grafana's
+response parser does (grafana/grafana-cloudwatch-datasource pkg/cloudwatch/response_parser.go,
+`aggregateResponse`): results grouped by Id, then by Label; a later page's points for the same Id+Label
+(StatusCode PartialData) are appended. A failing plan yields a PlanOutcome carrying a PluginError and never
+raises, so other regions and time ranges still answer. Independent plans run in a bounded thread pool:
+botocore clients are thread-safe and the work is network-bound.
+
+Every page is checked against GetMetricData's output shape (AWS CloudWatch API reference: GetMetricData,
+MetricDataResult, MessageData) before it is merged, because botocore does not check it: it turns a 200 body that
+is `{}`, a gateway's `{"error": ...}` or JSON that does not parse into an answer with no results ("no data",
+silently), and raises plain AttributeError/ValueError for values of the wrong type. What is wrong decides who
+fails (docs/queries.md, "Calls and answers"):
+- the answer as a whole (no MetricDataResults, a result that is not an object or names an Id this call did not
+  ask for, bad request-level Messages or NextToken, a body botocore cannot read): every refId of the call;
+- one result (string Values, Timestamps that are not times, a Label that is not text, bad per-result Messages):
+  only the refId whose Id it carries; an Id asked for with ReturnData that got no result at all: that refId.
+All of these are downstream errors (AWS, or whatever answered in its place, is at fault).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import PaginationError
+
 from .. import metrics
 from ..auth import describe_aws_error, error_code, error_code_label, is_throttled
 from ..errors import DownstreamError, PluginError
+from ..jsontext import is_text
 from . import ClientFactory
 from .paging import pages
 from .plan import GetMetricDataPlan
@@ -27,7 +43,6 @@ OPERATION = "GetMetricData"
 # A runaway NextToken chain (a buggy endpoint, a huge SEARCH) must not pin a worker forever. AWS pages hold up
 # to 100,800 points, so this is far beyond any dashboard's need.
 MAX_PAGES = 500
-PAGE_LIMIT_CODE = "PluginPageLimitReached"
 
 @dataclass
 class SeriesResult:
@@ -39,6 +54,10 @@ class SeriesResult:
     values: list[float] = field(default_factory=list)
     status_code: str = "Complete"
     messages: list[dict[str, str]] = field(default_factory=list)  # per-result Messages (Code, Value)
+    # Timestamps without a value and values without a timestamp: a result whose two lists differ in length keeps
+    # the pairs that match (position by position) and counts the rest here, for frames.py's notice.
+    unpaired_timestamps: int = 0
+    unpaired_values: int = 0
 
 
 @dataclass
@@ -117,36 +136,169 @@ def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasourc
     by_key: dict[tuple[str, str], SeriesResult] = {}
     page: dict[str, Any] = {}
     # Calls are counted where clients are made (auth's botocore hook), for every service alike.
-    for page in pages(client, "get_metric_data", MAX_PAGES, **plan.request()):
+    for page in _answer_pages(client, plan):
         outcome.pages += 1
-        outcome.messages.extend(_messages(page.get("Messages")))
-        for result in page.get("MetricDataResults") or []:
-            _merge(result, by_key, outcome)
+        _take_page(page, plan, by_key, outcome)
     if page.get("NextToken"):
         # Still more after MAX_PAGES pages: the endpoint's answer never ends, and the data read is cut short. AWS's
         # fault, not a result: an error with errorSource downstream (a repeated token: aws_errors, PaginationError).
         raise DownstreamError(f"{OPERATION}: the AWS endpoint still had more result pages after {MAX_PAGES} "
                               "(its NextToken never ended); try a shorter time range, and check the datasource's "
                               "Endpoint field")
+    _check_every_query_answered(plan, outcome)
 
 
-def _merge(result: dict[str, Any], by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome) -> None:
-    result_id = str(result.get("Id", ""))
+# botocore's JSON parser raises these plain errors when a 200 body has the wrong shape for GetMetricData's output
+# (a string where a list or object is due, a timestamp it cannot read, a body that is not UTF-8); see the module
+# docstring. UnicodeEncodeError is left out: it comes from the request side (text that cannot be sent), which
+# query.py refuses before any call.
+_UNREADABLE = (AttributeError, TypeError, KeyError, IndexError, RuntimeError, OverflowError, RecursionError,
+               ValueError)
+
+
+def _answer_pages(client: Any, plan: GetMetricDataPlan) -> Iterator[dict[str, Any]]:
+    """The call chain's pages; an answer botocore cannot read is AWS's fault (downstream), not a plugin error."""
+    chain = pages(client, "get_metric_data", MAX_PAGES, **plan.request())
+    while True:
+        try:
+            page = next(chain)
+        except StopIteration:
+            return
+        except PaginationError as exc:  # botocore refuses a NextToken that repeats: an endless chain
+            raise DownstreamError(f"{OPERATION}: AWS sent the same NextToken twice; the plugin stopped "
+                                  "reading the answer", status=502) from exc
+        except UnicodeEncodeError:
+            raise
+        except _UNREADABLE as exc:
+            raise invalid_answer(f"it cannot be read as a {OPERATION} response ({type(exc).__name__})") from exc
+        yield page
+
+
+def invalid_answer(problem: str) -> DownstreamError:
+    return DownstreamError(f"{OPERATION}: AWS answered with HTTP 200 but not a valid {OPERATION} response: "
+                           f"{problem}. Check the datasource's Endpoint field and any proxy or gateway between "
+                           "Grafana and AWS", status=502)
+
+
+def _take_page(page: dict[str, Any], plan: GetMetricDataPlan, by_key: dict[tuple[str, str], SeriesResult],
+               outcome: PlanOutcome) -> None:
+    """Check one page against GetMetricData's output shape, then merge its results (module docstring)."""
+    results = page.get("MetricDataResults")
+    if results is None:
+        if not any(p.query.return_data for p in plan.queries):
+            return  # nothing was asked to return data
+        # `{}`, a gateway's `{"error": "upstream timed out"}`, JSON that does not parse: botocore reads all three
+        # as an answer without MetricDataResults, which AWS always sends (a list, empty or not).
+        raise invalid_answer("it has no MetricDataResults")
+    if not isinstance(results, list):
+        raise invalid_answer("MetricDataResults is not a list")
+    token = page.get("NextToken")
+    if token is not None and not isinstance(token, str):
+        raise invalid_answer("NextToken is not a string")
+    request_messages = _messages(page.get("Messages"))
+    if request_messages is None:
+        raise invalid_answer("its Messages are not a list of Code/Value pairs")
+    outcome.messages.extend(request_messages)
+    for result in results:
+        result_id = result.get("Id") if isinstance(result, dict) else None
+        if not isinstance(result_id, str):
+            raise invalid_answer("a MetricDataResult has no Id")
+        if result_id not in plan.by_id:
+            # Not this call's answer (a proxy's cache, another request's body): none of it can be trusted.
+            raise invalid_answer(f"a MetricDataResult is for Id {_shown(result_id)}, which this call did not "
+                                 "ask for")
+        if result_id in outcome.query_errors:
+            continue
+        problem = _merge(result, by_key, outcome)
+        if problem:
+            outcome.query_errors[result_id] = invalid_answer(f"the result for this query ({result_id}) {problem}")
+            outcome.results.pop(result_id, None)
+
+
+def _check_every_query_answered(plan: GetMetricDataPlan, outcome: PlanOutcome) -> None:
+    """AWS answers every query that has ReturnData with at least one MetricDataResult, even with no data (an
+    empty one: Grafana's response parser builds its per-value empty frames for a multi-valued query from it).
+    A query with none was not answered, which must not look like "no data"."""
+    for planned in plan.queries:
+        query_id = planned.query.id
+        if planned.query.return_data and query_id not in outcome.results and query_id not in outcome.query_errors:
+            outcome.query_errors[query_id] = invalid_answer(f"it has no MetricDataResult for this query "
+                                                            f"({query_id})")
+
+
+def _merge(result: dict[str, Any], by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome
+           ) -> str:
+    """Merge one result into its series; "" when it is valid, else what is wrong with it (nothing merged)."""
+    result_id = str(result["Id"])
+    raw_label = result.get("Label")
+    if raw_label is not None and not (isinstance(raw_label, str) and is_text(raw_label)):
+        return "has a Label that is not text"
+    stamps = result.get("Timestamps") or []
+    if not isinstance(stamps, list) or not set(map(type, stamps)) <= _TIMESTAMP_TYPES:
+        return "has Timestamps that are not a list of times"
+    values = _values(result.get("Values") or [])
+    if values is None:
+        return "has Values that are not a list of numbers"
+    status = result.get("StatusCode")
+    if status is not None and not isinstance(status, str):
+        return "has a StatusCode that is not text"
+    messages = _messages(result.get("Messages"))
+    if messages is None:
+        return "has Messages that are not a list of Code/Value pairs"
+
     # Grafana drops a result without a Label; AWS always sends one, so keep the series under its Id instead.
-    label = str(result.get("Label") or result_id)
+    label = raw_label or result_id
     key = (result_id, label)
     series = by_key.get(key)
     if series is None:
         series = by_key[key] = SeriesResult(id=result_id, label=label)
         outcome.results.setdefault(result_id, []).append(series)
-    series.timestamps.extend(result.get("Timestamps") or [])
-    series.values.extend(result.get("Values") or [])
-    series.status_code = str(result.get("StatusCode") or series.status_code)
-    series.messages.extend(_messages(result.get("Messages")))
+    # Pair per result, before merging pages: a short list in one page must not shift the next page's pairs.
+    paired = min(len(stamps), len(values))
+    series.unpaired_timestamps += len(stamps) - paired
+    series.unpaired_values += len(values) - paired
+    series.timestamps.extend(stamps[:paired] if paired < len(stamps) else stamps)
+    series.values.extend(values[:paired] if paired < len(values) else values)
+    series.status_code = status or series.status_code
+    series.messages.extend(messages)
+    return ""
 
 
-def _messages(raw: Any) -> list[dict[str, str]]:
-    return [{"Code": str(m.get("Code", "")), "Value": str(m.get("Value", ""))} for m in raw or []]
+_TIMESTAMP_TYPES = frozenset({datetime})
+_NUMBER_TYPES = frozenset({float, int})
+# Smithy's awsJson protocols send a double that is not finite as one of these strings; botocore leaves them as
+# strings (https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html, "Shape serialization").
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _values(raw: Any) -> list[float] | None:
+    """GetMetricData Values as numbers; None when they are not a list of numbers. The type check runs in C
+    (`set(map(type, ...))`): answers hold up to 100,800 points a page."""
+    if not isinstance(raw, list):
+        return None
+    kinds = set(map(type, raw))
+    if kinds <= _NUMBER_TYPES:
+        return raw
+    if kinds <= _NUMBER_TYPES | {str} and all(v in _NON_FINITE for v in raw if type(v) is str):
+        return [_NON_FINITE[v] if type(v) is str else v for v in raw]
+    return None
+
+
+def _messages(raw: Any) -> list[dict[str, str]] | None:
+    """MessageData list (Code, Value); None when it is not one."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(m, dict) for m in raw):
+        return None
+    out = [{"Code": m.get("Code") or "", "Value": m.get("Value") or ""} for m in raw]
+    if not all(isinstance(m["Code"], str) and isinstance(m["Value"], str) and is_text(m["Value"]) for m in out):
+        return None
+    return out
+
+
+def _shown(text: str) -> str:
+    # AWS-sent text quoted in an error: bounded, and escaped so that it is always printable text.
+    return ascii(text[:64])
 
 
 # --- errors -------------------------------------------------------------------------------------------------
@@ -158,9 +310,8 @@ def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginE
 
 
 def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
-    # Grafana's frontend raises its "request limit reached" alert only for messages starting with "Throttling:" or
-    # "Rate exceeded" (grafana/grafana public/app/plugins/datasource/cloudwatch/), so a throttled call must keep that
-    # prefix whatever the mapper wrote.
+    # Grafana's frontend raises its "request limit reached" alert only for messages starting with
+    # "Throttling:" or "Rate exceeded", so a throttled call must keep that prefix whatever the mapper wrote.
     if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
         return DownstreamError(f"Throttling: {err.message}", status=429)
     return err

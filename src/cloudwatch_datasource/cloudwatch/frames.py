@@ -1,19 +1,22 @@
 """Stage 4: PlanOutcomes → one DataResponse per refId, one time-series frame per returned series.
 
-Frame shape follows Grafana's CloudWatch response parser (grafana/grafana pkg/tsdb/cloudwatch/response_parser.go) and
-the dataplane "timeseries-multi" contract (https://grafana.com/developers/dataplane/timeseries): fields `Time` (epoch
-ns) and `Value` (float64, carrying the labels); name and labels from the CloudWatch label split on `|&|`; a console
-deep link (BuildDeepLink, models/cloudwatch_query.go); notices for request-level limits and incomplete series.
-Differences from Grafana, on purpose: `meta.custom` is a real JSON object (Grafana sends a not-quite-JSON string the
-frontend can't read); refIds with nothing to show get an empty 200 answer instead of no entry; a call's error goes to
-the refIds AWS blamed (the rest of the call is asked again without them, see execute.py) or else to every refId of
-that call, instead of a guessed refId or "".
+Frame shape follows Grafana's CloudWatch response parser (grafana/grafana-cloudwatch-datasource,
+pkg/cloudwatch/response_parser.go; facts only, that code is AGPL) and the data plane "timeseries-multi" contract
+(https://grafana.com/developers/dataplane/timeseries): fields `Time` (epoch ns) and `Value` (float64, carrying
+the labels); name and labels from the label CloudWatch returned, split on `|&|` (series_name_and_labels); a
+console deep link (Grafana's `CloudWatchQuery.BuildDeepLink`, pkg/cloudwatch/models of the same repository);
+notices for request-level limits, incomplete series and unpaired Timestamps/Values. Differences from Grafana, on
+purpose: `meta.custom` is a real JSON object (Grafana sends a not-quite-JSON string the frontend can't read);
+refIds with nothing to show get an empty 200 answer instead of no entry; a call's error goes to the refIds AWS
+blamed (the rest of the call is asked again without them, see execute.py) or else to every refId of that call,
+instead of a guessed refId or "".
 """
 
 from __future__ import annotations
 
 import json
 import operator
+import re
 import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -25,7 +28,7 @@ import pyarrow as pa
 from ..backend import DataResponse
 from ..data import Field, FieldType, Frame, Notice
 from ..errors import ErrorSource
-from .execute import PAGE_LIMIT_CODE, PlanOutcome, SeriesResult
+from .execute import PlanOutcome, SeriesResult
 from .plan import LABEL_SEPARATOR, PlannedQuery
 from .query import MetricEditorMode, MetricQuery, MetricQueryType
 
@@ -36,11 +39,18 @@ REQUEST_NOTICES = {
     "MaxQueryResultsExceeded": "Only the first 500 time series can be returned by a query.",
     "MaxMatchingResultsExceeded":
         "The query matched more than 10.000 metrics, results might not be accurate.",
-    PAGE_LIMIT_CODE: "Too many result pages; the plugin stopped reading them. Please reduce the time range",
 }
 INCOMPLETE_NOTICE = ("Too many datapoints requested - your search has been limited. "
                      "Please try to reduce the time range")
 NOTICE_PREFIX = "cloudwatch GetMetricData error: "
+
+
+def unpaired_notice(series: SeriesResult) -> str:
+    """AWS's Timestamps and Values pair up by position (API reference, MetricDataResult); when one list was
+    longer, execute.py kept the pairs and counted the rest. Said on the frame, not cut silently."""
+    return (f"AWS's answer for this series had {series.unpaired_timestamps} timestamps without a value and "
+            f"{series.unpaired_values} values without a timestamp; they are left out and the "
+            f"{len(series.timestamps)} points that pair up are shown")
 LINK_TITLE = "View in CloudWatch console"
 
 _TIME_UTC = pa.timestamp("ns", tz="UTC")
@@ -110,10 +120,10 @@ def series_frame(planned: PlannedQuery, series: SeriesResult, request_notices: S
 
 def _empty_value_frames(planned: PlannedQuery, series: SeriesResult, request_notices: Sequence[Notice]
                         ) -> list[Frame]:
-    """Grafana's no-data answer for a multi-valued dimension query (response_parser.go): one empty frame per value of
-    the dimension with the most values, so a legend or table still lists every instance asked for. The other
-    dimensions take their first value. Unlike Grafana's, each frame also carries the `Series` label and the notices,
-    like every other frame of this plugin."""
+    """Grafana's no-data answer for a multi-valued dimension query (its response parser's `buildDataFrames`):
+    one empty frame per value of the dimension with the most values, so a legend or table still lists every
+    instance asked for. The other dimensions take their first value. Unlike Grafana's, each frame also carries
+    the `Series` label and the notices, like every other frame of this plugin."""
     q = planned.query
     name = series_name_and_labels(q, series.label)[0]
     key, values = max(q.dimensions, key=lambda item: len(item[1]))  # first of the most-valued, as Grafana
@@ -142,6 +152,8 @@ def _frame(planned: PlannedQuery, series: SeriesResult, name: str, labels: dict[
     notices = list(request_notices)
     if series.status_code != "Complete":
         notices.append(Notice("warning", NOTICE_PREFIX + INCOMPLETE_NOTICE))
+    if series.unpaired_timestamps or series.unpaired_values:
+        notices.append(Notice("warning", NOTICE_PREFIX + unpaired_notice(series)))
     meta = _frame_meta(planned)
     if notices:
         meta["notices"] = notices
@@ -154,15 +166,33 @@ def _frame(planned: PlannedQuery, series: SeriesResult, name: str, labels: dict[
     )
 
 
+# Grafana's test for a dynamic label (pkg/cloudwatch/response_parser.go in grafana/grafana-cloudwatch-datasource,
+# `dynamicLabel`): `${` and `}` with at least one character between them, anywhere in the label.
+_DYNAMIC_LABEL = re.compile(r"\$\{.+\}")
+
+
+def has_static_label(q: MetricQuery) -> bool:
+    return bool(q.label) and not _DYNAMIC_LABEL.search(q.label)
+
+
 def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, dict[str, str]]:
-    """Grafana's new label parsing (response_parser.go): the first `|&|` part is the name; each dimension in sorted
-    order takes its single value, or (multi-valued / wildcard) the next part of the split label."""
+    """The frame name and the labels of one series, by Grafana's rules (facts read from its response parser,
+    grafana/grafana-cloudwatch-datasource pkg/cloudwatch/response_parser.go, `parseLabels`/`getLabels`/
+    `buildDataFrames`; nothing copied):
+    - `Series` is always the label CloudWatch returned for that series — never the query's label as typed — so
+      the series of one SEARCH or math query stay distinct label sets (alert rules keep one state per set);
+      for builder and code mode it is the first `|&|` part, for Metrics Insights the whole returned label;
+    - builder mode: each dimension in sorted key order takes its single value, or (multi-valued / wildcard) the
+      next `|&|` part of the returned label (plan.search_label asks CloudWatch for them); code mode and Insights
+      get no dimension labels;
+    - the name (frame name, displayNameFromDS) is the first part, or the query's label as typed when it is
+      static: CloudWatch appends dimension values to a static label of a SEARCH, the legend should not."""
     parts = cloudwatch_label.split(LABEL_SEPARATOR)
-    name = parts[0]
-    if q.label and "${" not in q.label:
-        name = q.label  # a static label is the series name as typed
-    labels = {"Series": name}
-    if q.query_type is MetricQueryType.INSIGHTS or q.editor_mode is MetricEditorMode.CODE:
+    insights = q.query_type is MetricQueryType.INSIGHTS
+    returned = cloudwatch_label if insights else parts[0]
+    name = q.label if has_static_label(q) else returned
+    labels = {"Series": returned}
+    if insights or q.editor_mode is MetricEditorMode.CODE:
         return name, labels
     rest = iter(parts[1:])
     for key, values in q.dimensions:
@@ -176,7 +206,7 @@ def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, 
 
 
 def deep_link(planned: PlannedQuery) -> str:
-    """The CloudWatch console link Grafana attaches to each series (BuildDeepLink); "" for math and Insights."""
+    """The CloudWatch console link Grafana attaches to each series (module docstring); "" for math and Insights."""
     q = planned.query
     if q.query_type is MetricQueryType.INSIGHTS:
         return ""
@@ -237,10 +267,7 @@ def _vectors(series: SeriesResult) -> tuple[pa.TimestampArray, pa.DoubleArray]:
     series is normally in order already; the check runs on the datetime list in C (~15 ns a point) and the rare
     out-of-order series is sorted stably in Python. Neither numpy nor pyarrow.compute is used: leaving them out
     keeps ~20 MB of resident memory out of every plugin process."""
-    stamps, values = series.timestamps, series.values
-    if len(stamps) != len(values):
-        n = min(len(stamps), len(values))
-        stamps, values = stamps[:n], values[:n]
+    stamps, values = series.timestamps, series.values  # the same length: execute.py pairs them per result
     if not all(map(operator.le, stamps, islice(stamps, 1, None))):
         order = sorted(range(len(stamps)), key=stamps.__getitem__)
         stamps, values = [stamps[i] for i in order], [values[i] for i in order]

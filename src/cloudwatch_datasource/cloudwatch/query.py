@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from ..backend import DataQuery
 from ..durations import parse_duration_seconds
 from ..errors import QueryError
+from ..jsontext import lone_surrogate_path
 from ..settings import MISSING_REGION, region_or_default
 
 # AWS's rule for MetricDataQuery.Id; math expressions refer to other queries by these ids.
@@ -232,6 +233,11 @@ def _load(raw: bytes) -> dict[str, Any]:
         raise QueryError(f"query JSON is invalid: {detail}") from None
     if not isinstance(model, dict):
         raise QueryError(f"query JSON must be an object, got {type(model).__name__}")
+    # Only a \u escape can make a lone surrogate (jsontext.py); the walk runs only when the JSON has one.
+    where = lone_surrogate_path(model) if b"\\u" in raw else None
+    if where is not None:
+        raise QueryError(f"{where or 'query JSON'}: holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF "
+                         "without its pair), which is not text")
     return model
 
 

@@ -1,7 +1,7 @@
 """The edge: generated protobuf messages ⇄ the plain domain types in backend.py.
 
-Handlers above this layer never see protobuf. Field meanings: grafana-plugin-sdk-go proto/backend.proto (ours:
-proto/backend.proto).
+Handlers above this layer never see protobuf. Field meanings: proto/backend.proto (Grafana's pluginv2
+protocol, as grafana-plugin-sdk-go's proto/backend.proto defines it).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..backend import (
     TimeRange,
 )
 from ..errors import ErrorSource
+from ..jsontext import safe_text
 from .arrow import encode_frame
 from .pb import backend_pb2 as pb
 
@@ -71,12 +72,13 @@ def data_response(resp: DataResponse) -> pb.DataResponse:
         out.frames.extend(encode_frame(f) for f in resp.frames)
     except Exception as exc:  # noqa: BLE001 - any encoder failure is reported on this refId, never raised
         log.error("frame encoding failed", error=str(exc))
-        return pb.DataResponse(format=pb.ARROW, status=500, error=f"internal error encoding frames: {exc}",
+        return pb.DataResponse(format=pb.ARROW, status=500, error=safe_text(f"internal error encoding frames: {exc}"),
                                errorSource=ErrorSource.PLUGIN.value)
     # Grafana turns a status outside 100-599 (including 0) into 500 "unknown": always set it.
     out.status = resp.status if 100 <= resp.status <= 599 else (500 if resp.error else 200)
     if resp.error:
-        out.error = resp.error
+        # protobuf refuses a str that is not UTF-8-encodable; one such message must not fail every refId.
+        out.error = safe_text(resp.error)
         out.errorSource = (resp.error_source or ErrorSource.PLUGIN).value
     return out
 
@@ -91,7 +93,7 @@ def query_data_response(responses: dict[str, DataResponse]) -> pb.QueryDataRespo
 def check_health_response(result: CheckHealthResult) -> pb.CheckHealthResponse:
     details = json.dumps(dict(result.details)).encode() if result.details else b""
     status = pb.CheckHealthResponse.HealthStatus.Value(result.status.name)
-    return pb.CheckHealthResponse(status=status, message=result.message, jsonDetails=details)
+    return pb.CheckHealthResponse(status=status, message=safe_text(result.message), jsonDetails=details)
 
 
 def call_resource_request(msg: pb.CallResourceRequest) -> CallResourceRequest:
