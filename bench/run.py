@@ -22,6 +22,7 @@ from lib import DIST, ROOT, Report, executable, machine
 from sections import (
     Config,
     batching,
+    bounded_memory,
     cold_start,
     credential_cache,
     frames,
@@ -41,6 +42,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("5", "frames", frames),
     ("6", "throughput, concurrency and memory (6 + 7)", throughput_and_memory),
     ("8", "size", size),
+    ("9", "bounded memory", bounded_memory),
 ]
 
 
