@@ -64,15 +64,19 @@ class RequestScope:
         self._finished = False
         if limit_s is not None:
             self.limit(limit_s)
+        elif grpc_remaining_s is not None:
+            _WATCHDOG.watch(self)
 
     # --- time ------------------------------------------------------------------------------------------------
     def limit(self, seconds: float) -> RequestScope:
         """Cap the scope at `seconds` from its start (the plugin's own time limit); the earlier end wins."""
         with self._lock:
             expires = self._started + max(0.0, seconds)
-            if expires < self._expires_at:
+            earlier = expires < self._expires_at
+            if earlier:
                 self._expires_at, self._limit_s, self._grpc_deadline = expires, seconds, False
-        _WATCHDOG.watch(self)
+        if earlier:
+            _WATCHDOG.watch(self)
         return self
 
     @property

@@ -38,8 +38,9 @@ Faults (per operation, or "*" for any): `fail` (an AWS error: status + code), `h
 `truncate` (a Content-Length longer than the body, then close), `reset` (close without answering), `garbage`
 (200 with a body that is not JSON), `trickle` (200 and the headers at once, then the body one byte every
 `seconds`: every socket read gets data well within botocore's read timeout, so only an overall deadline ends it;
-`trickling` counts the answers being trickled right now). Each has `times` (None = until `clear()`). `revoke(access_key)` makes every
-call signed with that key fail (expired or revoked credentials); `delay_s` delays every answer.
+`trickling` counts the answers being trickled right now). Each has `times` (None = until `clear()`).
+`revoke(access_key)` makes every call signed with that key fail (expired or revoked credentials); `delay_s`
+delays every answer.
 
     with FakeAws() as fake:
         fake.script("GetMetricData", [page1, page2])          # answered in order, the last one repeats
