@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import PaginationError
+
 from .. import deadlines, metrics
 from ..auth import describe_aws_error, error_code, is_throttled
 from ..errors import DownstreamError, ErrorSource, PluginError
@@ -259,6 +261,11 @@ def _messages(raw: Any) -> list[dict[str, str]]:
 def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginError:
     """A user-facing PluginError for anything a plan or a resource call can raise: the auth package's AWS error
     mapping (one wording for the whole plugin), plus Grafana's throttling prefix."""
+    if isinstance(exc, PaginationError):
+        # botocore's paginator refuses a NextToken the endpoint sent twice (an endless chain): AWS's fault, so
+        # downstream, as grafana-plugin-sdk-go's experimental/status classes what the remote end caused.
+        return DownstreamError(f"{operation}: the AWS endpoint sent the same NextToken twice, so its results "
+                               "never end; try again, or check the datasource's Endpoint field", status=502)
     return _with_throttle_prefix(describe_aws_error(exc, operation=operation), exc)
 
 
