@@ -47,7 +47,8 @@ proto: setup
 	$(PY) -m grpc_tools.protoc -Icloudwatch_datasource/protocol/pb=proto --python_out=src --grpc_python_out=src \
 		--pyi_out=src $(PROTOS)
 
-## bench: speed, cost and scale figures (ratios against baselines measured in the same run)
+## bench: speed, cost and scale figures (ratios against baselines measured in the same run); section 9 builds the Go
+## reference plugin (bench/reference, `go build` into build/; needs Go and the module proxy) and compares against it
 bench: setup dist package
 	$(PY) bench/run.py
 

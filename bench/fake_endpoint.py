@@ -14,25 +14,33 @@ import argparse
 import json
 import sys
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 # The fake lives with the tests (tests/support/, what pytest's `pythonpath` setting puts on the path there).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+import cbor2  # noqa: E402 - a dev dependency, like the fake's own import of it
 from support.fake_aws import FakeAws  # noqa: E402 - found through the path set just above
 
 
 def serve(points: int) -> None:
     values = [float(i % 17) for i in range(points)]
-    timestamps: dict[float, list[float]] = {}
+    timestamps: dict[tuple[float, bool], list[Any]] = {}
     served = {"GetMetricData": 0, "queries": 0}
 
     def get_metric_data(request: dict[str, Any]) -> dict[str, Any]:
-        start = float(request.get("StartTime", 0))
-        series = timestamps.get(start)
+        # botocore speaks awsJson1_0 (StartTime an epoch number); aws-sdk-go-v2, for the Go reference plugin,
+        # smithy-rpc-v2-cbor, whose timestamps cbor2 decodes to datetimes and which must go back as CBOR tag 1
+        # (the fake's encoder passes a ready tag through untouched).
+        raw_start = request.get("StartTime", 0)
+        cbor = isinstance(raw_start, datetime)
+        start = raw_start.timestamp() if cbor else float(raw_start)
+        series = timestamps.get((start, cbor))
         if series is None:
-            series = timestamps[start] = [start + 60 * i for i in range(points)]
+            epochs = [start + 60 * i for i in range(points)]
+            series = timestamps[(start, cbor)] = [cbor2.CBORTag(1, t) for t in epochs] if cbor else epochs
         queries = request.get("MetricDataQueries") or []
         served["GetMetricData"] += 1
         served["queries"] += len(queries)
@@ -46,6 +54,8 @@ def serve(points: int) -> None:
         fake.reset_requests()  # the fake keeps every request; a long run must not grow without bound
         return out
 
+    # The fake answers every protocol (the Go reference plugin's aws-sdk-go-v2 speaks CBOR), turns Nagle's
+    # algorithm off (no 40 ms delayed-ACK stalls) and keeps quiet about clients that reset idle connections.
     fake = FakeAws()
     fake.handler("GetMetricData", get_metric_data)
     fake.handler("ListMetrics", lambda _: {"Metrics": []})

@@ -190,6 +190,13 @@ def answered(resp: pb.QueryDataResponse, ref_ids: list[str]) -> str:
 @contextmanager
 def fake_endpoint(points: int = 60) -> Iterator[str]:
     """bench/fake_endpoint.py as a child process; yields its URL."""
+    with fake_endpoint_process(points) as (url, _):
+        yield url
+
+
+@contextmanager
+def fake_endpoint_process(points: int = 60) -> Iterator[tuple[str, int]]:
+    """bench/fake_endpoint.py as a child process; yields its URL and pid (for its CPU time)."""
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_endpoint.py")),
                              "--points", str(points)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
@@ -197,7 +204,7 @@ def fake_endpoint(points: int = 60) -> Iterator[str]:
         url = proc.stdout.readline().decode().strip()
         if not url.startswith("http://"):
             raise RuntimeError("the fake CloudWatch endpoint did not start")
-        yield url
+        yield url, proc.pid
     finally:
         if proc.stdin:
             proc.stdin.close()

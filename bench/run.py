@@ -4,7 +4,8 @@ a baseline measured in the same run, so the figures mean something on any machin
     .venv/bin/python bench/run.py [--quick] [--only 1,3] [--dist DIR] [--out docs/benchmarks.md]
 
 Drives the built dist (dist/pyaws-cloudwatch-datasource, `make dist`) through the real go-plugin handshake, against
-moto's server (the local AWS emulator) or a fast local fake CloudWatch endpoint. Prints a markdown table and
+moto's server (the local AWS emulator) or a fast local fake CloudWatch endpoint; section 9 builds and drives a Go
+reference plugin (bench/reference, grafana-plugin-sdk-go + aws-sdk-go-v2) the same way. Prints a markdown table and
 writes it, with the machine it was taken on, to docs/benchmarks.md. Benchmarks are not tests: a missed target is
 reported, never an exit status (only a benchmark that could not run at all makes the exit status non-zero).
 """
@@ -18,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from against_go import against_go
 from lib import DIST, ROOT, Report, executable, machine
 from sections import (
     Config,
@@ -42,7 +44,8 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("5", "frames", frames),
     ("6", "throughput, concurrency and memory (6 + 7)", throughput_and_memory),
     ("8", "size", size),
-    ("9", "bounded memory", bounded_memory),
+    ("9", "against a Go plugin on the same SDK (bench/reference)", against_go),
+    ("10", "bounded memory", bounded_memory),
 ]
 
 

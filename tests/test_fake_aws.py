@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import cbor2
 import pytest
 from botocore.exceptions import ClientError
 from support.fake_aws import MAX_DATAPOINTS, FakeAws, expected_values
@@ -172,6 +173,29 @@ def test_error_shape_on_the_wire_is_awsjson_with_the_query_error_header(fake: Fa
     assert caught.value.headers["Content-Type"] == "application/x-amz-json-1.0"
     error = json.loads(caught.value.read())
     assert error["__type"].endswith("#ValidationError") and "member.1.Id" in error["message"]
+
+
+def test_cbor_requests_get_cbor_answers_and_errors(fake: FakeAws) -> None:
+    """smithy-rpc-v2-cbor, which aws-sdk-go-v2 (the benchmarks' Go reference plugin) speaks: timestamps as tag 1."""
+    def post(queries: list[dict[str, Any]]) -> tuple[int, dict[str, str], Any]:
+        body = cbor2.dumps({"MetricDataQueries": queries, "StartTime": cbor2.CBORTag(1, START.timestamp()),
+                            "EndTime": cbor2.CBORTag(1, END.timestamp())})
+        request = urllib.request.Request(fake.url + "/service/GraniteServiceVersion20100801/operation/GetMetricData",
+                                         data=body, method="POST", headers={"Content-Type": "application/cbor",
+                                                                            "smithy-protocol": "rpc-v2-cbor"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                return resp.status, dict(resp.headers), cbor2.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers), cbor2.loads(err.read())
+
+    status, _, answer = post([stat("m1", instance="i-4")])
+    [result] = answer["MetricDataResults"]
+    assert status == 200 and result["Values"] == [4.0, 4.5, 5.0]
+    assert result["Timestamps"][0] == START  # tag 1, decoded by cbor2 as a datetime
+    status, headers, error = post([insights("q1"), insights("q2")])
+    assert status == 400 and headers["x-amzn-query-error"] == "ValidationError;Sender"
+    assert error["__type"].endswith("#ValidationError") and error["message"] == "Maximum number of queries (1) exceeded"
 
 
 def test_faults_scripts_and_records(fake: FakeAws) -> None:

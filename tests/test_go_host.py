@@ -18,6 +18,7 @@ import pytest
 from botocore.config import Config
 from support.grafana_host import (
     HOST_SOURCE,
+    ROOT,
     HostError,
     StartGrafana,
     data_query,
@@ -139,12 +140,16 @@ def test_chunked_resource_answers_are_joined_as_grafana_joins_them(grafana: Star
     assert answer["body"] == "first;second;big/listing"
 
 
-def test_go_host_is_gofmt_and_vet_clean() -> None:
+@pytest.mark.parametrize("module", [HOST_SOURCE, ROOT / "launcher", ROOT / "bench" / "reference"],
+                         ids=["go-host", "launcher", "bench-reference"])
+def test_go_modules_are_gofmt_and_vet_clean(module: Path) -> None:
+    """The project's Go: the test host, the dist's launcher and the benchmarks' reference plugin (vet also
+    type-checks each one against its pinned modules, so a reference plugin that no longer builds fails here)."""
     go = find_go()
     env = {"PATH": f"{Path(go).parent}:/usr/bin:/bin", "HOME": str(Path.home()), "GOTOOLCHAIN": "local",
            "GOFLAGS": "-mod=readonly -buildvcs=false"}
-    unformatted = subprocess.run([str(Path(go).parent / "gofmt"), "-l", "."], cwd=HOST_SOURCE, env=env,
+    unformatted = subprocess.run([str(Path(go).parent / "gofmt"), "-l", "."], cwd=module, env=env,
                                  capture_output=True, text=True, timeout=120)
     assert unformatted.returncode == 0 and unformatted.stdout == "", unformatted.stdout + unformatted.stderr
-    vet = subprocess.run([go, "vet", "./..."], cwd=HOST_SOURCE, env=env, capture_output=True, text=True, timeout=600)
+    vet = subprocess.run([go, "vet", "./..."], cwd=module, env=env, capture_output=True, text=True, timeout=900)
     assert vet.returncode == 0, vet.stdout + vet.stderr

@@ -117,7 +117,7 @@ def _parse_positive_float(value: str | None, default: float) -> float:
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
 # About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus
 # the Arrow frame and its protobuf copy: 1 M points per request keeps a request's peak near 200 MB over the idle
-# process (`make bench`, section 9). 1 M points is 2 years of 1-minute data for one series.
+# process (`make bench`, section 10). 1 M points is 2 years of 1-minute data for one series.
 DEFAULT_MAX_POINTS_PER_QUERY = 1_000_000
 DEFAULT_MAX_POINTS_PER_REQUEST = 1_000_000
 

@@ -223,3 +223,12 @@ def test_pages_the_endpoint_cuts_at_its_datapoint_limit_are_followed(fake: FakeA
         assert answers[ref].status == 200 and not answers[ref].error
         [frame] = answers[ref].frames
         assert numbers(frame.fields[1]) == [n, n + 0.5, n + 1.0]
+
+
+def test_a_period_aws_refuses_fails_only_its_query(fake: FakeAws) -> None:
+    # Periods are 1, 5, 10, 20, 30 or a multiple of 60 (MetricStat); query.py passes others on, and AWS's error
+    # names the member, so the rest of the call is asked again without it.
+    answers = run(fake, [data_query("A", metric_stat(period="45")), data_query("B", metric_stat(id="m2"))])
+    assert answers["A"].status == 400 and "MetricStat.Period" in answers["A"].error
+    assert answers["B"].status == 200 and not answers["B"].error and answers["B"].frames
+    assert len(fake.calls("GetMetricData")) == 2

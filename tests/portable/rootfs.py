@@ -5,9 +5,10 @@
   /usr/glibc-compat/lib, /lib64/ld-linux-x86-64.so.2 linked to its loader): what most Docker users run.
 
 The plugin folder is bind-mounted read-only at Grafana's plugin path, the whole root is then remounted read-only
-(Kubernetes `readOnlyRootFilesystem: true`), and the plugin is started as uid 472 gid 0 (the Grafana image's
-user) by `chroot --userspec`, which execs it: the process go-plugin starts is the plugin itself. The network
-namespace is the host's, so the plugin's 127.0.0.1 listener and the emulator on 127.0.0.1 are reachable.
+(Kubernetes `readOnlyRootFilesystem: true`), and the plugin is started as uid 472 gid 472 (the Grafana image's
+user; the Helm chart's runAsUser/runAsGroup) by `chroot --userspec`, which execs it: the process go-plugin
+starts is the plugin itself. The network namespace is the host's, so the plugin's 127.0.0.1 listener and the
+emulator on 127.0.0.1 are reachable.
 
 /dev holds null, zero, random and urandom (every container runtime provides them; gRPC's seed needs urandom).
 arm64 executables run under Debian's qemu-user-static through binfmt_misc, registered with the F flag so that
@@ -24,7 +25,7 @@ from pathlib import Path
 from .bundle import PLUGIN_ID
 
 PLUGIN_PATH = f"/var/lib/grafana/plugins/{PLUGIN_ID}"
-GRAFANA_UID, GRAFANA_GID = 472, 0
+GRAFANA_UID, GRAFANA_GID = 472, 472
 # Alpine's glibc-compat files (grafana/grafana packaging/docker/Dockerfile), taken from this machine's glibc.
 ALPINE_GLIBC = ["ld-linux-x86-64.so.2", "libc.so.6", "libdl.so.2", "libm.so.6", "libpthread.so.0", "librt.so.1",
                 "libresolv.so.2"]

@@ -1,28 +1,22 @@
 """Issue 11's acceptance: both architectures' executables start and answer in a root with no libc at all, read-only,
-as uid 472, with only the environment Grafana gives, through the go-plugin handshake; and once in the layout of
-Grafana's Alpine image on amd64. arm64 runs under qemu-user-static (binfmt_misc), so it gets one smoke path:
-handshake, health, CheckHealth and one query."""
+as uid 472, with only the environment Grafana gives, through Grafana's own plugin client (the Go host:
+go-plugin 1.8 + grafana-plugin-sdk-go, tests/support/grafana_host.py); and once in the layout of Grafana's Alpine
+image on amd64. arm64 runs under qemu-user-static (binfmt_misc), so it gets one smoke path: handshake, gRPC health,
+CheckHealth and one query."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
-import pyarrow as pa
 import pytest
 from botocore.config import Config
-from support.plugins import StartPlugin
-
-from cloudwatch_datasource.protocol.host import (
-    PluginProcess,
-    data_query,
-    datasource_settings,
-    go_plugin_env,
-)
+from support.grafana_host import GrafanaHost, data_query, datasource, field_values
 
 from .bundle import built_dist
-from .rootfs import GRAFANA_UID, PluginRoot, ensure_arm64_binfmt
+from .rootfs import GRAFANA_GID, GRAFANA_UID, PluginRoot, ensure_arm64_binfmt
 
 pytestmark = pytest.mark.processes  # builds or starts the dist executables (tests/support/tiers.py)
 
@@ -37,7 +31,7 @@ def dist() -> Path:
 
 
 @pytest.fixture
-def seeded(moto) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def seeded(moto) -> tuple[str, int]:
     cw = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto.url, aws_access_key_id="AKIDTEST",
                       aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))
     now = int(time.time()) // 60 * 60
@@ -47,29 +41,55 @@ def seeded(moto) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     return moto.url, now
 
 
-def start_in(start_plugin: StartPlugin, root: PluginRoot, arch: str) -> PluginProcess:
-    # Only what Grafana >= 12.4 gives a plugin (no PATH, HOME, TMPDIR): go_plugin_env() does not inherit ours.
-    return start_plugin(command=root.command(arch), env=go_plugin_env(), timeout=START_TIMEOUT[arch])
+def start_in(grafana: Callable[..., GrafanaHost], root: PluginRoot, arch: str) -> GrafanaHost:
+    # Only what Grafana >= 12.4 gives a plugin (SkipHostEnv: no PATH, HOME, TMPDIR), as the Go host sets it.
+    return grafana(root.command(arch), start_timeout=START_TIMEOUT[arch])
 
 
-def uid_of(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+def ids_of(pid: int) -> tuple[int, int]:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    uid = int(next(line for line in status if line.startswith("Uid:")).split()[1])
+    gid = int(next(line for line in status if line.startswith("Gid:")).split()[1])
+    return uid, gid
 
 
-def answer_health_and_query(plugin: PluginProcess, endpoint: str, now: int) -> None:
-    settings = datasource_settings({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint},
-                                   {"accessKey": "AKIDTEST", "secretKey": "secret"}, uid="portable")
-    assert plugin.ping() == 1  # grpc.health.v1 SERVING for service "plugin", as go-plugin checks it
-    health = plugin.check_health(settings, timeout=300)
-    assert health.status == 1, health.message  # OK
+def processes_of(uid: int) -> list[int]:
+    """Live processes running as `uid` (none but the plugin ever runs as Grafana's uid on this machine)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and ids_of(int(entry.name))[0] == uid:
+                found.append(int(entry.name))
+        except (OSError, StopIteration):
+            continue  # exited while we looked
+    return found
+
+
+def answer_health_and_query(host: GrafanaHost, endpoint: str, now: int) -> None:
+    settings = datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint},
+                          {"accessKey": "AKIDTEST", "secretKey": "secret"}, uid="portable")
+    assert host.started["negotiatedVersion"] == 2
+    assert host.ping()  # grpc.health.v1 SERVING for service "plugin", as go-plugin checks it
+    health = host.check_health(settings, timeout=300)
+    assert health["status"] == "OK", health["message"]
     model = {"region": "default", "namespace": "Portable/App", "metricName": "Requests",
              "dimensions": {"Service": ["api"]}, "statistic": "Sum", "period": "60", "matchExact": True}
-    response = plugin.query([data_query("A", model, (now - 900) * 1000, now * 1000)], settings, timeout=300)
-    answer = response.responses["A"]
-    assert answer.error == "", answer.error
-    [frame] = [pa.ipc.open_file(pa.BufferReader(raw)).read_all() for raw in answer.frames]
-    assert sorted(v for v in frame.column("Value").to_pylist() if v is not None) == [float(i) for i in range(10)]
+    answer = host.query([data_query("A", model, (now - 900) * 1000, now * 1000)], settings, timeout=300)
+    result = answer.results["A"]
+    assert result["status"] == 200 and "error" not in result, result
+    [frame] = result["frames"]  # decoded by the SDK, as grafana-server decodes it
+    assert sorted(v for v in field_values(frame, "Value") if v is not None) == [float(i) for i in range(10)]
+    assert answer.readers["A"]["kind"] and not answer.readers["A"].get("kindError"), answer.readers["A"]
+
+
+def stop(host: GrafanaHost) -> None:
+    """Grafana's stop: Shutdown, then the plugin must exit by itself (no SIGKILL) and leave no process behind."""
+    stopped = host.kill()
+    assert stopped["graceful"] is True and stopped["forcedKill"] is False, stopped.get("hostLog")
+    assert stopped["exitCode"] == 0
+    assert processes_of(GRAFANA_UID) == []
+    errors = [line for line in host.stderr_lines if '"@level":"error"' in line or "Traceback" in line]
+    assert not errors, errors
 
 
 @pytest.fixture
@@ -78,38 +98,30 @@ def arm64_binfmt() -> None:
 
 
 @pytest.mark.parametrize("arch", ["amd64", "arm64"])
-def test_starts_and_answers_in_a_root_without_libc(arch: str, dist: Path, seeded: tuple[str, int],
-                                                   tmp_path: Path, request: pytest.FixtureRequest,
-                                                   start_plugin: StartPlugin) -> None:
+def test_starts_and_answers_in_a_root_without_libc(arch: str, dist: Path, seeded: tuple[str, int], grafana,
+                                                   tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if arch == "arm64":
         request.getfixturevalue("arm64_binfmt")
     endpoint, now = seeded
     with PluginRoot(tmp_path, dist, "busybox") as root:
         assert not (root.path / "lib").exists() and not (root.path / "usr").exists()  # really no libc
-        plugin = start_in(start_plugin, root, arch)
-        try:
-            assert uid_of(plugin.proc.pid) == GRAFANA_UID
-            answer_health_and_query(plugin, endpoint, now)
-        finally:
-            plugin.kill()
-        assert not plugin.killed, "the plugin did not exit by itself on go-plugin's Shutdown"
-        assert plugin.proc.returncode == 0
-        errors = [line for line in plugin.stderr_lines if '"@level":"error"' in line or "Traceback" in line]
-        assert not errors, errors
+        host = start_in(grafana, root, arch)
+        # The launcher, chroot and the loader all exec: the process go-plugin started is the plugin, as uid/gid 472.
+        assert ids_of(host.pid) == (GRAFANA_UID, GRAFANA_GID)
+        assert processes_of(GRAFANA_UID) == [host.pid]
+        answer_health_and_query(host, endpoint, now)
+        stop(host)
 
 
-def test_starts_in_the_alpine_image_layout(dist: Path, seeded: tuple[str, int], tmp_path: Path,
-                                          start_plugin: StartPlugin) -> None:
+def test_starts_in_the_alpine_image_layout(dist: Path, seeded: tuple[str, int], grafana, tmp_path: Path
+                                           ) -> None:
     """Grafana's Alpine image on amd64: a minimal glibc under /usr/glibc-compat/lib and nothing else of glibc's
     world (no libz, libstdc++, libssl): before the bundled runtime the plugin stopped at `libz.so.1`."""
     endpoint, now = seeded
     with PluginRoot(tmp_path, dist, "alpine-amd64") as root:
-        plugin = start_in(start_plugin, root, "amd64")
-        try:
-            answer_health_and_query(plugin, endpoint, now)
-        finally:
-            plugin.kill()
-        assert not plugin.killed
+        host = start_in(grafana, root, "amd64")
+        answer_health_and_query(host, endpoint, now)
+        stop(host)
 
 
 def test_the_root_is_really_read_only_and_libc_free(dist: Path, tmp_path: Path) -> None:
@@ -117,7 +129,8 @@ def test_the_root_is_really_read_only_and_libc_free(dist: Path, tmp_path: Path) 
     import subprocess
 
     with PluginRoot(tmp_path, dist, "busybox") as root:
-        done = subprocess.run(["/usr/sbin/chroot", f"--userspec={GRAFANA_UID}:0", str(root.path), "/bin/busybox",
+        done = subprocess.run(["/usr/sbin/chroot", f"--userspec={GRAFANA_UID}:{GRAFANA_GID}", str(root.path),
+                               "/bin/busybox",
                                "sh", "-c", "touch /tmp/x || touch /var/lib/grafana/plugins/x || echo read-only"],
                               capture_output=True, text=True, env={}, timeout=60)
         assert done.stdout.strip().endswith("read-only"), done

@@ -546,7 +546,8 @@ def expected_values(n: int, points: int = 3) -> list[float]:
 
 def get_metric_data_answer(body: dict[str, Any], points: int = 3) -> dict[str, Any]:
     """The deterministic answer (see the module docstring)."""
-    start = _epoch(body.get("StartTime", 0))
+    # datetimes: the encoder writes epoch seconds for JSON and CBOR tag 1 for CBOR (aws-sdk-go-v2 speaks CBOR)
+    start = datetime.fromtimestamp(_epoch(body.get("StartTime", 0)), UTC)
     results = []
     for mdq in body.get("MetricDataQueries", []):
         if not mdq.get("ReturnData", True):
@@ -554,7 +555,8 @@ def get_metric_data_answer(body: dict[str, Any], points: int = 3) -> dict[str, A
         n = series_number(mdq)
         label = mdq.get("Label") or (mdq.get("MetricStat") or {}).get("Metric", {}).get("MetricName") or mdq["Id"]
         results.append({"Id": mdq["Id"], "Label": label, "StatusCode": "Complete",
-                        "Timestamps": [start + 60 * i for i in range(points)], "Values": expected_values(n, points)})
+                        "Timestamps": [start + timedelta(minutes=i) for i in range(points)],
+                        "Values": expected_values(n, points)})
     return {"MetricDataResults": results, "Messages": []}
 
 

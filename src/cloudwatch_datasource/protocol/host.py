@@ -134,8 +134,11 @@ def start_plugin(command: list[str] | None = None, env: Mapping[str, str] | None
 
     threading.Thread(target=drain, daemon=True).start()
     line = _read_line(proc, timeout)
+    # go-plugin servers (hashicorp/go-plugin server.go, v1.5+) write a 6th field, the AutoMTLS server certificate,
+    # empty when the host asked for none, and a 7th when the host set PLUGIN_MULTIPLEX_GRPC; like go-plugin's
+    # client, read the first five and accept the rest (a Go plugin's line is `1|2|unix|/tmp/plugin…|grpc|`).
     parts = line.strip().split("|")
-    if len(parts) != 5 or parts[:2] != ["1", "2"] or parts[4] != "grpc":
+    if len(parts) < 5 or parts[:2] != ["1", "2"] or parts[4] != "grpc":
         proc.kill()
         raise RuntimeError(f"bad handshake line {line!r}; stderr: {stderr_lines}")
     target = f"unix:{parts[3]}" if parts[2] == "unix" else parts[3]
