@@ -22,10 +22,10 @@ import grpc
 from support.fake_aws import FakeAws, Fault, wait_until
 from support.plugins import StartPlugin
 
-from cloudwatch_datasource.protocol.host import PluginProcess, plugin_context
+from cloudwatch_datasource.protocol.host import PluginProcess, data_query, plugin_context
 from cloudwatch_datasource.protocol.pb import backend_pb2 as pb
 
-from .helpers import LEAKS, answer_problem, keys_settings, metric_query
+from .helpers import LEAKS, answer_problem, keys_settings, metric_model, metric_query
 
 TRICKLE_S = 0.5
 # Generous: each outcome below needs well under 5 s; without deadlines it took minutes.
@@ -142,10 +142,12 @@ def test_points_beyond_the_limits_fail_only_their_refids(plugins: StartPlugin, f
     assert a.status == 413 and a.errorSource == "plugin" and "max_points_per_query" in a.error, a
     assert "5,000" in a.error and not a.frames
     assert b.status == 200 and not b.error and len(b.frames) == 1, b
-    # Per request: three queries of 3,000 points in one call, 9,000 together, over 8,000: that call fails, clearly.
+    # Per request: three queries of 3,000 points in one call (one time range, so one call), 9,000 together, over
+    # 8,000: that call fails, clearly.
     fake.handler("GetMetricData", lambda body: _answer(body, 3000))
-    resp = plugin.query([metric_query(r, n) for r, n in (("A", 1), ("B", 2), ("C", 3))], settings,
-                        timeout=SOON_S)
+    now = int(time.time() * 1000)
+    same_range = [data_query(r, metric_model(n), now - 3600_000, now) for r, n in (("A", 1), ("B", 2), ("C", 3))]
+    resp = plugin.query(same_range, settings, timeout=SOON_S)
     LEAKS.add_query_response(resp)
     for ref_id in ("A", "B", "C"):
         answer = resp.responses[ref_id]
