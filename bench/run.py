@@ -24,6 +24,7 @@ from lib import DIST, ROOT, Report, executable, machine
 from sections import (
     Config,
     batching,
+    bounded_memory,
     cold_start,
     credential_cache,
     frames,
@@ -44,6 +45,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("6", "throughput, concurrency and memory (6 + 7)", throughput_and_memory),
     ("8", "size", size),
     ("9", "against a Go plugin on the same SDK (bench/reference)", against_go),
+    ("10", "bounded memory", bounded_memory),
 ]
 
 

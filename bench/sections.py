@@ -1,4 +1,4 @@
-"""The seven measurements of the benchmark issue, each with its baseline measured in the same run.
+"""The measurements of the benchmark issues, each with its baseline measured in the same run.
 
 Every section takes the run's Config and appends rows to the Report; none raises for being slow.
 """
@@ -496,6 +496,67 @@ def _imports_rss(dist: Path) -> int:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait()
+
+
+# --- 10. bounded memory -----------------------------------------------------------------------------------------
+
+# Issue 13: a 10 M-point request took 1.5 GB; under the point bound its peak must stay at most 300 MB.
+BIG_QUERIES, BIG_POINTS = 100, 100_000  # 100 series x 100,000 points = 10 M points in one QueryData
+PEAK_TARGET_MB = 300
+
+
+def bounded_memory(report: Report, cfg: Config) -> None:
+    """Peak RSS (VmHWM, a fresh plugin per measurement) for one QueryData whose answer is 10 M points: under the
+    default bound (it must fail clearly, not take gigabytes), the largest answer the bound lets through, and,
+    outside --quick, the same 10 M request with the bound lifted (what it cost before issue 13)."""
+    start, end = time_range(3)
+    big = [data_query(f"q{i}", metric_model(f"i-{i:05d}"), start, end) for i in range(BIG_QUERIES)]
+    within = big[:10]  # 1 M points: the default max_points_per_request exactly
+    runs: list[tuple[str, list[pb.DataQuery], dict[str, str]]] = [
+        ("10 M points, default bound", big, {}),
+        ("1 M points (the bound), answered", within, {}),
+    ]
+    if not cfg.quick:
+        runs.append(("10 M points, bound lifted", big, {"GF_PLUGIN_MAX_POINTS_PER_REQUEST": "20000000",
+                                                        "GF_PLUGIN_MAX_POINTS_PER_QUERY": "20000000"}))
+    measured: dict[str, tuple[int, int, float, pb.QueryDataResponse]] = {}
+    with fake_endpoint(points=BIG_POINTS) as url:
+        for name, queries, env in runs:
+            with plugin(cfg.dist, env) as proc:
+                pid = proc.proc.pid
+                wait_idle(pid)
+                idle_kb = proc_status_kb(pid, "VmRSS")
+                started = time.perf_counter()
+                resp = proc.query(queries, keys_settings(url), timeout=600)
+                took = time.perf_counter() - started
+                measured[name] = (idle_kb, proc_status_kb(pid, "VmHWM"), took, resp)
+    idle_kb, peak_kb, took, resp = measured["10 M points, default bound"]
+    errors = {r.error for r in resp.responses.values()}
+    clear = (len(resp.responses) == BIG_QUERIES and all(r.status == 413 and r.errorSource == "plugin"
+                                                        for r in resp.responses.values())
+             and len(errors) == 1 and "max_points_per_request" in next(iter(errors)))
+    if not clear:
+        report.errors.append(f"10. the 10 M-point request was not refused clearly: {sorted(errors)[:2]}")
+    report.add(Row("10. Bounded memory", f"one QueryData of {BIG_QUERIES} series × {BIG_POINTS:,} points (10 M) "
+                   "under the default bound (1 M per request): peak RSS, time", f"{peak_kb / 1024:.0f} MB, "
+                   f"{ms(took)}", f"idle {idle_kb / 1024:.0f} MB", peak_kb / idle_kb, f"≤ {PEAK_TARGET_MB} MB, "
+                   "413 on every refId", clear and peak_kb <= PEAK_TARGET_MB * 1024))
+    report.note("10. bounded memory, error each refId got: " + (next(iter(errors)) if errors else "none"))
+    idle_kb, peak_kb, took, resp = measured["1 M points (the bound), answered"]
+    problem = answered(resp, [q.refId for q in within])
+    if problem:
+        report.errors.append(f"10. the 1 M-point request was not answered: {problem}")
+    report.add(Row("10. Bounded memory", "10 series × 100,000 points (1 M, the bound) answered in full: peak RSS, "
+                   "time", f"{peak_kb / 1024:.0f} MB, {ms(took)}", f"idle {idle_kb / 1024:.0f} MB",
+                   peak_kb / idle_kb, f"≤ {PEAK_TARGET_MB} MB", not problem and peak_kb <= PEAK_TARGET_MB * 1024))
+    lifted = measured.get("10 M points, bound lifted")
+    if lifted is not None:
+        idle_kb, peak_kb, took, resp = lifted
+        report.add(Row("10. Bounded memory", "the same 10 M points with the bound lifted (before issue 13): peak "
+                       "RSS, time", f"{peak_kb / 1024:.0f} MB, {ms(took)}", f"idle {idle_kb / 1024:.0f} MB",
+                       peak_kb / idle_kb))
+    report.note("10. bounded memory: the fast fake endpoint answers every query with 100,000 points, paged at "
+                "AWS's 100,800 datapoints per call; a fresh plugin per measurement, so VmHWM is that request's peak.")
 
 
 # --- 8. size ---------------------------------------------------------------------------------------------------

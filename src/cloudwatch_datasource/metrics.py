@@ -2,11 +2,18 @@
 
 Grafana exposes them at /metrics/plugins/<pluginId>. One registry for the process (not the global default one,
 so tests and embedders don't see each other's series).
+
+Label cardinality is bounded: regions by `region_label`, datasources by `forget_datasource`, which auth/sessions.py
+calls when the client cache evicts a datasource's last entry, and by a cap on the datasources with series
+(`MAX_DATASOURCES`, least recently used dropped first) for those that never reach the cache (unusable settings).
+A dropped series that comes back starts again at 0, which Prometheus' rate() reads as a counter reset.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -33,6 +40,53 @@ REQUEST_SECONDS = Histogram(
     ["method"], registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+
+
+# Twice the client cache's default size (auth/sessions.py, AwsSessions max_entries=256).
+MAX_DATASOURCES = 512
+_BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES)
+_seen: OrderedDict[str, None] = OrderedDict()
+_seen_lock = threading.Lock()
+
+
+def datasource_label(uid: str) -> str:
+    """`uid` as a metric label, noted as recently used; the least recently used datasource's series go when more
+    than MAX_DATASOURCES have series."""
+    with _seen_lock:
+        _seen[uid] = None
+        _seen.move_to_end(uid)
+        oldest = _seen.popitem(last=False)[0] if len(_seen) > MAX_DATASOURCES else None
+    if oldest is not None:
+        _remove(oldest)
+    return uid
+
+
+def forget_datasource(uid: str) -> None:
+    """Drop every series of this datasource (it left the client cache)."""
+    with _seen_lock:
+        _seen.pop(uid, None)
+    _remove(uid)
+
+
+def _remove(uid: str) -> None:
+    for metric in _BY_DATASOURCE:
+        metric.remove_by_labels({"datasource": uid})
+
+
+# AWS error codes come from the endpoint's answer (any text a proxy or a broken endpoint sends): the first
+# MAX_CODES distinct ones are labels, later ones "other".
+MAX_CODES = 64
+_codes: set[str] = set()
+
+
+def code_label(code: str) -> str:
+    with _seen_lock:
+        if code in _codes:
+            return code
+        if len(_codes) < MAX_CODES and len(code) <= 64 and code.replace(".", "").replace("_", "").isalnum():
+            _codes.add(code)
+            return code
+    return "other"
 
 
 def exposition() -> bytes:

@@ -102,7 +102,25 @@ def _parse_positive_int(value: str | None, default: int) -> int:
     return parsed if parsed > 0 else default
 
 
+def _parse_positive_float(value: str | None, default: float) -> float:
+    try:
+        parsed = float(value) if value is not None else default
+    except ValueError:
+        return default
+    return parsed if 0 < parsed < float("inf") else default
+
+
 # --- The plugin's own tuning, from `[plugin.<id>]` keys (Grafana exports them as GF_PLUGIN_<KEY>) -----------
+
+# Grafana's own data proxy gives a request 30 s ([dataproxy] timeout); a dashboard query that needs longer than a
+# minute is better failed clearly than left holding a worker and the datasource's in-flight slot.
+DEFAULT_REQUEST_TIMEOUT_S = 60.0
+# About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus
+# the Arrow frame and its protobuf copy: 1 M points per request keeps a request's peak near 200 MB over the idle
+# process (`make bench`, section 10). 1 M points is 2 years of 1-minute data for one series.
+DEFAULT_MAX_POINTS_PER_QUERY = 1_000_000
+DEFAULT_MAX_POINTS_PER_REQUEST = 1_000_000
+
 
 @dataclass(frozen=True)
 class ClientTuning:
@@ -117,6 +135,13 @@ class ClientTuning:
     # RPCs one datasource may have in flight (two thirds of the workers): a big dashboard's burst fits, and a hung
     # endpoint still leaves a third of the workers to the other datasources.
     max_in_flight_per_datasource: int = 64
+    # The most one RPC may take, whatever botocore's per-read timeouts and retries would allow (deadlines.py);
+    # a shorter gRPC deadline from the host wins.
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    # Datapoints kept for one refId, and for one QueryData request; beyond them the refIds concerned fail with a
+    # clear error instead of the plugin holding gigabytes (cloudwatch/execute.py, PointBudget).
+    max_points_per_query: int = DEFAULT_MAX_POINTS_PER_QUERY
+    max_points_per_request: int = DEFAULT_MAX_POINTS_PER_REQUEST
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -132,4 +157,10 @@ class ClientTuning:
             grpc_workers=workers,
             max_in_flight_per_datasource=_parse_positive_int(env.get("GF_PLUGIN_MAX_IN_FLIGHT_PER_DATASOURCE"),
                                                              max(1, workers * 2 // 3)),
+            request_timeout_s=_parse_positive_float(env.get("GF_PLUGIN_REQUEST_TIMEOUT"),
+                                                    DEFAULT_REQUEST_TIMEOUT_S),
+            max_points_per_query=_parse_positive_int(env.get("GF_PLUGIN_MAX_POINTS_PER_QUERY"),
+                                                     DEFAULT_MAX_POINTS_PER_QUERY),
+            max_points_per_request=_parse_positive_int(env.get("GF_PLUGIN_MAX_POINTS_PER_REQUEST"),
+                                                       DEFAULT_MAX_POINTS_PER_REQUEST),
         )

@@ -5,18 +5,22 @@ and cloudwatch/ own those).
 Guarantees kept here for every RPC: every refId asked for gets exactly one answer; a query we reject, a query AWS
 rejects by name, or a failing region or time range never takes the other queries down (a call AWS rejects without
 naming a query fails the refIds of that one call); nothing raises out to gRPC; no secret is formatted into a message.
+Each RPC runs in a RequestScope (deadlines.py) capped at `request_timeout`: when it ends (that limit, the host's
+gRPC deadline, a cancellation) its AWS work stops and its in-flight slot (admission.py) is given back at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
 
-from . import metrics, scrubbing
+from . import deadlines, metrics, scrubbing
 from .admission import InFlightLimit
 from .auth import AwsSession, AwsSessions, describe_aws_error
 from .backend import (
@@ -29,9 +33,11 @@ from .backend import (
     QueryDataRequest,
 )
 from .cloudwatch import ClientFactory
+from .cloudwatch.execute import PointBudget
 from .cloudwatch.health import check_logs_access, check_metrics_access
 from .cloudwatch.pipeline import run_metric_queries
 from .cloudwatch.resources import handle_resource
+from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
 from .policy import ClientTuning, OperatorPolicy
 from .settings import AuthType, DataSourceSettings, parse_settings
@@ -66,9 +72,21 @@ class PluginService:
 
         return client_for
 
+    @contextlib.contextmanager
+    def _scope(self, scope: RequestScope | None) -> Iterator[RequestScope]:
+        """The RPC's scope (the server makes one from the gRPC context; direct callers get a fresh one), capped at
+        the plugin's time limit and current in this thread while the RPC works."""
+        scope = (scope or RequestScope()).limit(self.tuning.request_timeout_s)
+        token = deadlines.current.set(scope)
+        try:
+            yield scope
+        finally:
+            deadlines.current.reset(token)
+            scope.finish()
+
     # --- Data ------------------------------------------------------------------------------------------------
 
-    def query_data(self, request: QueryDataRequest) -> dict[str, DataResponse]:
+    def query_data(self, request: QueryDataRequest, scope: RequestScope | None = None) -> dict[str, DataResponse]:
         started = time.perf_counter()
         ref_ids = [q.ref_id for q in request.queries]
         datasource = request.context.datasource.uid if request.context.datasource else ""
@@ -76,8 +94,9 @@ class PluginService:
         if not self.admission.try_acquire(owner):
             return self._refused(ref_ids, datasource)
         try:
-            return scrubbing.data_responses(self._query_data(request, ref_ids, datasource),
-                                            scrubbing.request_scrubber(request.context))
+            with self._scope(scope):
+                return scrubbing.data_responses(self._query_data(request, ref_ids, datasource),
+                                                scrubbing.request_scrubber(request.context))
         finally:
             self.admission.release(owner)
             metrics.REQUEST_SECONDS.labels("QueryData").observe(time.perf_counter() - started)
@@ -88,7 +107,7 @@ class PluginService:
         log.warning("request refused: datasource at its in-flight limit", datasource=datasource,
                     limit=self.admission.limit)
         for _ in ref_ids:
-            metrics.QUERIES.labels(datasource, "error").inc()
+            metrics.QUERIES.labels(metrics.datasource_label(datasource), "error").inc()
         return {r: DataResponse.failure(message, status=429, source=ErrorSource.DOWNSTREAM) for r in ref_ids}
 
     def _query_data(self, request: QueryDataRequest, ref_ids: list[str], datasource: str
@@ -102,6 +121,7 @@ class PluginService:
                 client_for_region=self._clients(settings, policy),
                 max_workers=self.tuning.max_concurrency,
                 datasource=settings.uid,
+                budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
             )
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
@@ -115,15 +135,20 @@ class PluginService:
                 answers[ref_id] = DataResponse.failure("no answer was produced for this query", status=500,
                                                        source=ErrorSource.PLUGIN)
         for resp in answers.values():
-            metrics.QUERIES.labels(datasource, "error" if resp.error else "ok").inc()
+            metrics.QUERIES.labels(metrics.datasource_label(datasource), "error" if resp.error else "ok").inc()
         return answers
 
     # --- Diagnostics -----------------------------------------------------------------------------------------
 
-    def check_health(self, ctx: PluginContext) -> CheckHealthResult:
+    def check_health(self, ctx: PluginContext, scope: RequestScope | None = None) -> CheckHealthResult:
         started = time.perf_counter()
         try:
-            return scrubbing.health(self._check_health(ctx), scrubbing.request_scrubber(ctx))
+            with self._scope(scope) as current:
+                result = self._check_health(ctx)
+                if current.stopped and result.status is not HealthStatus.OK:
+                    result = CheckHealthResult(result.status, f"{current.error().message}\n{result.message}",
+                                               result.details)
+                return scrubbing.health(result, scrubbing.request_scrubber(ctx))
         except Exception as exc:  # noqa: BLE001 - a health check always answers
             log.exception("health check failed unexpectedly")
             return CheckHealthResult(HealthStatus.ERROR, f"internal plugin error: {type(exc).__name__}")
@@ -147,10 +172,11 @@ class PluginService:
         lines.append(f"Authentication: {AUTH_TYPE_LABELS[settings.auth_type]}, credentials from {source}.")
 
         # The three checks are independent AWS calls: run together, a hung endpoint costs one timeout, not three.
+        # Each in the RPC's scope (pool threads do not inherit the caller's context): a deadline stops all three.
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="health") as pool:
-            identity_call = pool.submit(_identity_line, session)
-            metrics_call = pool.submit(_metrics_line, session, policy.list_metrics_page_limit)
-            logs_call = pool.submit(_logs_line, session)
+            identity_call = pool.submit(deadlines.run_in_scope(_identity_line), session)
+            metrics_call = pool.submit(deadlines.run_in_scope(_metrics_line), session, policy.list_metrics_page_limit)
+            logs_call = pool.submit(deadlines.run_in_scope(_logs_line), session)
         identity, identity_line = identity_call.result()
         if identity:
             details["identity"] = identity
@@ -166,12 +192,26 @@ class PluginService:
 
     # --- Resource --------------------------------------------------------------------------------------------
 
-    def call_resource(self, request: CallResourceRequest) -> CallResourceResponse:
+    def call_resource(self, request: CallResourceRequest, scope: RequestScope | None = None
+                      ) -> CallResourceResponse:
         started = time.perf_counter()
         owner = _owner(request.context)
         if not self.admission.try_acquire(owner):
             return _json_error(429, f"too many requests in flight for this datasource (limit "
                                     f"{self.admission.limit}); try again shortly")
+        try:
+            with self._scope(scope) as current:
+                response = self._call_resource(request)
+                if current.stopped and response.status >= 400:
+                    # Whatever the stopped AWS call raised, the reason is the RPC's end.
+                    return _json_error(current.error().status, current.error().message)
+                return response
+        finally:
+            self.admission.release(owner)
+            metrics.REQUEST_SECONDS.labels("CallResource").observe(time.perf_counter() - started)
+
+
+    def _call_resource(self, request: CallResourceRequest) -> CallResourceResponse:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
@@ -185,9 +225,6 @@ class PluginService:
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             log.exception("resource call failed unexpectedly", path=request.path)
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")
-        finally:
-            self.admission.release(owner)
-            metrics.REQUEST_SECONDS.labels("CallResource").observe(time.perf_counter() - started)
 
 
 def _identity_line(session: AwsSession) -> tuple[str, str]:

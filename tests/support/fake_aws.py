@@ -36,8 +36,11 @@ check):
 
 Faults (per operation, or "*" for any): `fail` (an AWS error: status + code), `hang` (sleep, then answer),
 `truncate` (a Content-Length longer than the body, then close), `reset` (close without answering), `garbage`
-(200 with a body that is not JSON). Each has `times` (None = until `clear()`). `revoke(access_key)` makes every
-call signed with that key fail (expired or revoked credentials); `delay_s` delays every answer.
+(200 with a body that is not JSON), `trickle` (200 and the headers at once, then the body one byte every
+`seconds`: every socket read gets data well within botocore's read timeout, so only an overall deadline ends it;
+`trickling` counts the answers being trickled right now). Each has `times` (None = until `clear()`).
+`revoke(access_key)` makes every call signed with that key fail (expired or revoked credentials); `delay_s`
+delays every answer.
 
     with FakeAws() as fake:
         fake.script("GetMetricData", [page1, page2])          # answered in order, the last one repeats
@@ -108,7 +111,7 @@ def validation_error(message: str) -> FakeError:
 
 @dataclass
 class Fault:
-    kind: str  # fail | hang | truncate | reset | garbage
+    kind: str  # fail | hang | truncate | reset | garbage | trickle
     times: int | None = 1  # None: until clear()
     status: int = 400
     code: str = ""
@@ -151,6 +154,7 @@ class FakeAws:
         self.page_datapoints = MAX_DATAPOINTS  # AWS's per-call total; a test may lower it to page small answers
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at the same time (concurrency, without a clock)
+        self.trickling = 0  # answers being trickled right now (a client that gave up closes its connection)
         self._handlers: dict[str, Handler] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._revoked: dict[str, tuple[int, str]] = {}
@@ -349,7 +353,27 @@ class FakeAws:
             return
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
+        if fault is not None and fault.kind == "trickle":
+            self._trickle(h, data, fault.seconds)
+            return
         h.wfile.write(data)
+
+    def _trickle(self, h: BaseHTTPRequestHandler, data: bytes, interval: float) -> None:
+        with self._lock:
+            self.trickling += 1
+        try:
+            h.wfile.flush()
+            for i in range(len(data)):
+                if self._closing.wait(interval):
+                    break
+                h.wfile.write(data[i:i + 1])
+                h.wfile.flush()
+        except OSError:
+            pass  # the client closed the connection: what a caller that gave up should do
+        finally:
+            h.close_connection = True
+            with self._lock:
+                self.trickling -= 1
 
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:

@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.loaders import Loader, create_loader
 
-from .. import PLUGIN_ID, __version__, metrics
+from .. import PLUGIN_ID, __version__, deadlines, metrics
 from ..errors import DownstreamError, SettingsError
 from ..policy import ClientTuning, OperatorPolicy
 from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSourceSettings, region_or_default
@@ -77,6 +77,8 @@ class AwsSession:
         # botocore's retries: the plugin's own metrics (CollectMetrics) and the benchmarks read this.
         session.register("before-call", self._count_call)
         session.register("before-parse", reject_unreadable_body)
+        # Every attempt (retries and next pages included) first asks whether its RPC is still wanted.
+        session.register("before-send", deadlines.before_send)
         for event, handler in event_hooks:
             session.register(event, handler)
         self._session = session
@@ -93,7 +95,8 @@ class AwsSession:
 
     def _count_call(self, model: Any = None, **_: Any) -> None:
         operation = getattr(model, "name", "unknown")
-        metrics.AWS_CALLS.labels(self.uid, metrics.region_label(self.region), operation).inc()
+        metrics.AWS_CALLS.labels(metrics.datasource_label(self.uid), metrics.region_label(self.region),
+                                 operation).inc()
 
     @property
     def botocore_session(self) -> botocore.session.Session:
@@ -106,11 +109,14 @@ class AwsSession:
         # here (e.g. InvalidRegionError for a malformed region) becomes a described PluginError.
         with self._lock:
             try:
-                return self._session.create_client(service_name, region_name=region,
-                                                   endpoint_url=self._rules.endpoint_url, config=self._config,
-                                                   **kwargs)
+                client = self._session.create_client(service_name, region_name=region,
+                                                     endpoint_url=self._rules.endpoint_url, config=self._config,
+                                                     **kwargs)
             except Exception as exc:  # noqa: BLE001 - described for the user, never raised raw
                 raise describe_aws_error(exc, operation=f"create the {service_name} client") from exc
+            # An RPC that ends (deadline, cancellation, time limit) shuts the sockets its calls are reading.
+            deadlines.track_connections(client)
+            return client
 
     def _create_sts_client(self, service_name: str, **kwargs: Any) -> Any:
         # Grafana builds its STS client from the base config: same endpoint, FIPS and retry settings; the
@@ -271,11 +277,17 @@ class AwsSessions:
             entry = AwsSession(settings, auth_type, region, duration_seconds=duration, tuning=self._tuning,
                                loader=self._loader, event_hooks=self._event_hooks, proxies=proxies)
             self._entries[key] = entry
+            gone: list[str] = []
             while len(self._entries) > self._max_entries:
                 _, dropped = self._entries.popitem(last=False)
                 if dropped.uid and not any(e.owner == dropped.owner for e in self._entries.values()):
                     self._fingerprint_by_owner.pop(dropped.owner, None)
-            return entry
+                    if not any(e.uid == dropped.uid for e in self._entries.values()):
+                        gone.append(dropped.uid)
+        # The plugin's own metrics keep series per datasource: those of a datasource no longer cached go with it.
+        for uid in gone:
+            metrics.forget_datasource(uid)
+        return entry
 
     def _check_policy(self, settings: DataSourceSettings, policy: OperatorPolicy) -> AuthType:
         """Refuse what the operator disallowed, before any AWS call; return the auth type to use."""

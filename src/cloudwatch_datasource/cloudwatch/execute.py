@@ -17,12 +17,22 @@ fails (docs/queries.md, "Calls and answers"):
 - one result (string Values, Timestamps that are not times, a Label that is not text, bad per-result Messages):
   only the refId whose Id it carries; an Id asked for with ReturnData that got no result at all: that refId.
 All of these are downstream errors (AWS, or whatever answered in its place, is at fault).
+
+Two bounds stop the work early, each with a clear error on the refIds concerned:
+- the RPC's scope (deadlines.py): once its deadline, the plugin's time limit or a cancellation ends it, no further
+  page or call is sent and the plans still running answer with its 504 error;
+- a PointBudget (`max_points_per_query`, `max_points_per_request`, policy.ClientTuning): points are counted as
+  pages arrive. A query over its own limit fails alone (413, errorSource plugin, as grafana-plugin-sdk-go's
+  experimental/status `SourceFromHTTPStatus` classes 413) and its points are dropped at once; once the request's
+  total is reached, every plan still fetching stops and fails with that error, plans already complete keep
+  their data. Memory thus stays near the limit plus one page (at most 100,800 points, AWS's page size).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +41,9 @@ from typing import Any
 
 from botocore.exceptions import PaginationError
 
-from .. import metrics
+from .. import deadlines, metrics
 from ..auth import describe_aws_error, error_code, error_code_label, is_throttled
-from ..errors import DownstreamError, PluginError
+from ..errors import DownstreamError, ErrorSource, PluginError
 from ..jsontext import is_text
 from . import ClientFactory
 from .paging import pages
@@ -43,6 +53,53 @@ OPERATION = "GetMetricData"
 # A runaway NextToken chain (a buggy endpoint, a huge SEARCH) must not pin a worker forever. AWS pages hold up
 # to 100,800 points, so this is far beyond any dashboard's need.
 MAX_PAGES = 500
+POINTS_LIMIT_STATUS = 413
+
+
+class PointBudget:
+    """Datapoints one QueryData request may keep: per query (by plan and Id) and in total. Thread-safe: the
+    plans of one request share it."""
+
+    def __init__(self, per_query: int, per_request: int) -> None:
+        self.per_query = max(1, per_query)
+        self.per_request = max(1, per_request)
+        self._lock = threading.Lock()
+        self._total = 0
+        self.exhausted = False
+
+    def take(self, points: int) -> bool:
+        """Count `points` more; False (and exhausted from then on) when the request's total would pass."""
+        with self._lock:
+            if self.exhausted or self._total + points > self.per_request:
+                self.exhausted = True
+                return False
+            self._total += points
+            return True
+
+    def give_back(self, points: int) -> None:
+        with self._lock:
+            self._total -= points
+
+    def query_error(self) -> PluginError:
+        return PluginError(
+            f"this query returned more than {self.per_query:,} datapoints, the plugin's limit per query "
+            "([plugin.<id>] max_points_per_query): use a larger period, a shorter time range or fewer series",
+            status=POINTS_LIMIT_STATUS, source=ErrorSource.PLUGIN)
+
+    def request_error(self) -> PluginError:
+        return PluginError(
+            f"the queries of this request returned more than {self.per_request:,} datapoints together, the "
+            "plugin's limit per request ([plugin.<id>] max_points_per_request); this query's data was not kept: "
+            "use a larger period, a shorter time range, fewer series or split the panel",
+            status=POINTS_LIMIT_STATUS, source=ErrorSource.PLUGIN)
+
+
+class _PointsLimitReached(Exception):
+    """The request's point budget ran out while this plan was fetching."""
+
+
+UNBOUNDED = PointBudget(2**62, 2**62)
+
 
 @dataclass
 class SeriesResult:
@@ -71,39 +128,56 @@ class PlanOutcome:
 
 
 def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientFactory, *,
-                  max_workers: int = 8, datasource: str = "") -> list[PlanOutcome]:
+                  max_workers: int = 8, datasource: str = "", budget: PointBudget | None = None
+                  ) -> list[PlanOutcome]:
     """One outcome per plan, in plan order."""
+    shared = budget or UNBOUNDED
+
     def run(plan: GetMetricDataPlan) -> PlanOutcome:
-        return execute_plan(plan, client_for_region, datasource=datasource)
+        return execute_plan(plan, client_for_region, datasource=datasource, budget=shared)
 
     if len(plans) <= 1 or max_workers <= 1:
         return [run(p) for p in plans]
     with ThreadPoolExecutor(max_workers=min(max_workers, len(plans)),
                             thread_name_prefix="cloudwatch-gmd") as pool:
-        return list(pool.map(run, plans))
+        # Pool threads do not inherit the caller's context: each plan runs in the RPC's scope (deadlines.py).
+        return list(pool.map(deadlines.run_in_scope(run), plans))
 
 
 def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, datasource: str = "",
-                 isolate: bool = True) -> PlanOutcome:
+                 isolate: bool = True, budget: PointBudget = UNBOUNDED) -> PlanOutcome:
     outcome = PlanOutcome(plan=plan)
+    scope = deadlines.current.get()
     try:
+        deadlines.check_current()  # a plan still queued when the RPC ended is never started
         client = client_for_region(plan.region, "cloudwatch")
     except Exception as exc:  # noqa: BLE001 - e.g. an auth failure: this plan's refIds get it, others run
-        outcome.error = describe_error(exc)
+        outcome.error = scope.error() if scope is not None and scope.stopped else describe_error(exc)
         return outcome
     try:
-        _fetch(plan, client, outcome, datasource)
+        _fetch(plan, client, outcome, datasource, budget)
+    except _PointsLimitReached:
+        outcome.results.clear()  # what this plan holds goes now, not when the whole request is answered
+        outcome.error = budget.request_error()
     except Exception as exc:  # noqa: BLE001 - every AWS failure becomes this plan's error value
+        if scope is not None and scope.stopped:
+            # Whatever the stopped call raised (a refused attempt, a connection shut under a read), the reason
+            # is the RPC's end: say that, once, and do not retry.
+            outcome.results.clear()
+            outcome.error = scope.error()
+            return outcome
         error = describe_error(exc)
         region = metrics.region_label(plan.region)
-        metrics.AWS_ERRORS.labels(datasource, region, OPERATION, error_code_label(exc)).inc()
+        label = metrics.datasource_label(datasource)
+        metrics.AWS_ERRORS.labels(label, region, OPERATION, metrics.code_label(error_code_label(exc))).inc()
         if is_throttled(exc):
-            metrics.AWS_THROTTLES.labels(datasource, region, OPERATION).inc()
+            metrics.AWS_THROTTLES.labels(label, region, OPERATION).inc()
         blamed = blamed_query_ids(exc, plan) if isolate else set()
         if blamed and len(blamed) < len(plan.queries):
             # AWS rejects a whole call for one bad query (an invalid expression, a stat it doesn't know): the
             # blamed queries get the error, the rest of the call is asked again once, without them.
-            retried = execute_plan(plan.without(blamed), client_for_region, datasource=datasource, isolate=False)
+            retried = execute_plan(plan.without(blamed), client_for_region, datasource=datasource, isolate=False,
+                                   budget=budget)
             retried.plan = plan
             retried.query_errors.update({query_id: error for query_id in blamed})
             return retried
@@ -132,20 +206,42 @@ def blamed_query_ids(exc: BaseException, plan: GetMetricDataPlan) -> set[str]:
     return ids
 
 
-def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasource: str) -> None:
+def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasource: str,
+           budget: PointBudget = UNBOUNDED) -> None:
     by_key: dict[tuple[str, str], SeriesResult] = {}
     page: dict[str, Any] = {}
-    # Calls are counted where clients are made (auth's botocore hook), for every service alike.
-    for page in _answer_pages(client, plan):
-        outcome.pages += 1
-        _take_page(page, plan, by_key, outcome)
-    if page.get("NextToken"):
-        # Still more after MAX_PAGES pages: the endpoint's answer never ends, and the data read is cut short. AWS's
-        # fault, not a result: an error with errorSource downstream (a repeated token: aws_errors, PaginationError).
-        raise DownstreamError(f"{OPERATION}: the AWS endpoint still had more result pages after {MAX_PAGES} "
-                              "(its NextToken never ended); try a shorter time range, and check the datasource's "
-                              "Endpoint field")
+    kept = [0]  # points this plan holds against the request's budget, given back if it fails
+    points_by_id: dict[str, int] = {}
+    try:
+        # Calls are counted where clients are made (auth's botocore hook), for every service alike.
+        for page in _answer_pages(client, plan):
+            outcome.pages += 1
+            _take_page(page, plan, by_key, outcome, budget, points_by_id, kept)
+            if budget.exhausted:
+                raise _PointsLimitReached  # another plan of the request used the rest: stop paging here too
+            # Between pages: the next page is not asked for once the RPC has ended (deadlines.py).
+            deadlines.check_current()
+        if page.get("NextToken"):
+            # Still more after MAX_PAGES pages: the endpoint's answer never ends and the data read is cut short.
+            # AWS's fault, not a result: errorSource downstream (a repeated token: _answer_pages).
+            raise DownstreamError(f"{OPERATION}: the AWS endpoint still had more result pages after {MAX_PAGES} "
+                                  "(its NextToken never ended); try a shorter time range, and check the "
+                                  "datasource's Endpoint field")
+    except BaseException:
+        budget.give_back(kept[0])
+        raise
     _check_every_query_answered(plan, outcome)
+
+
+def _drop(result_id: str, by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome,
+          budget: PointBudget) -> int:
+    """Forget the series of one query Id (over its own limit) and give its points back to the request."""
+    freed = 0
+    for series in outcome.results.pop(result_id, []):
+        by_key.pop((series.id, series.label), None)
+        freed += len(series.values)
+    budget.give_back(freed)
+    return freed
 
 
 # botocore's JSON parser raises these plain errors when a 200 body has the wrong shape for GetMetricData's output
@@ -181,8 +277,9 @@ def invalid_answer(problem: str) -> DownstreamError:
 
 
 def _take_page(page: dict[str, Any], plan: GetMetricDataPlan, by_key: dict[tuple[str, str], SeriesResult],
-               outcome: PlanOutcome) -> None:
-    """Check one page against GetMetricData's output shape, then merge its results (module docstring)."""
+               outcome: PlanOutcome, budget: PointBudget, points_by_id: dict[str, int], kept: list[int]) -> None:
+    """Check one page against GetMetricData's output shape, count its points against the budget, then merge its
+    results (module docstring)."""
     results = page.get("MetricDataResults")
     if results is None:
         if not any(p.query.return_data for p in plan.queries):
@@ -208,11 +305,22 @@ def _take_page(page: dict[str, Any], plan: GetMetricDataPlan, by_key: dict[tuple
             raise invalid_answer(f"a MetricDataResult is for Id {_shown(result_id)}, which this call did not "
                                  "ask for")
         if result_id in outcome.query_errors:
+            continue  # failed already (over its own limit, a bad result): its points are dropped as they come
+        values = result.get("Values")
+        points = len(values) if isinstance(values, list) else 0
+        points_by_id[result_id] = points_by_id.get(result_id, 0) + points
+        if points_by_id[result_id] > budget.per_query:
+            kept[0] -= _drop(result_id, by_key, outcome, budget)
+            outcome.query_errors[result_id] = budget.query_error()
             continue
+        if not budget.take(points):
+            raise _PointsLimitReached
+        kept[0] += points
         problem = _merge(result, by_key, outcome)
         if problem:
+            budget.give_back(points)
+            kept[0] -= points + _drop(result_id, by_key, outcome, budget)
             outcome.query_errors[result_id] = invalid_answer(f"the result for this query ({result_id}) {problem}")
-            outcome.results.pop(result_id, None)
 
 
 def _check_every_query_answered(plan: GetMetricDataPlan, outcome: PlanOutcome) -> None:
@@ -306,6 +414,11 @@ def _shown(text: str) -> str:
 def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginError:
     """A user-facing PluginError for anything a plan or a resource call can raise: the auth package's AWS error
     mapping (one wording for the whole plugin), plus Grafana's throttling prefix."""
+    if isinstance(exc, PaginationError):
+        # botocore's paginator refuses a NextToken the endpoint sent twice (an endless chain): AWS's fault, so
+        # downstream, as grafana-plugin-sdk-go's experimental/status classes what the remote end caused.
+        return DownstreamError(f"{operation}: the AWS endpoint sent the same NextToken twice, so its results "
+                               "never end; try again, or check the datasource's Endpoint field", status=502)
     return _with_throttle_prefix(describe_aws_error(exc, operation=operation), exc)
 
 

@@ -17,15 +17,15 @@ from ..backend import DataQuery, DataResponse
 from ..data import Frame, Notice
 from ..errors import ErrorSource, QueryError
 from . import ClientFactory
-from .execute import execute_plans
+from .execute import PointBudget, execute_plans
 from .frames import build_responses
 from .plan import build_plans
 from .query import MetricQuery, parse_query
 
 
 def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, client_for_region: ClientFactory,
-                       max_workers: int = 8, datasource: str = "", now: datetime | None = None
-                       ) -> dict[str, DataResponse]:
+                       max_workers: int = 8, datasource: str = "", now: datetime | None = None,
+                       budget: PointBudget | None = None) -> dict[str, DataResponse]:
     """Answer Grafana's metric queries. `client_for_region(region, "cloudwatch")` builds the client; it may
     raise a PluginError (e.g. auth), which then becomes those refIds' error."""
     answers: dict[str, DataResponse] = {}
@@ -52,7 +52,7 @@ def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, cli
                                                          source=error.source)
 
     outcomes = execute_plans(build_plans(valid), client_for_region, max_workers=max_workers,
-                             datasource=datasource)
+                             datasource=datasource, budget=budget)
     answers.update(build_responses(outcomes))
     for query in valid:
         if query.notices and query.ref_id in answers:

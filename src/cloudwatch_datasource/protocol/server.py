@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from ..deadlines import RequestScope
 from ..policy import ClientTuning
 from . import handshake
 from .pb import backend_pb2, backend_pb2_grpc, grpc_controller_pb2, grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc
@@ -38,6 +39,22 @@ GO_PLUGIN_HEALTH_SERVICE = "plugin"
 # In-flight RPCs get this long to finish; with the final wait the process is gone well within the 1 s a host
 # may expect (go-plugin itself SIGKILLs after 2 s), even on a busy machine.
 SHUTDOWN_GRACE_SECONDS = 0.6
+
+
+def _scope(context: grpc.ServicerContext | None) -> RequestScope:
+    """The RPC's RequestScope (deadlines.py): its gRPC deadline, and an end when the RPC terminates.
+
+    grpcio: `time_remaining()` is the seconds left before the client's deadline (None without one), and
+    `add_callback(fn)` runs fn when the RPC terminates, answered, cancelled or timed out; it returns False when
+    the RPC has already terminated (https://grpc.github.io/grpc/python/grpc.html#grpc.RpcContext). Without
+    this, a request whose client left kept paging AWS and held its datasource's in-flight slot for minutes.
+    """
+    if context is None:  # called in-process (the reliability suite's servicers)
+        return RequestScope()
+    scope = RequestScope(context.time_remaining())
+    if not context.add_callback(scope.rpc_terminated):
+        scope.rpc_terminated()
+    return scope
 
 
 class _LazyService:
@@ -66,7 +83,9 @@ class _Data(backend_pb2_grpc.DataServicer):
         try:
             from . import convert
 
-            return convert.query_data_response(self._service.get().query_data(convert.query_data_request(request)))
+            scope = _scope(context)
+            return convert.query_data_response(
+                self._service.get().query_data(convert.query_data_request(request), scope))
         except Exception as exc:  # noqa: BLE001 - the service never raises; this guards the guard
             _log_internal("QueryData", exc)
             out = backend_pb2.QueryDataResponse()
@@ -99,7 +118,7 @@ class _Diagnostics(backend_pb2_grpc.DiagnosticsServicer):
         try:
             from . import convert
 
-            result = self._service.get().check_health(convert.plugin_context(request.pluginContext))
+            result = self._service.get().check_health(convert.plugin_context(request.pluginContext), _scope(context))
             return convert.check_health_response(result)
         except Exception as exc:  # noqa: BLE001 - a health check always answers
             _log_internal("CheckHealth", exc)
@@ -128,7 +147,7 @@ class _Resource(backend_pb2_grpc.ResourceServicer):
             from . import convert
 
             response = convert.call_resource_response(
-                self._service.get().call_resource(convert.call_resource_request(request)))
+                self._service.get().call_resource(convert.call_resource_request(request), _scope(context)))
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             _log_internal("CallResource", exc)
             message = f"internal plugin error: {type(exc).__name__}"
