@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from support.fake_aws import FakeAws
 from support.grafana_host import PLUGIN_COMMAND, GrafanaHost, StartGrafana, build_host
 from support.plugins import StartedPlugins, StartPlugin
 
@@ -125,3 +126,18 @@ def dist_executable() -> Path:
     exe = executable(HOST_ARCH, built_dist())
     assert exe.stat().st_mode & 0o111, "the gpx_ executable needs the exec bit"
     return exe
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeAws]:
+    """The fake AWS endpoint (tests/support/fake_aws.py), one per test module: its botocore clients are slow to
+    make. A module or directory that needs another kind of fake defines its own `fake`."""
+    with FakeAws() as running:
+        yield running
+
+
+@pytest.fixture
+def fake(fake_server: FakeAws) -> FakeAws:
+    """The module's fake endpoint, emptied for this test (scripts, faults and recorded requests)."""
+    fake_server.reset()
+    return fake_server

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,17 +17,6 @@ from support.fake_aws import MAX_DATAPOINTS, FakeAws, expected_values
 START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 END = START + timedelta(hours=1)
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeAws]:
-    with FakeAws() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server: FakeAws) -> FakeAws:
-    server.reset()
-    return server
 
 
 def stat(query_id: str, period: int = 60, instance: str = "i-1") -> dict[str, Any]:

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from support.fake_aws import FakeAws, get_metric_data_answer
 
 from cloudwatch_datasource import deadlines
@@ -15,18 +13,6 @@ from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.deadlines import RequestScope
 
 from .helpers import NOW, data_query, metric_stat
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeAws]:
-    with FakeAws() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server: FakeAws) -> FakeAws:
-    server.reset()
-    return server
 
 
 def run(fake: FakeAws, queries: list[Any], **kw: Any) -> dict[str, Any]:

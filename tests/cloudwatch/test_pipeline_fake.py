@@ -4,11 +4,9 @@ ArithmeticError, throttling, slow or failing regions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from support.fake_aws import FakeAws, RawBody, get_metric_data_answer
 
 from cloudwatch_datasource import metrics
@@ -19,17 +17,6 @@ from .helpers import NOW, data_query, epoch_ns, metric_stat, numbers
 
 T0 = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeAws]:
-    with FakeAws() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server: FakeAws) -> FakeAws:
-    server.reset()  # one server (and its botocore clients, slow to make) for the module, fresh for each test
-    return server
 
 
 def run(fake: FakeAws, queries: list[Any], **kw: Any) -> dict[str, Any]:
