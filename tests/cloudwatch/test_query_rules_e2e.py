@@ -1,8 +1,8 @@
-"""Issue 13: duplicate refIds (case 6), the period rules and an endless NextToken, through grafana-server's own
-plugin client (the Go host) against the one fake AWS endpoint, which refuses what AWS refuses (duplicate Ids,
-periods AWS does not accept) and records every GetMetricData request it was sent.
+"""Issue 13: Metrics Insights batching (case 1), duplicate refIds (case 6), the period rules and an endless
+NextToken, through grafana-server's own plugin client (the Go host) against the one fake AWS endpoint, which
+refuses what AWS refuses (more than one Insights query per call, duplicate Ids, periods AWS does not accept) and
+records every GetMetricData request it was sent.
 """
-
 from __future__ import annotations
 
 import itertools
@@ -143,3 +143,29 @@ def test_an_endless_next_token_is_a_downstream_error(plugin: GrafanaHost, fake: 
     assert "NextToken" in a["error"]
     calls = fake.count("GetMetricData")
     assert calls == (2 if tokens == "repeated" else MAX_PAGES)
+
+
+# --- case 1: Metrics Insights batching ------------------------------------------------------------------------
+
+def insights_query(ref_id: str, sql: str) -> dict[str, Any]:
+    now = int(time.time() * 1000)
+    body = {"type": "timeSeriesQuery", "region": "default", "namespace": "", "metricName": "",
+            "metricQueryType": 1, "metricEditorMode": 1, "queryMode": "Metrics", "sqlExpression": sql,
+            "statistic": "Average", "period": "60"}
+    return data_query(ref_id, body, now - HOUR_MS, now)
+
+
+def test_two_insights_panels_and_a_metric_stat_are_all_answered(plugin: GrafanaHost, fake: FakeAws) -> None:
+    """AWS takes one Metrics Insights query per GetMetricData call and refuses the whole call otherwise, naming no
+    query (the fake does the same): two Insights queries of one request must go out in separate calls, and
+    none of the three refIds may fail for it."""
+    answer = plugin.query([insights_query("A", 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"'), query("B", 2),
+                           insights_query("C", 'SELECT MAX(NetworkIn) FROM "AWS/EC2"')], settings(fake))
+    for ref_id in ("A", "B", "C"):
+        result = answer.results[ref_id]
+        assert result["status"] == 200 and not result.get("error"), (ref_id, result)
+        assert answer.frames(ref_id), ref_id
+    assert field_values(answer.frames("B")[0], "Value") == expected_values(2)
+    insights_per_call = [sum(str(q.get("Expression", "")).startswith("SELECT") for q in call["MetricDataQueries"])
+                         for call in fake.calls("GetMetricData")]
+    assert max(insights_per_call) == 1 and sum(insights_per_call) == 2, insights_per_call
