@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import package  # scripts/package.py, on the path through pyproject's pytest `pythonpath`
-import pyarrow as pa
 import pytest
 import yaml
-from support.plugins import StartPlugin
+from support.grafana_host import StartGrafana, data_query, datasource, field_values
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -141,10 +140,9 @@ def test_compose_datasource_and_dashboard_provisioning_fit_together() -> None:
 
 
 def test_demo_seed_fills_the_emulator_and_the_dashboard_queries_return_it(moto, tmp_path: Path,
-                                                                          start_plugin: StartPlugin) -> None:
+                                                                          grafana: StartGrafana) -> None:
     """deploy/seed/seed.py against moto on 127.0.0.1 (the compose file's moto service elsewhere), then every
     target of the provisioned dashboard through the plugin, with the provisioned datasource pointed here."""
-    from cloudwatch_datasource.protocol.host import data_query, datasource_settings, go_plugin_env
 
     env = {"PATH": os.environ.get("PATH", ""), "AWS_ENDPOINT_URL": moto.url, "AWS_ACCESS_KEY_ID": "demo",
            "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": "us-east-1",
@@ -155,26 +153,23 @@ def test_demo_seed_fills_the_emulator_and_the_dashboard_queries_return_it(moto, 
     assert "181 minutes of Demo/App metrics" in done.stdout
 
     ds = provisioned_datasource()
-    settings = datasource_settings({**ds["jsonData"], "endpoint": moto.url}, ds["secureJsonData"], uid=ds["uid"])
+    settings = datasource({**ds["jsonData"], "endpoint": moto.url}, ds["secureJsonData"], uid=ds["uid"])
     dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "cloudwatch-demo.json").read_text())
     now_ms = int(time.time()) * 1000
-    plugin = start_plugin(env=go_plugin_env({"AWS_EC2_METADATA_DISABLED": "true"}))
-    try:
-        health = plugin.check_health(settings)
-        assert health.status == 1, health.message  # OK
-        for panel in dashboard["panels"]:
-            queries = [data_query(t["refId"], t, now_ms - 3 * 3600 * 1000, now_ms) for t in panel["targets"]]
-            answer = plugin.query(queries, settings)
-            for target in panel["targets"]:
-                response = answer.responses[target["refId"]]
-                assert response.error == "", (panel["title"], response.error)
-                values = [v for frame in response.frames
-                          for v in pa.ipc.open_file(pa.BufferReader(frame)).read_all().column("Value").to_pylist()
-                          if v is not None]
-                assert len(values) >= 150, (panel["title"], target["refId"], len(values))  # ~3 h of minutes
-                assert all(v > 0 for v in values)
-    finally:
-        plugin.kill()
+    host = grafana(env={"AWS_EC2_METADATA_DISABLED": "true"})  # Grafana's own plugin client (the Go host)
+    health = host.check_health(settings)
+    assert health["status"] == "OK", health["message"]
+    for panel in dashboard["panels"]:
+        queries = [data_query(t["refId"], {k: v for k, v in t.items() if k != "refId"}, now_ms - 3 * 3600 * 1000,
+                              now_ms) for t in panel["targets"]]
+        answer = host.query(queries, settings)
+        for target in panel["targets"]:
+            result = answer.results[target["refId"]]
+            assert not result.get("error"), (panel["title"], result.get("error"))
+            values = [v for frame in answer.frames(target["refId"]) for v in field_values(frame, "Value")
+                      if v is not None]
+            assert len(values) >= 150, (panel["title"], target["refId"], len(values))  # ~3 h of minutes
+            assert all(v > 0 for v in values)
 
 
 @pytest.mark.processes  # runs docker compose (tests/support/tiers.py)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import package  # scripts/package.py, on the path through pyproject's pytest `pythonpath`
 import pytest
-from support.plugins import StartPlugin
+from support.grafana_host import StartGrafana
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -231,9 +231,7 @@ def test_packaging_twice_gives_the_same_bytes(zips: dict[str, Path], tmp_path: P
 
 
 def test_grafana_installs_the_zip_and_the_plugin_starts_from_there(zips: dict[str, Path], tmp_path: Path,
-                                                                   start_plugin: StartPlugin) -> None:
-    from cloudwatch_datasource.protocol.host import go_plugin_env
-
+                                                                   grafana: StartGrafana) -> None:
     plugins_dir = tmp_path / "plugins"
     plugins_dir.mkdir()
     installed = grafana_install(zips[HOST_ARCH], plugins_dir, PLUGIN_ID)
@@ -250,9 +248,8 @@ def test_grafana_installs_the_zip_and_the_plugin_starts_from_there(zips: dict[st
         if path.is_file() and source.is_file() and source.stat().st_mode & 0o111:
             assert os.access(path, os.X_OK), f"{path}: lost its exec bit in the zip"
 
-    plugin = start_plugin(command=[str(exe)], env=go_plugin_env())
-    try:
-        assert plugin.handshake.split("|")[:2] == ["1", "2"]  # core protocol 1, plugin protocol 2
-        assert plugin.ping() == 1  # grpc.health.v1 SERVING
-    finally:
-        plugin.kill()
+    host = grafana([str(exe)])  # Grafana's own plugin client (go-plugin 1.8 + the SDK)
+    assert host.started["negotiatedVersion"] == 2 and host.started["protocol"] == "grpc"
+    assert host.ping()  # grpc.health.v1 SERVING
+    stopped = host.kill()
+    assert stopped["graceful"] is True and stopped["exitCode"] == 0, stopped

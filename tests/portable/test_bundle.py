@@ -8,9 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.plugins import StartPlugin
-
-from cloudwatch_datasource.protocol.host import datasource_settings, go_plugin_env
+from support.grafana_host import StartGrafana, datasource
 
 from .bundle import ARCHES, HOST_ARCH, built_dist, executable, python_command
 
@@ -82,7 +80,7 @@ def test_bundle_imports_only_what_the_plugin_needs(dist: Path, tmp_path: Path) -
 
 
 def test_credential_process_children_run_on_the_hosts_libraries(dist: Path, moto, tmp_path: Path,
-                                                                start_plugin: StartPlugin) -> None:
+                                                                grafana: StartGrafana) -> None:
     """botocore's credential_process helper is the plugin's one child process: it must link the host's own libc
     (not the bundle's, which the launcher passes to the loader as an argument, not in LD_LIBRARY_PATH)."""
     seen_env, seen_maps = tmp_path / "helper-env.txt", tmp_path / "helper-maps.txt"
@@ -92,15 +90,13 @@ def test_credential_process_children_run_on_the_hosts_libraries(dist: Path, moto
     helper.chmod(0o755)
     config = tmp_path / "config"
     config.write_text(f"[default]\ncredential_process = {helper}\n")
-    plugin = start_plugin(command=[str(executable(HOST_ARCH, dist))], env=go_plugin_env({
+    host = grafana([str(executable(HOST_ARCH, dist))], {
         "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true"}))
-    try:
-        health = plugin.check_health(datasource_settings({"authType": "default", "defaultRegion": "us-east-1",
-                                                          "endpoint": moto.url}))
-        assert "credentials from" in health.message and "process" in health.message, health.message
-    finally:
-        plugin.kill()
+        "AWS_EC2_METADATA_DISABLED": "true"})
+    health = host.check_health(datasource({"authType": "default", "defaultRegion": "us-east-1",
+                                           "endpoint": moto.url}))
+    assert "credentials from" in health["message"] and "process" in health["message"], health["message"]
+    host.kill()
     assert "LD_LIBRARY_PATH=" not in seen_env.read_text()
     assert "PYTHON" not in seen_env.read_text()  # the plugin's own interpreter settings do not leak either
     libc = [line.split()[-1] for line in seen_maps.read_text().splitlines() if "/libc.so" in line]
