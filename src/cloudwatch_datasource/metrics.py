@@ -3,7 +3,7 @@
 Grafana exposes them at /metrics/plugins/<pluginId>. One registry for the process (not the global default one,
 so tests and embedders don't see each other's series).
 
-Label cardinality is bounded: regions by `region_label`, datasources by `forget_datasource`, which auth/sessions.py
+Label cardinality is bounded: regions by `region_label`, datasources by `forget_datasource`, which aws/sessions.py
 calls when the client cache evicts a datasource's last entry, and by a cap on the datasources with series
 (`MAX_DATASOURCES`, least recently used dropped first) for those that never reach the cache (unusable settings).
 A dropped series that comes back starts again at 0, which Prometheus' rate() reads as a counter reset.
@@ -42,7 +42,7 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-# Twice the client cache's default size (auth/sessions.py, AwsSessions max_entries=256).
+# Twice the client cache's default size (aws/sessions.py, AwsSessions max_entries=256).
 MAX_DATASOURCES = 512
 _BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES)
 _seen: OrderedDict[str, None] = OrderedDict()

@@ -22,7 +22,7 @@ import structlog
 
 from . import deadlines, metrics, scrubbing
 from .admission import InFlightLimit
-from .auth import AwsSession, AwsSessions, describe_aws_error
+from .aws import AwsSession, AwsSessions
 from .backend import (
     CallResourceRequest,
     CallResourceResponse,
@@ -231,14 +231,14 @@ def _identity_line(session: AwsSession) -> tuple[str, str]:
     try:
         identity = session.caller_identity()
         return identity, f"Identity: {identity}."
-    except Exception as exc:  # noqa: BLE001 - reported as a line; the metrics check decides the status
-        reason = describe_aws_error(exc, operation="GetCallerIdentity").message
-        return "", f"Identity: could not call sts:GetCallerIdentity: {reason}"
+    except PluginError as exc:  # reported as a line; the metrics check decides the status
+        return "", f"Identity: could not call sts:GetCallerIdentity: {exc.message}"
 
 
 def _metrics_line(session: AwsSession, page_limit: int) -> tuple[bool, str]:
     try:
-        line = check_metrics_access(session.client("cloudwatch"), page_limit=page_limit)
+        line = check_metrics_access(session.client("cloudwatch"), page_limit=page_limit, region=session.region,
+                                    datasource=session.uid)
         return line.ok, line.message
     except PluginError as exc:
         return False, f"CloudWatch metrics query failed: {exc.message}"
@@ -246,7 +246,7 @@ def _metrics_line(session: AwsSession, page_limit: int) -> tuple[bool, str]:
 
 def _logs_line(session: AwsSession) -> str:
     try:
-        return check_logs_access(session.client("logs")).message
+        return check_logs_access(session.client("logs"), region=session.region, datasource=session.uid).message
     except PluginError as exc:
         return f"Warning: CloudWatch logs API not checked: {exc.message}"
 

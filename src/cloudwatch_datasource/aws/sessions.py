@@ -23,6 +23,7 @@ from ..errors import DownstreamError, SettingsError
 from ..policy import ClientTuning, OperatorPolicy
 from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSourceSettings, region_or_default
 from .aws_errors import describe_aws_error
+from .calls import aws_call
 from .endpoints import EndpointRules, endpoint_rules, sts_region
 from .providers import CredentialChain, build_chain
 from .proxy import botocore_proxies
@@ -173,19 +174,18 @@ class AwsSession:
     def credentials_source(self) -> str:
         """Where the credentials come from, in words; fetches them (AssumeRole included) to be sure."""
         credentials = self._resolve()
-        try:
+        operation, shown = ("AssumeRole", "sts:AssumeRole") if self._chain.assume else \
+            ("RefreshCredentials", "refresh AWS credentials")
+        with aws_call(operation, region=self._sts_region, datasource=self.uid, shown_as=shown):
             credentials.get_frozen_credentials()
-        except Exception as exc:  # noqa: BLE001
-            operation = "sts:AssumeRole" if self._chain.assume else "refresh AWS credentials"
-            raise describe_aws_error(exc, operation=operation) from exc
         return self._chain.describe(credentials)
 
     def caller_identity(self) -> str:
         """The ARN AWS sees for these credentials (sts:GetCallerIdentity)."""
-        try:
-            return str(self._sts_client().get_caller_identity()["Arn"])
-        except Exception as exc:  # noqa: BLE001
-            raise describe_aws_error(exc, operation="sts:GetCallerIdentity") from exc
+        sts = self._sts_client()
+        with aws_call("GetCallerIdentity", region=self._sts_region, datasource=self.uid,
+                      shown_as="sts:GetCallerIdentity"):
+            return str(sts.get_caller_identity()["Arn"])
 
     def __repr__(self) -> str:
         return f"AwsSession(uid={self.uid!r}, auth_type={self.auth_type.value!r}, region={self.region!r})"

@@ -1,0 +1,131 @@
+"""The one way to make an AWS call outside this package: `with aws_call("ListMetrics", region=..., datasource=...)`.
+
+Inside the block, anything botocore raises (ClientError, BotoCoreError and their kin, see aws_errors.py) leaves as
+an `AwsCallError`: a PluginError with the user-facing message of `describe_error`, plus the AWS error code and
+text a caller may need to decide (GetMetricData blames a query by the Id AWS quotes). A PluginError raised inside
+(one of the plugin's own checks of an answer, the body check hook in sessions.py) leaves as it is. Either way the
+failure is counted (`cloudwatch_plugin_aws_errors_total`, `…_aws_throttles_total`) and remembered for the health
+check ("which operations failed recently and why"), unless the RPC itself had ended (deadlines.py): then the
+scope's own 504 error is raised, since the call's failure was only the consequence.
+
+Calls and latency are counted by botocore hooks (sessions.py), once per API call, whoever makes it (the
+credential providers' STS calls included): the botocore events are documented in botocore/client.py
+(`_make_api_call`: before-call, after-call, after-call-error).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError, PaginationError
+
+from .. import deadlines, metrics
+from ..errors import DownstreamError, PluginError
+from .aws_errors import describe_aws_error, error_code, error_code_label, is_throttled
+
+
+class AwsCallError(PluginError):
+    """A described AWS failure: `code` is AWS's error code (or the exception's class name), `aws_message` AWS's
+    own text (unscrubbed: for decisions only, never shown), `throttled` whether AWS throttled the call."""
+
+    def __init__(self, described: PluginError, *, code: str, aws_message: str, throttled: bool) -> None:
+        super().__init__(described.message, status=described.status, source=described.source)
+        self.code = code
+        self.aws_message = aws_message
+        self.throttled = throttled
+
+
+def describe_error(exc: BaseException, *, operation: str) -> PluginError:
+    """A user-facing PluginError for anything an AWS call can raise (aws_errors.py's wording), with Grafana's
+    throttling prefix."""
+    if isinstance(exc, PaginationError):
+        # botocore's paginator refuses a NextToken the endpoint sent twice (an endless chain): AWS's fault, so
+        # downstream, as grafana-plugin-sdk-go's experimental/status classes what the remote end caused.
+        return DownstreamError(f"{operation}: the AWS endpoint sent the same NextToken twice, so its results "
+                               "never end; try again, or check the datasource's Endpoint field", status=502)
+    err = describe_aws_error(exc, operation=operation)
+    # Grafana's frontend raises its "request limit reached" alert only for messages starting with
+    # "Throttling:" or "Rate exceeded" (grafana-cloudwatch-datasource, src/.../CloudWatchMetricsQueryRunner), so a
+    # throttled call keeps that prefix whatever the mapper wrote.
+    if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
+        return DownstreamError(f"Throttling: {err.message}", status=429)
+    return err
+
+
+@dataclass(frozen=True)
+class RecentFailure:
+    operation: str
+    region: str
+    code: str
+    message: str
+    at: float  # time.time()
+
+
+# Per datasource, the last failure of each operation: the health check's "failed recently" line. Bounded like the
+# metrics' datasource labels (metrics.MAX_DATASOURCES, least recently failed dropped first).
+_recent: OrderedDict[str, dict[str, RecentFailure]] = OrderedDict()
+_recent_lock = threading.Lock()
+RECENT_SECONDS = 15 * 60
+
+
+def recent_failures(datasource: str, *, within: float = RECENT_SECONDS) -> list[RecentFailure]:
+    """This datasource's operations that failed in the last `within` seconds, newest first."""
+    now = time.time()
+    with _recent_lock:
+        found = list(_recent.get(datasource, {}).values())
+    return sorted((f for f in found if now - f.at <= within), key=lambda f: f.at, reverse=True)
+
+
+def forget_failures(datasource: str) -> None:
+    with _recent_lock:
+        _recent.pop(datasource, None)
+
+
+def _remember(datasource: str, failure: RecentFailure) -> None:
+    with _recent_lock:
+        by_op = _recent.setdefault(datasource, {})
+        by_op[failure.operation] = failure
+        _recent.move_to_end(datasource)
+        while len(_recent) > metrics.MAX_DATASOURCES:
+            _recent.popitem(last=False)
+
+
+@contextmanager
+def aws_call(operation: str, *, region: str, datasource: str = "", shown_as: str = "",
+             passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Run AWS calls of `operation` (an API name, e.g. "ListMetrics", the metrics' `operation` label); see the
+    module docstring. `shown_as` names it in messages when that should differ (an IAM action,
+    "ec2:DescribeInstances"). Exceptions of `passthrough` types are the caller's own control flow: neither
+    described nor counted."""
+    try:
+        yield
+    except passthrough:
+        raise
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            raise  # KeyboardInterrupt, SystemExit, GeneratorExit: not a failed call
+        scope = deadlines.current.get()
+        if scope is not None and scope.stopped:
+            # Whatever the stopped call raised (a refused attempt, a socket shut under a read), the reason is the
+            # RPC's end: say that, once.
+            raise scope.error() from exc
+        described = describe_error(exc, operation=shown_as or operation)
+        throttled = is_throttled(exc)
+        code = metrics.code_label(error_code_label(exc))
+        label = metrics.datasource_label(datasource)
+        region_label = metrics.region_label(region)
+        metrics.AWS_ERRORS.labels(label, region_label, operation, code).inc()
+        if throttled:
+            metrics.AWS_THROTTLES.labels(label, region_label, operation).inc()
+        if datasource:
+            _remember(datasource, RecentFailure(operation, region, code, described.message,
+                                                time.time()))
+        if isinstance(exc, PluginError):
+            raise  # already a user-facing error (the plugin's own answer checks)
+        aws_message = str(exc.response.get("Error", {}).get("Message", "")) if isinstance(exc, ClientError) else ""
+        raise AwsCallError(described, code=error_code(exc), aws_message=aws_message, throttled=throttled) from exc
