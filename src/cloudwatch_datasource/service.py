@@ -122,6 +122,7 @@ class PluginService:
                 max_workers=self.tuning.max_concurrency,
                 datasource=settings.uid,
                 budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
+                price_per_1000_metrics=self.tuning.price_per_1000_metrics,
             )
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}

@@ -8,6 +8,7 @@ clients are built once per service with the datasource's endpoint/FIPS rules and
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -77,6 +78,10 @@ class AwsSession:
         # Every AWS API call this datasource makes (any service, STS included), counted once per call before
         # botocore's retries: the plugin's own metrics (CollectMetrics) and the benchmarks read this.
         session.register("before-call", self._count_call)
+        # Latency per API call, whatever its outcome (botocore/client.py `_make_api_call` emits after-call for an
+        # answer, error statuses included, and after-call-error when no answer came).
+        session.register("after-call", _observe_call)
+        session.register("after-call-error", _observe_call)
         session.register("before-parse", reject_unreadable_body)
         # Every attempt (retries and next pages included) first asks whether its RPC is still wanted.
         session.register("before-send", deadlines.before_send)
@@ -94,10 +99,13 @@ class AwsSession:
             log.warning("aws endpoint looks like an STS endpoint and is ignored", uid=self.uid,
                         endpoint=settings.endpoint)
 
-    def _count_call(self, model: Any = None, **_: Any) -> None:
+    def _count_call(self, model: Any = None, context: dict[str, Any] | None = None, **_: Any) -> None:
         operation = getattr(model, "name", "unknown")
         metrics.AWS_CALLS.labels(metrics.datasource_label(self.uid), metrics.region_label(self.region),
                                  operation).inc()
+        if context is not None:
+            # botocore's request context travels from before-call to after-call(-error) of the same call.
+            context[_STARTED] = (time.perf_counter(), metrics.region_label(self.region), operation)
 
     @property
     def botocore_session(self) -> botocore.session.Session:
@@ -189,6 +197,16 @@ class AwsSession:
 
     def __repr__(self) -> str:
         return f"AwsSession(uid={self.uid!r}, auth_type={self.auth_type.value!r}, region={self.region!r})"
+
+
+_STARTED = "cloudwatch_plugin_started"
+
+
+def _observe_call(context: dict[str, Any] | None = None, **_: Any) -> None:
+    started = context.pop(_STARTED, None) if context is not None else None
+    if started is not None:
+        at, region, operation = started
+        metrics.AWS_CALL_SECONDS.labels(region, operation).observe(time.perf_counter() - at)
 
 
 def reject_unreadable_body(response_dict: dict[str, Any] | None = None, operation_model: Any = None,

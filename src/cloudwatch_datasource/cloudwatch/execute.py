@@ -124,6 +124,10 @@ class PlanOutcome:
     pages: int = 0
     error: PluginError | None = None  # the call failed: every query of the plan not in query_errors gets it
     query_errors: dict[str, PluginError] = field(default_factory=dict)  # Id → the error AWS blamed on it
+    # Id → distinct series AWS returned for it (Id+Label), even those later dropped: what SEARCH and Metrics
+    # Insights queries are billed by (billing.py).
+    series_returned: dict[str, int] = field(default_factory=dict)
+    seen_series: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
 
 def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientFactory, *,
@@ -295,6 +299,11 @@ def _take_page(page: dict[str, Any], plan: GetMetricDataPlan, by_key: dict[tuple
             # Not this call's answer (a proxy's cache, another request's body): none of it can be trusted.
             raise invalid_answer(f"a MetricDataResult is for Id {_shown(result_id)}, which this call did not "
                                  "ask for")
+        label = result.get("Label")
+        series_key = (result_id, label if isinstance(label, str) else "")
+        if series_key not in outcome.seen_series:
+            outcome.seen_series.add(series_key)
+            outcome.series_returned[result_id] = outcome.series_returned.get(result_id, 0) + 1
         if result_id in outcome.query_errors:
             continue  # failed already (over its own limit, a bad result): its points are dropped as they come
         values = result.get("Values")
