@@ -22,7 +22,7 @@ import structlog
 
 from . import deadlines, metrics, scrubbing
 from .admission import InFlightLimit
-from .aws import AwsSession, AwsSessions
+from .aws import AwsSession, AwsSessions, recent_failures
 from .backend import (
     CallResourceRequest,
     CallResourceResponse,
@@ -186,6 +186,9 @@ class PluginService:
 
         message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
         details["checks"] = lines
+        recent = _recent_failures_line(settings.uid)
+        if recent:
+            details["recentAwsFailures"] = recent
         return CheckHealthResult(HealthStatus.OK if ok else HealthStatus.ERROR, message, details)
 
     def collect_metrics(self) -> bytes:
@@ -226,6 +229,17 @@ class PluginService:
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             log.exception("resource call failed unexpectedly", path=request.path)
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")
+
+
+def _recent_failures_line(uid: str) -> str:
+    """The AWS layer's view (aws/calls.py): which operations failed in the last minutes and why, newest first; the
+    reasons are the described messages, already free of secrets, and are scrubbed again with the whole answer."""
+    failed = recent_failures(uid)
+    if not failed:
+        return ""
+    now = time.time()
+    return "; ".join(f"{f.operation} in {f.region or 'no region'}, {int(now - f.at) // 60} min ago: {f.message}"
+                     for f in failed[:5])
 
 
 def _identity_line(session: AwsSession) -> tuple[str, str]:
