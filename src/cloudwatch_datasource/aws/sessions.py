@@ -24,7 +24,7 @@ from ..errors import DownstreamError, SettingsError
 from ..policy import ClientTuning, OperatorPolicy
 from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSourceSettings, region_or_default
 from .aws_errors import describe_aws_error
-from .calls import aws_call
+from .calls import aws_call, forget_failures
 from .endpoints import EndpointRules, endpoint_rules, sts_region
 from .providers import CredentialChain, build_chain
 from .proxy import botocore_proxies
@@ -305,6 +305,7 @@ class AwsSessions:
         # The plugin's own metrics keep series per datasource: those of a datasource no longer cached go with it.
         for uid in gone:
             metrics.forget_datasource(uid)
+            forget_failures(uid)
         return entry
 
     def _check_policy(self, settings: DataSourceSettings, policy: OperatorPolicy) -> AuthType:
