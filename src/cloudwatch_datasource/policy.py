@@ -116,7 +116,7 @@ def _parse_positive_float(value: str | None, default: float) -> float:
 # minute is better failed clearly than left holding a worker and the datasource's in-flight slot.
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
 # AWS's list price for GetMetricData, "$0.01 per 1,000 metrics requested" (https://aws.amazon.com/cloudwatch/pricing/,
-# paid tier, us-east-1, as read in November 2026); regions and the free tier differ, hence the setting.
+# US East, checked 2026-11-30: docs/queries.md "Metrics requested and cost"); regions and the free tier differ.
 DEFAULT_PRICE_PER_1000_METRICS = 0.01
 
 
