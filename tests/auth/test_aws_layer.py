@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, PaginationError
+from botocore.exceptions import ClientError, EndpointConnectionError, InvalidRegionError, PaginationError
 
 from cloudwatch_datasource import aws, metrics
-from cloudwatch_datasource.aws import AwsCallError, aws_call, recent_failures
-from cloudwatch_datasource.errors import DownstreamError, ErrorSource, PluginError
+from cloudwatch_datasource.aws import aws_call, aws_failure, recent_failures
+from cloudwatch_datasource.errors import DownstreamError, ErrorSource, SettingsError
 
 PACKAGE = Path(aws.__file__).resolve().parent.parent
 _BOTOCORE_ERRORS = re.compile(r"botocore\.exceptions|\bClientError\b|\bBotoCoreError\b")
@@ -55,13 +55,16 @@ def _value(metric: Any, *labels: str) -> float:
 
 def test_aws_call_describes_counts_and_remembers_a_client_error() -> None:
     before = _value(metrics.AWS_ERRORS, "layer-ds", "eu-west-1", "ListMetrics", "AccessDenied")
-    with pytest.raises(AwsCallError) as caught:
+    with pytest.raises(DownstreamError) as caught:
         with aws_call("ListMetrics", region="eu-west-1", datasource="layer-ds"):
             raise _client_error("AccessDenied", "User: x is not authorized", 403)
     err = caught.value
+    failure = aws_failure(err)
     assert err.message.startswith("access denied for cloudwatch:ListMetrics")
-    assert (err.status, err.source, err.code, err.throttled) == (403, ErrorSource.DOWNSTREAM, "AccessDenied", False)
-    assert err.aws_message == "User: x is not authorized"
+    assert failure is not None
+    assert (err.status, err.source, failure.code, failure.throttled) == (403, ErrorSource.DOWNSTREAM,
+                                                                          "AccessDenied", False)
+    assert failure.aws_message == "User: x is not authorized"
     assert _value(metrics.AWS_ERRORS, "layer-ds", "eu-west-1", "ListMetrics", "AccessDenied") == before + 1
     failed = recent_failures("layer-ds")
     assert [(f.operation, f.region, f.code) for f in failed] == [("ListMetrics", "eu-west-1", "AccessDenied")]
@@ -69,22 +72,28 @@ def test_aws_call_describes_counts_and_remembers_a_client_error() -> None:
 
 def test_aws_call_throttling_keeps_grafanas_prefix_and_counts_a_throttle() -> None:
     before = _value(metrics.AWS_THROTTLES, "layer-ds2", "us-east-1", "DescribeRegions")
-    with pytest.raises(AwsCallError) as caught:
+    with pytest.raises(DownstreamError) as caught:
         with aws_call("DescribeRegions", region="us-east-1", datasource="layer-ds2"):
             raise _client_error("RequestLimitExceeded", "slow down", 503, "DescribeRegions")
     assert caught.value.message.startswith("Throttling:") and caught.value.status == 429
-    assert caught.value.throttled
+    failure = aws_failure(caught.value)
+    assert failure is not None and failure.throttled
     assert _value(metrics.AWS_THROTTLES, "layer-ds2", "us-east-1", "DescribeRegions") == before + 1
 
 
 def test_aws_call_network_and_paging_failures_are_downstream() -> None:
-    with pytest.raises(AwsCallError) as caught:
+    with pytest.raises(DownstreamError) as caught:
         with aws_call("GetMetricData", region="us-east-1", shown_as="GetMetricData"):
             raise EndpointConnectionError(endpoint_url="https://user:hunter2secret@example.com/")
     assert caught.value.status == 502 and "hunter2secret" not in caught.value.message
-    with pytest.raises(AwsCallError, match="same NextToken twice"):
+    assert aws_failure(caught.value) is not None
+    with pytest.raises(DownstreamError, match="same NextToken twice"):
         with aws_call("ListMetrics", region="us-east-1"):
             raise PaginationError(message="The same next token was received twice")
+    # The describer's class is kept: a region botocore refuses is the user's settings to fix.
+    with pytest.raises(SettingsError):
+        with aws_call("ListMetrics", region="bad region"):
+            raise InvalidRegionError(region_name="bad region")
 
 
 def test_aws_call_lets_plugin_errors_and_passthrough_types_out_unchanged() -> None:
@@ -92,7 +101,7 @@ def test_aws_call_lets_plugin_errors_and_passthrough_types_out_unchanged() -> No
     with pytest.raises(DownstreamError) as caught:
         with aws_call("GetMetricData", region="us-east-1", datasource="layer-ds3"):
             raise own
-    assert caught.value is own
+    assert caught.value is own and aws_failure(own) is None
     assert [f.operation for f in recent_failures("layer-ds3")] == ["GetMetricData"]
 
     class Stop(Exception):
@@ -104,4 +113,3 @@ def test_aws_call_lets_plugin_errors_and_passthrough_types_out_unchanged() -> No
             raise Stop
     assert _value(metrics.AWS_ERRORS, "layer-ds4", "us-east-1", "GetMetricData", "Stop") == before
     assert recent_failures("layer-ds4") == []
-    assert issubclass(AwsCallError, PluginError)

@@ -8,7 +8,7 @@ botocore raises and counts it: no module outside `aws/` imports botocore's excep
 """
 
 from .aws_errors import describe_aws_error, error_code, error_code_label, is_throttled, scrub
-from .calls import AwsCallError, RecentFailure, aws_call, describe_error, forget_failures, recent_failures
+from .calls import AwsFailure, RecentFailure, aws_call, aws_failure, describe_error, forget_failures, recent_failures
 from .endpoints import OPT_IN_REGIONS, EndpointRules, endpoint_rules, sts_region
 from .proxy import botocore_proxies
 from .sessions import USER_AGENT_EXTRA, AwsSession, AwsSessions
@@ -16,12 +16,13 @@ from .sessions import USER_AGENT_EXTRA, AwsSession, AwsSessions
 __all__ = [
     "OPT_IN_REGIONS",
     "USER_AGENT_EXTRA",
-    "AwsCallError",
+    "AwsFailure",
     "AwsSession",
     "AwsSessions",
     "EndpointRules",
     "RecentFailure",
     "aws_call",
+    "aws_failure",
     "botocore_proxies",
     "describe_aws_error",
     "describe_error",

@@ -1,8 +1,10 @@
 """The one way to make an AWS call outside this package: `with aws_call("ListMetrics", region=..., datasource=...)`.
 
 Inside the block, anything botocore raises (ClientError, BotoCoreError and their kin, see aws_errors.py) leaves as
-an `AwsCallError`: a PluginError with the user-facing message of `describe_error`, plus the AWS error code and
-text a caller may need to decide (GetMetricData blames a query by the Id AWS quotes). A PluginError raised inside
+the PluginError `describe_error` makes of it (DownstreamError, SettingsError, ... as aws_errors.py decides), carrying
+an `AwsFailure` that `aws_failure(err)` returns: the AWS error code and text a caller may need to decide
+(GetMetricData blames a query by the Id AWS quotes), and tells an AWS failure from the plugin's own errors. A
+PluginError raised inside
 (one of the plugin's own checks of an answer, the body check hook in sessions.py) leaves as it is. Either way the
 failure is counted (`cloudwatch_plugin_aws_errors_total`, `…_aws_throttles_total`) and remembered for the health
 check ("which operations failed recently and why"), unless the RPC itself had ended (deadlines.py): then the
@@ -29,15 +31,24 @@ from ..errors import DownstreamError, PluginError
 from .aws_errors import describe_aws_error, error_code, error_code_label, is_throttled
 
 
-class AwsCallError(PluginError):
-    """A described AWS failure: `code` is AWS's error code (or the exception's class name), `aws_message` AWS's
-    own text (unscrubbed: for decisions only, never shown), `throttled` whether AWS throttled the call."""
+@dataclass(frozen=True)
+class AwsFailure:
+    """What AWS said about a failed call: `code` is AWS's error code (or the exception's class name),
+    `aws_message` AWS's own text (unscrubbed: for decisions only, never shown), `throttled` whether AWS throttled
+    the call."""
 
-    def __init__(self, described: PluginError, *, code: str, aws_message: str, throttled: bool) -> None:
-        super().__init__(described.message, status=described.status, source=described.source)
-        self.code = code
-        self.aws_message = aws_message
-        self.throttled = throttled
+    code: str
+    aws_message: str
+    throttled: bool
+
+
+_FAILURE_ATTRIBUTE = "aws_failure"
+
+
+def aws_failure(err: BaseException) -> AwsFailure | None:
+    """The AwsFailure an error raised by `aws_call` carries; None for any other error (the plugin's own)."""
+    found = getattr(err, _FAILURE_ATTRIBUTE, None)
+    return found if isinstance(found, AwsFailure) else None
 
 
 def describe_error(exc: BaseException, *, operation: str) -> PluginError:
@@ -128,4 +139,5 @@ def aws_call(operation: str, *, region: str, datasource: str = "", shown_as: str
         if isinstance(exc, PluginError):
             raise  # already a user-facing error (the plugin's own answer checks)
         aws_message = str(exc.response.get("Error", {}).get("Message", "")) if isinstance(exc, ClientError) else ""
-        raise AwsCallError(described, code=error_code(exc), aws_message=aws_message, throttled=throttled) from exc
+        setattr(described, _FAILURE_ATTRIBUTE, AwsFailure(error_code(exc), aws_message, throttled))
+        raise described from exc

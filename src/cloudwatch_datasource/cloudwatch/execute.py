@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import deadlines
-from ..aws import AwsCallError, aws_call
+from ..aws import aws_call, aws_failure
 from ..aws import describe_error as _describe_aws_call_error
 from ..errors import DownstreamError, ErrorSource, PluginError
 from ..jsontext import is_text
@@ -193,9 +193,10 @@ _QUERY_FAULT_CODES = frozenset({"ValidationError", "InvalidParameterValue", "Inv
 
 def blamed_query_ids(error: PluginError, plan: GetMetricDataPlan) -> set[str]:
     """The plan's query Ids an AWS validation error names; empty when it names none (or is not about one)."""
-    if not isinstance(error, AwsCallError) or error.code not in _QUERY_FAULT_CODES:
+    failure = aws_failure(error)
+    if failure is None or failure.code not in _QUERY_FAULT_CODES:
         return set()
-    message = error.aws_message
+    message = failure.aws_message
     ids = {m for m in _QUOTED_ID.findall(message) if m in plan.by_id}
     for index in _MEMBER_INDEX.findall(message):
         position = int(index) - 1

@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from ..aws import AwsCallError, aws_call
+from ..aws import aws_call, aws_failure
 from ..backend import CallResourceRequest, CallResourceResponse
 from ..errors import PluginError
 from ..settings import MISSING_REGION, DataSourceSettings, region_or_default
@@ -176,7 +176,9 @@ def _accounts(ctx: _Context) -> Any:
             accounts.append({"value": {"id": _arn_account(arn), "arn": arn, "label": link.get("Label", ""),
                                        "isMonitoringAccount": False}})
         return accounts
-    except AwsCallError as err:  # Grafana's error body; the plugin's own PluginErrors pass as they are
+    except PluginError as err:
+        if aws_failure(err) is None:
+            raise  # the plugin's own error (an answer check, the RPC's end): Grafana's generic handler body
         if err.status == 403:
             raise RouteError(403, "error getting accounts for current user or role",
                              f"access denied. please check your IAM policy: {err.message}") from None
@@ -258,7 +260,9 @@ def _list_metrics(ctx: _Context, region: str, params: dict[str, Any]) -> Iterato
                 owners = page.get("OwningAccounts") or []
                 for i, metric in enumerate(page.get("Metrics") or []):
                     yield metric, (owners[i] if i < len(owners) else "")
-    except AwsCallError as err:  # Grafana's JSON error body; the plugin's own PluginErrors pass as they are
+    except PluginError as err:
+        if aws_failure(err) is None:
+            raise  # the plugin's own error (an answer check, the RPC's end): Grafana's generic handler body
         raise RouteError(err.status, "error listing metrics", err.message) from None
 
 
