@@ -1,5 +1,5 @@
 """One method per plugin RPC: turns a request into calls on settings, auth and cloudwatch, and their results and
-errors into responses. Thin on purpose: no protobuf (protocol/ converts at the edge) and no AWS detail (auth/
+errors into responses. Thin on purpose: no protobuf (protocol/ converts at the edge) and no AWS detail (aws/
 and cloudwatch/ own those).
 
 Guarantees kept here for every RPC: every refId asked for gets exactly one answer; a query we reject, a query AWS
