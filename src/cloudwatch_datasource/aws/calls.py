@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError, PaginationError
+from botocore.exceptions import ClientError
 
 from .. import deadlines, metrics
-from ..errors import DownstreamError, PluginError
+from ..errors import PluginError
 from .aws_errors import describe_aws_error, error_code, error_code_label, is_throttled
 
 
@@ -51,21 +51,8 @@ def aws_failure(err: BaseException) -> AwsFailure | None:
     return found if isinstance(found, AwsFailure) else None
 
 
-def describe_error(exc: BaseException, *, operation: str) -> PluginError:
-    """A user-facing PluginError for anything an AWS call can raise (aws_errors.py's wording), with Grafana's
-    throttling prefix."""
-    if isinstance(exc, PaginationError):
-        # botocore's paginator refuses a NextToken the endpoint sent twice (an endless chain): AWS's fault, so
-        # downstream, as grafana-plugin-sdk-go's experimental/status classes what the remote end caused.
-        return DownstreamError(f"{operation}: the AWS endpoint sent the same NextToken twice, so its results "
-                               "never end; try again, or check the datasource's Endpoint field", status=502)
-    err = describe_aws_error(exc, operation=operation)
-    # Grafana's frontend raises its "request limit reached" alert only for messages starting with
-    # "Throttling:" or "Rate exceeded" (grafana-cloudwatch-datasource, src/.../CloudWatchMetricsQueryRunner), so a
-    # throttled call keeps that prefix whatever the mapper wrote.
-    if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
-        return DownstreamError(f"Throttling: {err.message}", status=429)
-    return err
+# The one describer: aws_errors.py's vocabulary (the throttling prefix Grafana's frontend looks for included).
+describe_error = describe_aws_error
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,6 @@ from typing import Any
 
 from .. import deadlines
 from ..aws import aws_call, aws_failure
-from ..aws import describe_error as _describe_aws_call_error
 from ..errors import DownstreamError, ErrorSource, PluginError
 from ..jsontext import is_text
 from . import ClientFactory
@@ -408,10 +407,3 @@ def _messages(raw: Any) -> list[dict[str, str]] | None:
 def _shown(text: str) -> str:
     # AWS-sent text quoted in an error: bounded, and escaped so that it is always printable text.
     return ascii(text[:64])
-
-
-# --- errors -------------------------------------------------------------------------------------------------
-
-def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginError:
-    """The AWS layer's describer (aws/calls.py), GetMetricData by default."""
-    return _describe_aws_call_error(exc, operation=operation)
