@@ -4,11 +4,10 @@ Inside the block, anything botocore raises (ClientError, BotoCoreError and their
 the PluginError `describe_error` makes of it (DownstreamError, SettingsError, ... as aws_errors.py decides), carrying
 an `AwsFailure` that `aws_failure(err)` returns: the AWS error code and text a caller may need to decide
 (GetMetricData blames a query by the Id AWS quotes), and tells an AWS failure from the plugin's own errors. A
-PluginError raised inside
-(one of the plugin's own checks of an answer, the body check hook in sessions.py) leaves as it is. Either way the
-failure is counted (`cloudwatch_plugin_aws_errors_total`, `…_aws_throttles_total`) and remembered for the health
-check ("which operations failed recently and why"), unless the RPC itself had ended (deadlines.py): then the
-scope's own 504 error is raised, since the call's failure was only the consequence.
+PluginError raised inside (one of the plugin's own checks of an answer, the body check hook in sessions.py) leaves
+as it is. Either way the failure is counted (`cloudwatch_plugin_aws_errors_total`, `…_aws_throttles_total`) and
+remembered for the health check ("which operations failed recently and why"), unless the RPC itself had ended
+(deadlines.py): then the scope's own 504 error is raised, since the call's failure was only the consequence.
 
 Calls and latency are counted by botocore hooks (sessions.py), once per API call, whoever makes it (the
 credential providers' STS calls included): the botocore events are documented in botocore/client.py
