@@ -82,7 +82,7 @@ DYNLOAD_DROP = re.compile(r"^(_test|_xx|xx|_ctypes_test|_curses|readline|_dbm|_g
 # Packages installed as dependencies that the plugin process never imports: boto3 and s3transfer serve only the
 # package's own tools (tools/emulator.py); botocore is what the plugin uses.
 SITE_DROP = {"boto3", "s3transfer", "bin"}
-# botocore's service models the plugin and botocore's own credential providers load (auth/, cloudwatch/): the
+# botocore's service models the plugin and botocore's own credential providers load (aws/, cloudwatch/): the
 # rest of botocore/data is ~25 MB of models for other services.
 BOTOCORE_SERVICES = {"cloudwatch", "logs", "ec2", "oam", "resourcegroupstaggingapi", "sts", "sso", "sso-oidc",
                      "signin"}

@@ -99,3 +99,17 @@ def test_doctor_says_which_proxy_and_never_its_password(isolated_aws_env: dict[s
                  env={**env, "GF_PLUGIN_PER_DATASOURCE_HTTP_PROXY_ENABLED": "true"})
     assert "HTTP proxy: http://grafana:***@proxy.example.com:3128" in on.stdout
     assert SECRET not in off.stdout + off.stderr + on.stdout + on.stderr
+
+
+def test_doctor_ends_with_the_aws_layers_view_of_failed_operations(fake: Any, isolated_aws_env: dict[str, str],
+                                                                   tmp_path: Path) -> None:
+    """The operations that failed during the check, by API name and AWS code (aws/calls.py, recent_failures)."""
+    fake.fail("ListMetrics", status=403, code="AccessDenied", message="not authorized", times=None)
+    settings = write_settings(tmp_path, {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": fake.url},
+                              {"accessKey": "AKIADOCTOR0000000002", "secretKey": SECRET})
+    done = run_cli("doctor", "--settings", settings, env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
+    assert done.returncode == 1, done.stdout
+    assert "access denied for cloudwatch:ListMetrics" in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].endswith(
+        "AWS operations that failed: ListMetrics in us-east-1 (AccessDenied)"), done.stdout
+    assert SECRET not in done.stdout + done.stderr

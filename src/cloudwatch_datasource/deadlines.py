@@ -15,7 +15,7 @@ does three things when it ends:
 - answers what is left with one clear error (504, errorSource downstream: grafana-plugin-sdk-go's
   experimental/status `IsDownstreamError` counts timeouts and cancellations as downstream).
 
-Sockets are found through the connection pools of the clients auth/sessions.py builds: `track_connections`
+Sockets are found through the connection pools of the clients aws/sessions.py builds: `track_connections`
 swaps botocore's urllib3 pool classes for subclasses that note which connection each scope holds.
 """
 

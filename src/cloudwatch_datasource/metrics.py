@@ -3,7 +3,7 @@
 Grafana exposes them at /metrics/plugins/<pluginId>. One registry for the process (not the global default one,
 so tests and embedders don't see each other's series).
 
-Label cardinality is bounded: regions by `region_label`, datasources by `forget_datasource`, which auth/sessions.py
+Label cardinality is bounded: regions by `region_label`, datasources by `forget_datasource`, which aws/sessions.py
 calls when the client cache evicts a datasource's last entry, and by a cap on the datasources with series
 (`MAX_DATASOURCES`, least recently used dropped first) for those that never reach the cache (unusable settings).
 A dropped series that comes back starts again at 0, which Prometheus' rate() reads as a counter reset.
@@ -35,6 +35,24 @@ AWS_THROTTLES = Counter(
     "cloudwatch_plugin_aws_throttles", "AWS API calls that ended throttled after botocore's retries",
     ["datasource", "region", "operation"], registry=REGISTRY,
 )
+AWS_CALL_SECONDS = Histogram(
+    "cloudwatch_plugin_aws_call_duration_seconds",
+    "Time of one AWS API call (one attempt chain through botocore's retries), by region and operation",
+    ["region", "operation"], registry=REGISTRY,
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+# What GetMetricData bills (docs/queries.md, "Metrics requested and cost"): metrics requested, and their cost at
+# the operator's price per 1,000 ([plugin.<id>] price_per_1000_metrics, policy.py).
+METRICS_REQUESTED = Counter(
+    "cloudwatch_plugin_getmetricdata_metrics_requested",
+    "Metrics requested through GetMetricData (AWS's billing unit), by datasource and region",
+    ["datasource", "region"], registry=REGISTRY,
+)
+ESTIMATED_COST = Counter(
+    "cloudwatch_plugin_getmetricdata_estimated_cost_usd",
+    "Estimated GetMetricData cost in US dollars at the configured price per 1,000 metrics requested",
+    ["datasource", "region"], registry=REGISTRY,
+)
 REQUEST_SECONDS = Histogram(
     "cloudwatch_plugin_request_duration_seconds", "Time to answer one plugin RPC",
     ["method"], registry=REGISTRY,
@@ -42,9 +60,9 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-# Twice the client cache's default size (auth/sessions.py, AwsSessions max_entries=256).
+# Twice the client cache's default size (aws/sessions.py, AwsSessions max_entries=256).
 MAX_DATASOURCES = 512
-_BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES)
+_BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES, METRICS_REQUESTED, ESTIMATED_COST)
 _seen: OrderedDict[str, None] = OrderedDict()
 _seen_lock = threading.Lock()
 

@@ -115,6 +115,18 @@ def _parse_positive_float(value: str | None, default: float) -> float:
 # Grafana's own data proxy gives a request 30 s ([dataproxy] timeout); a dashboard query that needs longer than a
 # minute is better failed clearly than left holding a worker and the datasource's in-flight slot.
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
+# AWS's list price for GetMetricData, "$0.01 per 1,000 metrics requested" (https://aws.amazon.com/cloudwatch/pricing/,
+# US East, checked 2026-11-30: docs/queries.md "Metrics requested and cost"); regions and the free tier differ.
+DEFAULT_PRICE_PER_1000_METRICS = 0.01
+
+
+def _parse_price(value: str | None) -> float:
+    """A price is ≥ 0 (0 turns the estimate off, e.g. within the free tier); anything else keeps the default."""
+    try:
+        parsed = float(value) if value is not None else DEFAULT_PRICE_PER_1000_METRICS
+    except ValueError:
+        return DEFAULT_PRICE_PER_1000_METRICS
+    return parsed if 0 <= parsed < float("inf") else DEFAULT_PRICE_PER_1000_METRICS
 # About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus
 # the Arrow frame and its protobuf copy: 1 M points per request keeps a request's peak near 200 MB over the idle
 # process (`make bench`, section 10). 1 M points is 2 years of 1-minute data for one series.
@@ -142,6 +154,9 @@ class ClientTuning:
     # clear error instead of the plugin holding gigabytes (cloudwatch/execute.py, PointBudget).
     max_points_per_query: int = DEFAULT_MAX_POINTS_PER_QUERY
     max_points_per_request: int = DEFAULT_MAX_POINTS_PER_REQUEST
+    # US dollars per 1,000 GetMetricData metrics requested, for the cost estimate in CloudWatch metrics and frame
+    # meta (docs/queries.md, "Metrics requested and cost": AWS's list price and its date).
+    price_per_1000_metrics: float = DEFAULT_PRICE_PER_1000_METRICS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -163,4 +178,5 @@ class ClientTuning:
                                                      DEFAULT_MAX_POINTS_PER_QUERY),
             max_points_per_request=_parse_positive_int(env.get("GF_PLUGIN_MAX_POINTS_PER_REQUEST"),
                                                        DEFAULT_MAX_POINTS_PER_REQUEST),
+            price_per_1000_metrics=_parse_price(env.get("GF_PLUGIN_PRICE_PER_1000_METRICS")),
         )

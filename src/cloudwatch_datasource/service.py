@@ -1,5 +1,5 @@
 """One method per plugin RPC: turns a request into calls on settings, auth and cloudwatch, and their results and
-errors into responses. Thin on purpose: no protobuf (protocol/ converts at the edge) and no AWS detail (auth/
+errors into responses. Thin on purpose: no protobuf (protocol/ converts at the edge) and no AWS detail (aws/
 and cloudwatch/ own those).
 
 Guarantees kept here for every RPC: every refId asked for gets exactly one answer; a query we reject, a query AWS
@@ -22,7 +22,7 @@ import structlog
 
 from . import deadlines, metrics, scrubbing
 from .admission import InFlightLimit
-from .auth import AwsSession, AwsSessions, describe_aws_error
+from .aws import AwsSession, AwsSessions, recent_failures
 from .backend import (
     CallResourceRequest,
     CallResourceResponse,
@@ -122,6 +122,7 @@ class PluginService:
                 max_workers=self.tuning.max_concurrency,
                 datasource=settings.uid,
                 budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
+                price_per_1000_metrics=self.tuning.price_per_1000_metrics,
             )
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
@@ -185,6 +186,9 @@ class PluginService:
 
         message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
         details["checks"] = lines
+        recent = _recent_failures_line(settings.uid)
+        if recent:
+            details["recentAwsFailures"] = recent
         return CheckHealthResult(HealthStatus.OK if ok else HealthStatus.ERROR, message, details)
 
     def collect_metrics(self) -> bytes:
@@ -227,18 +231,29 @@ class PluginService:
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")
 
 
+def _recent_failures_line(uid: str) -> str:
+    """The AWS layer's view (aws/calls.py): which operations failed in the last minutes and why, newest first; the
+    reasons are the described messages, already free of secrets, and are scrubbed again with the whole answer."""
+    failed = recent_failures(uid)
+    if not failed:
+        return ""
+    now = time.time()
+    return "; ".join(f"{f.operation} in {f.region or 'no region'}, {int(now - f.at) // 60} min ago: {f.message}"
+                     for f in failed[:5])
+
+
 def _identity_line(session: AwsSession) -> tuple[str, str]:
     try:
         identity = session.caller_identity()
         return identity, f"Identity: {identity}."
-    except Exception as exc:  # noqa: BLE001 - reported as a line; the metrics check decides the status
-        reason = describe_aws_error(exc, operation="GetCallerIdentity").message
-        return "", f"Identity: could not call sts:GetCallerIdentity: {reason}"
+    except PluginError as exc:  # reported as a line; the metrics check decides the status
+        return "", f"Identity: could not call sts:GetCallerIdentity: {exc.message}"
 
 
 def _metrics_line(session: AwsSession, page_limit: int) -> tuple[bool, str]:
     try:
-        line = check_metrics_access(session.client("cloudwatch"), page_limit=page_limit)
+        line = check_metrics_access(session.client("cloudwatch"), page_limit=page_limit, region=session.region,
+                                    datasource=session.uid)
         return line.ok, line.message
     except PluginError as exc:
         return False, f"CloudWatch metrics query failed: {exc.message}"
@@ -246,7 +261,7 @@ def _metrics_line(session: AwsSession, page_limit: int) -> tuple[bool, str]:
 
 def _logs_line(session: AwsSession) -> str:
     try:
-        return check_logs_access(session.client("logs")).message
+        return check_logs_access(session.client("logs"), region=session.region, datasource=session.uid).message
     except PluginError as exc:
         return f"Warning: CloudWatch logs API not checked: {exc.message}"
 

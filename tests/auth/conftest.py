@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cloudwatch_datasource.auth import AwsSessions
+from cloudwatch_datasource.aws import AwsSessions
 from cloudwatch_datasource.tools.emulator import Emulator
 
 from .helpers import ACCOUNT, TUNING, AuthWorld, CallLog, reset_auth

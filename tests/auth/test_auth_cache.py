@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from cloudwatch_datasource.auth import AwsSessions
-from cloudwatch_datasource.auth.providers import refresh_windows
+from cloudwatch_datasource.aws import AwsSessions
+from cloudwatch_datasource.aws.providers import refresh_windows
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 

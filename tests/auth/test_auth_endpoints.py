@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloudwatch_datasource import __version__
-from cloudwatch_datasource.auth import endpoint_rules, sts_region
+from cloudwatch_datasource.aws import endpoint_rules, sts_region
 from cloudwatch_datasource.policy import ClientTuning, OperatorPolicy
 from cloudwatch_datasource.settings import AuthType
 
@@ -39,7 +39,7 @@ def _keys(endpoint, **kw):
 
 
 def test_client_config(isolated_aws_env):
-    from cloudwatch_datasource.auth import AwsSessions
+    from cloudwatch_datasource.aws import AwsSessions
 
     tuning = ClientTuning(retry_mode="adaptive", max_attempts=5, connect_timeout_s=3, read_timeout_s=7,
                           max_concurrency=20)

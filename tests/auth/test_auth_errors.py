@@ -11,7 +11,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from cloudwatch_datasource.auth import describe_aws_error
+from cloudwatch_datasource.aws import describe_aws_error
 from cloudwatch_datasource.errors import ErrorSource, PluginError, SettingsError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudwatch_datasource.auth import describe_aws_error
+from cloudwatch_datasource.aws import describe_aws_error
 from cloudwatch_datasource.errors import DownstreamError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType

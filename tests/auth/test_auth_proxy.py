@@ -23,9 +23,9 @@ import pytest
 from botocore.exceptions import ProxyConnectionError
 from support.grafana_host import GrafanaHost, StartGrafana, datasource
 
-from cloudwatch_datasource.auth.aws_errors import describe_aws_error
-from cloudwatch_datasource.auth.proxy import botocore_proxies
-from cloudwatch_datasource.auth.sessions import AwsSessions, reject_unreadable_body
+from cloudwatch_datasource.aws.aws_errors import describe_aws_error
+from cloudwatch_datasource.aws.proxy import botocore_proxies
+from cloudwatch_datasource.aws.sessions import AwsSessions, reject_unreadable_body
 from cloudwatch_datasource.backend import DataSourceInstance
 from cloudwatch_datasource.errors import DownstreamError, ErrorSource, SettingsError
 from cloudwatch_datasource.policy import PER_DATASOURCE_HTTP_PROXY_ENABLED, OperatorPolicy

@@ -7,7 +7,7 @@ import logging
 import pytest
 from structlog.testing import capture_logs
 
-from cloudwatch_datasource.auth import describe_aws_error
+from cloudwatch_datasource.aws import describe_aws_error
 from cloudwatch_datasource.errors import PluginError
 from cloudwatch_datasource.policy import OperatorPolicy
 from cloudwatch_datasource.settings import AuthType

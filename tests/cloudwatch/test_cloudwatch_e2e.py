@@ -114,7 +114,12 @@ def test_statistics_values_and_timestamps(plugin: GrafanaHost, settings: Any, mo
         schema = frame["schema"]
         assert schema["refId"] == ref and schema["name"] == f"Latency {stat}"
         assert schema["meta"]["type"] == "timeseries-multi" and schema["meta"]["typeVersion"] == [0, 1]
-        assert schema["meta"]["custom"] == {"period": 60, "id": f"query{ref}"}
+        # One MetricStat in one answered call: one metric requested, at the default $0.01 per 1,000.
+        assert schema["meta"]["custom"] == {"period": 60, "id": f"query{ref}", "metricsRequested": 1,
+                                            "billedAs": "MetricStat", "estimatedCostUSD": 0.00001,
+                                            "pricePer1000MetricsUSD": 0.01}
+        assert [(s["displayName"], s["value"]) for s in schema["meta"]["stats"]] == [
+            ("GetMetricData metrics requested", 1), ("Estimated GetMetricData cost", 0.00001)]
         assert [(f["name"], f["type"], f["typeInfo"]) for f in schema["fields"]] == [
             ("Time", "time", {"frame": "time.Time"}), ("Value", "number", {"frame": "float64", "nullable": True})]
         value = field_schema(frame, "Value")

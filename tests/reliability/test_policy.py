@@ -83,7 +83,7 @@ def test_operator_switches_hold_for_every_spelling(world: Any, auth_type: str, r
         assert ENV_KEY_ID not in keys_seen, (json_model, config)
     if not keys_seen:
         # refused before any AWS call: the refusal names the switch (400), or no credentials were found where the
-        # datasource says to look (401, as auth/sessions.py reports it whatever the auth type)
+        # datasource says to look (401, as aws/sessions.py reports it whatever the auth type)
         error = resp.responses["A"].error
         expected_status = 401 if error.startswith("no AWS credentials found") else 400
         assert error and resp.responses["A"].status == expected_status, resp

@@ -39,10 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import PaginationError
-
-from .. import deadlines, metrics
-from ..auth import describe_aws_error, error_code, error_code_label, is_throttled
+from .. import deadlines
+from ..aws import aws_call, aws_failure
 from ..errors import DownstreamError, ErrorSource, PluginError
 from ..jsontext import is_text
 from . import ClientFactory
@@ -125,6 +123,10 @@ class PlanOutcome:
     pages: int = 0
     error: PluginError | None = None  # the call failed: every query of the plan not in query_errors gets it
     query_errors: dict[str, PluginError] = field(default_factory=dict)  # Id → the error AWS blamed on it
+    # Id → distinct series AWS returned for it (Id+Label), even those later dropped: what SEARCH and Metrics
+    # Insights queries are billed by (billing.py).
+    series_returned: dict[str, int] = field(default_factory=dict)
+    seen_series: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
 
 def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientFactory, *,
@@ -151,28 +153,23 @@ def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, d
     try:
         deadlines.check_current()  # a plan still queued when the RPC ended is never started
         client = client_for_region(plan.region, "cloudwatch")
-    except Exception as exc:  # noqa: BLE001 - e.g. an auth failure: this plan's refIds get it, others run
-        outcome.error = scope.error() if scope is not None and scope.stopped else describe_error(exc)
+    except PluginError as exc:  # e.g. an auth failure: this plan's refIds get it, others run
+        outcome.error = scope.error() if scope is not None and scope.stopped else exc
         return outcome
     try:
-        _fetch(plan, client, outcome, datasource, budget)
+        # The AWS layer describes and counts every failure of the call chain (aws/calls.py); the point budget's
+        # stop is this module's own control flow.
+        with aws_call(OPERATION, region=plan.region, datasource=datasource, passthrough=(_PointsLimitReached,)):
+            _fetch(plan, client, outcome, datasource, budget)
     except _PointsLimitReached:
         outcome.results.clear()  # what this plan holds goes now, not when the whole request is answered
         outcome.error = budget.request_error()
-    except Exception as exc:  # noqa: BLE001 - every AWS failure becomes this plan's error value
+    except PluginError as error:
         if scope is not None and scope.stopped:
-            # Whatever the stopped call raised (a refused attempt, a connection shut under a read), the reason
-            # is the RPC's end: say that, once, and do not retry.
-            outcome.results.clear()
-            outcome.error = scope.error()
+            outcome.results.clear()  # the RPC ended: aws_call raised the scope's own error
+            outcome.error = error
             return outcome
-        error = describe_error(exc)
-        region = metrics.region_label(plan.region)
-        label = metrics.datasource_label(datasource)
-        metrics.AWS_ERRORS.labels(label, region, OPERATION, metrics.code_label(error_code_label(exc))).inc()
-        if is_throttled(exc):
-            metrics.AWS_THROTTLES.labels(label, region, OPERATION).inc()
-        blamed = blamed_query_ids(exc, plan) if isolate else set()
+        blamed = blamed_query_ids(error, plan) if isolate else set()
         if blamed and len(blamed) < len(plan.queries):
             # AWS rejects a whole call for one bad query (an invalid expression, a stat it doesn't know): the
             # blamed queries get the error, the rest of the call is asked again once, without them.
@@ -193,11 +190,12 @@ _QUERY_FAULT_CODES = frozenset({"ValidationError", "InvalidParameterValue", "Inv
                                 "MissingParameter", "InvalidParameterValueException", "ValidationException"})
 
 
-def blamed_query_ids(exc: BaseException, plan: GetMetricDataPlan) -> set[str]:
+def blamed_query_ids(error: PluginError, plan: GetMetricDataPlan) -> set[str]:
     """The plan's query Ids an AWS validation error names; empty when it names none (or is not about one)."""
-    if error_code(exc) not in _QUERY_FAULT_CODES:
+    failure = aws_failure(error)
+    if failure is None or failure.code not in _QUERY_FAULT_CODES:
         return set()
-    message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", ""))
+    message = failure.aws_message
     ids = {m for m in _QUOTED_ID.findall(message) if m in plan.by_id}
     for index in _MEMBER_INDEX.findall(message):
         position = int(index) - 1
@@ -260,9 +258,6 @@ def _answer_pages(client: Any, plan: GetMetricDataPlan) -> Iterator[dict[str, An
             page = next(chain)
         except StopIteration:
             return
-        except PaginationError as exc:  # botocore refuses a NextToken that repeats: an endless chain
-            raise DownstreamError(f"{OPERATION}: AWS sent the same NextToken twice; the plugin stopped "
-                                  "reading the answer", status=502) from exc
         except UnicodeEncodeError:
             raise
         except _UNREADABLE as exc:
@@ -304,6 +299,11 @@ def _take_page(page: dict[str, Any], plan: GetMetricDataPlan, by_key: dict[tuple
             # Not this call's answer (a proxy's cache, another request's body): none of it can be trusted.
             raise invalid_answer(f"a MetricDataResult is for Id {_shown(result_id)}, which this call did not "
                                  "ask for")
+        label = result.get("Label")
+        series_key = (result_id, label if isinstance(label, str) else "")
+        if series_key not in outcome.seen_series:
+            outcome.seen_series.add(series_key)
+            outcome.series_returned[result_id] = outcome.series_returned.get(result_id, 0) + 1
         if result_id in outcome.query_errors:
             continue  # failed already (over its own limit, a bad result): its points are dropped as they come
         values = result.get("Values")
@@ -407,24 +407,3 @@ def _messages(raw: Any) -> list[dict[str, str]] | None:
 def _shown(text: str) -> str:
     # AWS-sent text quoted in an error: bounded, and escaped so that it is always printable text.
     return ascii(text[:64])
-
-
-# --- errors -------------------------------------------------------------------------------------------------
-
-def describe_error(exc: BaseException, *, operation: str = OPERATION) -> PluginError:
-    """A user-facing PluginError for anything a plan or a resource call can raise: the auth package's AWS error
-    mapping (one wording for the whole plugin), plus Grafana's throttling prefix."""
-    if isinstance(exc, PaginationError):
-        # botocore's paginator refuses a NextToken the endpoint sent twice (an endless chain): AWS's fault, so
-        # downstream, as grafana-plugin-sdk-go's experimental/status classes what the remote end caused.
-        return DownstreamError(f"{operation}: the AWS endpoint sent the same NextToken twice, so its results "
-                               "never end; try again, or check the datasource's Endpoint field", status=502)
-    return _with_throttle_prefix(describe_aws_error(exc, operation=operation), exc)
-
-
-def _with_throttle_prefix(err: PluginError, exc: BaseException) -> PluginError:
-    # Grafana's frontend raises its "request limit reached" alert only for messages starting with
-    # "Throttling:" or "Rate exceeded", so a throttled call must keep that prefix whatever the mapper wrote.
-    if is_throttled(exc) and not err.message.startswith(("Throttling:", "Rate exceeded")):
-        return DownstreamError(f"Throttling: {err.message}", status=429)
-    return err

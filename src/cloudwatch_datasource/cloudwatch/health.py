@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .execute import describe_error
+from ..aws import aws_call
+from ..errors import PluginError
 from .paging import pages
 
 METRICS_OK = "Successfully queried the CloudWatch metrics API."
@@ -25,24 +26,25 @@ class HealthLine:
     warning: bool = False  # shown as a warning; `ok` stays True
 
 
-def check_metrics_access(client: Any, *, page_limit: int) -> HealthLine:
+def check_metrics_access(client: Any, *, page_limit: int, region: str = "", datasource: str = "") -> HealthLine:
     try:
         # Grafana's own probe: any answer, even an empty one, proves access.
-        for _ in pages(client, "list_metrics", page_limit, Namespace="AWS/Billing", MetricName="EstimatedCharges"):
-            pass
-    except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
-        err = describe_error(exc, operation="ListMetrics")
+        with aws_call("ListMetrics", region=region, datasource=datasource):
+            for _ in pages(client, "list_metrics", page_limit, Namespace="AWS/Billing",
+                           MetricName="EstimatedCharges"):
+                pass
+    except PluginError as err:  # a health check reports, never raises
         return HealthLine(False, f"CloudWatch metrics query failed: {_sentence(err.message)} "
                                  "Check the region and that the IAM policy allows cloudwatch:ListMetrics and "
                                  "cloudwatch:GetMetricData.")
     return HealthLine(True, METRICS_OK)
 
 
-def check_logs_access(logs_client: Any) -> HealthLine:
+def check_logs_access(logs_client: Any, *, region: str = "", datasource: str = "") -> HealthLine:
     try:
-        logs_client.describe_log_groups(limit=1)
-    except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
-        err = describe_error(exc, operation="DescribeLogGroups")
+        with aws_call("DescribeLogGroups", region=region, datasource=datasource):
+            logs_client.describe_log_groups(limit=1)
+    except PluginError as err:  # a health check reports, never raises
         return HealthLine(True, f"Warning: CloudWatch logs query failed: {_sentence(err.message)}"
                                 " Metrics work without it; CloudWatch Logs needs logs:DescribeLogGroups.",
                           warning=True)

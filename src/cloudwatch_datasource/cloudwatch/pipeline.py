@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+from .. import metrics
 from ..backend import DataQuery, DataResponse
 from ..data import Frame, Notice
 from ..errors import ErrorSource, QueryError
 from . import ClientFactory
-from .execute import PointBudget, execute_plans
+from .billing import billed_as, estimated_cost, requested_by_query
+from .execute import PlanOutcome, PointBudget, execute_plans
 from .frames import build_responses
 from .plan import build_plans
 from .query import MetricQuery, parse_query
@@ -25,7 +27,8 @@ from .query import MetricQuery, parse_query
 
 def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, client_for_region: ClientFactory,
                        max_workers: int = 8, datasource: str = "", now: datetime | None = None,
-                       budget: PointBudget | None = None) -> dict[str, DataResponse]:
+                       budget: PointBudget | None = None, price_per_1000_metrics: float = 0.01
+                       ) -> dict[str, DataResponse]:
     """Answer Grafana's metric queries. `client_for_region(region, "cloudwatch")` builds the client; it may
     raise a PluginError (e.g. auth), which then becomes those refIds' error."""
     answers: dict[str, DataResponse] = {}
@@ -54,12 +57,41 @@ def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, cli
     outcomes = execute_plans(build_plans(valid), client_for_region, max_workers=max_workers,
                              datasource=datasource, budget=budget)
     answers.update(build_responses(outcomes))
+    _account_metrics_requested(outcomes, answers, datasource, price_per_1000_metrics)
     for query in valid:
         if query.notices and query.ref_id in answers:
             _add_notices(answers[query.ref_id], query)
     for q in queries:
         answers.setdefault(q.ref_id, DataResponse())
     return answers
+
+
+def _account_metrics_requested(outcomes: Sequence[PlanOutcome], answers: dict[str, DataResponse], datasource: str,
+                               price_per_1000: float) -> None:
+    """What each call chain billed (billing.py): counted per datasource and region (CollectMetrics), and shown on
+    each query's frames, in `meta.custom` and in `meta.stats`, which Grafana's query inspector lists
+    (grafana-plugin-sdk-go data/frame_meta.go, QueryStat: a FieldConfig's displayName/unit plus a value)."""
+    for outcome in outcomes:
+        by_id = requested_by_query(outcome)
+        requested = sum(by_id.values())
+        if requested:
+            label, region = metrics.datasource_label(datasource), metrics.region_label(outcome.plan.region)
+            metrics.METRICS_REQUESTED.labels(label, region).inc(requested)
+            metrics.ESTIMATED_COST.labels(label, region).inc(estimated_cost(requested, price_per_1000))
+        for planned in outcome.plan.queries:
+            answer = answers.get(planned.query.ref_id)
+            if answer is None or not answer.frames:
+                continue
+            count = by_id.get(planned.query.id, 0)
+            cost = estimated_cost(count, price_per_1000)
+            billing = {"metricsRequested": count, "billedAs": billed_as(planned).value,
+                       "estimatedCostUSD": cost, "pricePer1000MetricsUSD": price_per_1000}
+            stats = [{"displayName": "GetMetricData metrics requested", "value": count},
+                     {"displayName": "Estimated GetMetricData cost", "value": cost, "unit": "currencyUSD",
+                      "decimals": 6}]
+            answer.frames = [dataclasses.replace(f, meta={
+                **f.meta, "custom": {**(f.meta.get("custom") or {}), **billing},
+                "stats": [*(f.meta.get("stats") or []), *stats]}) for f in answer.frames]
 
 
 def _add_notices(answer: DataResponse, query: MetricQuery) -> None:

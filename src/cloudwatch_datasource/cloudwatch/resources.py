@@ -18,12 +18,12 @@ from typing import Any
 
 import structlog
 
+from ..aws import aws_call, aws_failure
 from ..backend import CallResourceRequest, CallResourceResponse
 from ..errors import PluginError
 from ..settings import MISSING_REGION, DataSourceSettings, region_or_default
 from . import ClientFactory
 from .constants import NAMESPACE_DIMENSION_KEYS, NAMESPACE_METRICS, REGIONS
-from .execute import describe_error
 from .paging import items, pages
 from .variables import VARIABLE_ROUTES, VariableRequest, handle_variable_route
 
@@ -60,7 +60,7 @@ def handle_resource(request: CallResourceRequest, *, settings: DataSourceSetting
     params = _query_params(request.url)
     if route is None:
         return handle_variable_route(path, VariableRequest(params, settings.effective_default_region, page_limit,
-                                                           client_for_region))
+                                                           client_for_region, settings.uid))
     ctx = _Context(params, settings, page_limit, client_for_region, external_id)
     try:
         body = route(ctx)
@@ -81,11 +81,11 @@ def _regions(ctx: _Context) -> Any:
     names = set(REGIONS)
     try:
         ec2 = ctx.client_for_region(default, "ec2")
-        regions = ec2.describe_regions().get("Regions", [])
+        with aws_call("DescribeRegions", region=default, datasource=ctx.settings.uid):
+            regions = ec2.describe_regions().get("Regions", [])
         names.update(r["RegionName"] for r in regions if r.get("RegionName"))
-    except Exception as exc:  # noqa: BLE001 - Grafana logs and ignores it: the static list still helps
-        log.warning("ec2:DescribeRegions failed, answering with the built-in region list",
-                    error=describe_error(exc, operation="DescribeRegions").message)
+    except PluginError as exc:  # Grafana logs and ignores it: the static list still helps
+        log.warning("ec2:DescribeRegions failed, answering with the built-in region list", error=exc.message)
     return [{"value": {"name": n}} for n in sorted(names)]
 
 
@@ -159,23 +159,26 @@ def _dimension_values(ctx: _Context) -> Any:
 
 def _accounts(ctx: _Context) -> Any:
     region = _region(ctx)
+    oam = ctx.client_for_region(region, "oam")
     try:
-        oam = ctx.client_for_region(region, "oam")
-        sinks = list(items(oam, "list_sinks", "Items", ctx.page_limit))
+        with aws_call("ListSinks", region=region, datasource=ctx.settings.uid):
+            sinks = list(items(oam, "list_sinks", "Items", ctx.page_limit))
         if not sinks:
             return None  # Grafana answers JSON null when this account is not a monitoring account
         sink = sinks[0]
         accounts = [{"value": {"id": _arn_account(sink.get("Arn", "")), "arn": sink.get("Arn", ""),
                                "label": sink.get("Name", ""), "isMonitoringAccount": True}}]
-        for link in items(oam, "list_attached_links", "Items", ctx.page_limit, SinkIdentifier=sink.get("Arn", "")):
+        with aws_call("ListAttachedLinks", region=region, datasource=ctx.settings.uid, shown_as="ListSinks"):
+            links = list(items(oam, "list_attached_links", "Items", ctx.page_limit,
+                               SinkIdentifier=sink.get("Arn", "")))
+        for link in links:
             arn = link.get("ResourceArn") or link.get("LinkArn", "")
             accounts.append({"value": {"id": _arn_account(arn), "arn": arn, "label": link.get("Label", ""),
                                        "isMonitoringAccount": False}})
         return accounts
-    except PluginError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - mapped to Grafana's error body below
-        err = describe_error(exc, operation="ListSinks")
+    except PluginError as err:
+        if aws_failure(err) is None:
+            raise  # the plugin's own error (an answer check, the RPC's end): Grafana's generic handler body
         if err.status == 403:
             raise RouteError(403, "error getting accounts for current user or role",
                              f"access denied. please check your IAM policy: {err.message}") from None
@@ -250,16 +253,16 @@ def _list_metrics(ctx: _Context, region: str, params: dict[str, Any]) -> Iterato
         params["IncludeLinkedAccounts"] = True
         if account != "all":
             params["OwningAccount"] = account
+    client = ctx.client_for_region(region, "cloudwatch")
     try:
-        client = ctx.client_for_region(region, "cloudwatch")
-        for page in pages(client, "list_metrics", ctx.page_limit, **params):
-            owners = page.get("OwningAccounts") or []
-            for i, metric in enumerate(page.get("Metrics") or []):
-                yield metric, (owners[i] if i < len(owners) else "")
-    except PluginError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - becomes Grafana's JSON error body
-        err = describe_error(exc, operation="ListMetrics")
+        with aws_call("ListMetrics", region=region, datasource=ctx.settings.uid):
+            for page in pages(client, "list_metrics", ctx.page_limit, **params):
+                owners = page.get("OwningAccounts") or []
+                for i, metric in enumerate(page.get("Metrics") or []):
+                    yield metric, (owners[i] if i < len(owners) else "")
+    except PluginError as err:
+        if aws_failure(err) is None:
+            raise  # the plugin's own error (an answer check, the RPC's end): Grafana's generic handler body
         raise RouteError(err.status, "error listing metrics", err.message) from None
 
 

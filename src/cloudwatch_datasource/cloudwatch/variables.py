@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..auth.aws_errors import scrub
+from ..aws import aws_call, scrub
 from ..backend import CallResourceResponse
 from ..errors import PluginError
 from ..settings import MISSING_REGION, region_or_default
 from . import ClientFactory
-from .execute import describe_error
 from .paging import items
 
 _JSON = {"Content-Type": ("application/json",)}
@@ -40,6 +39,7 @@ class VariableRequest:
     default_region: str
     page_limit: int
     client_for_region: ClientFactory
+    datasource: str = ""  # the uid: the AWS layer's metrics and recent failures are per datasource
 
     @property
     def region(self) -> str:
@@ -71,7 +71,7 @@ def ebs_volume_ids(request: VariableRequest) -> list[str]:
         raise VariableQueryError("instanceId is required")
     ec2 = _client(request, "ec2")
     volumes: dict[str, None] = {}
-    for instance in _describe_instances(ec2, request.page_limit, InstanceIds=instance_ids):
+    for instance in _describe_instances(ec2, request, InstanceIds=instance_ids):
         for mapping in instance.get("BlockDeviceMappings") or []:
             volume_id = (mapping.get("Ebs") or {}).get("VolumeId")
             if volume_id:
@@ -92,7 +92,7 @@ def ec2_instance_attribute(request: VariableRequest) -> list[str]:
     params: dict[str, Any] = {"Filters": filters} if filters else {}
     ec2 = _client(request, "ec2")
     read = _attribute_reader(attribute, ec2)
-    found = {value for instance in _describe_instances(ec2, request.page_limit, **params)
+    found = {value for instance in _describe_instances(ec2, request, **params)
              if (value := read(instance)) is not None}
     return sorted(found)
 
@@ -110,7 +110,8 @@ def resource_arns(request: VariableRequest) -> list[str]:
     tagging = _client(request, "resourcegroupstaggingapi")
     arns: dict[str, None] = {}
     for resource in _listing(tagging, "get_resources", "ResourceTagMappingList", request.page_limit,
-                             "tag:GetResources", **params):
+                             "tag:GetResources", region=request.region, datasource=request.datasource,
+                             **params):
         if resource.get("ResourceARN"):
             arns[resource["ResourceARN"]] = None
     return list(arns)
@@ -129,22 +130,19 @@ def _client(request: VariableRequest, service_name: str) -> Any:
     return request.client_for_region(request.region, service_name)
 
 
-def _describe_instances(ec2: Any, page_limit: int, **params: Any) -> Iterator[dict[str, Any]]:
+def _describe_instances(ec2: Any, request: VariableRequest, **params: Any) -> Iterator[dict[str, Any]]:
     """Every instance of every reservation DescribeInstances returns (pages capped)."""
-    for reservation in _listing(ec2, "describe_instances", "Reservations", page_limit, "ec2:DescribeInstances",
+    for reservation in _listing(ec2, "describe_instances", "Reservations", request.page_limit,
+                                "ec2:DescribeInstances", region=request.region, datasource=request.datasource,
                                 **params):
         yield from reservation.get("Instances") or []
 
 
-def _listing(client: Any, operation: str, key: str, page_limit: int, iam_action: str,
-             **params: Any) -> Iterator[dict[str, Any]]:
+def _listing(client: Any, operation: str, key: str, page_limit: int, iam_action: str, *, region: str,
+             datasource: str, **params: Any) -> Iterator[dict[str, Any]]:
     """paging.items with AWS failures described (naming `iam_action`) for Grafana's `unexpected error` body."""
-    try:
+    with aws_call(iam_action.partition(":")[2], region=region, datasource=datasource, shown_as=iam_action):
         yield from items(client, operation, key, page_limit, **params)
-    except PluginError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - becomes Grafana's `unexpected error` body
-        raise describe_error(exc, operation=iam_action) from None
 
 
 def _multi_value(raw: str) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from ..auth.proxy import botocore_proxies
+from ..aws import botocore_proxies
 from ..errors import PluginError
 from ..policy import OperatorPolicy
 from ..redact import redact_access_key, redact_url
@@ -99,7 +99,7 @@ def _describe_process(report: Report, env: Mapping[str, str]) -> None:
 
 
 def _describe_proxy(report: Report, s: DataSourceSettings, policy: OperatorPolicy, env: Mapping[str, str]) -> None:
-    """Which proxy AWS calls will use (auth/proxy.py decides; this only says it, URLs without passwords)."""
+    """Which proxy AWS calls will use (aws/proxy.py decides; this only says it, URLs without passwords)."""
     try:
         proxies = botocore_proxies(s, policy.per_datasource_http_proxy_enabled)
     except PluginError as exc:
@@ -172,7 +172,7 @@ def _describe_sources(report: Report, s: DataSourceSettings, env: Mapping[str, s
 
 
 def _resolve(report: Report, s: DataSourceSettings, policy: OperatorPolicy, region: str | None) -> None:
-    from ..auth import AwsSessions, describe_aws_error
+    from ..aws import AwsSessions, recent_failures
 
     try:
         session = AwsSessions().get(s, policy, region)
@@ -193,7 +193,13 @@ def _resolve(report: Report, s: DataSourceSettings, policy: OperatorPolicy, regi
     try:
         from ..cloudwatch.health import check_metrics_access
 
-        result = check_metrics_access(session.client("cloudwatch"), page_limit=1)
+        result = check_metrics_access(session.client("cloudwatch"), page_limit=1, region=session.region,
+                                      datasource=session.uid)
         report.line(OK if result.ok else FAIL, f"region {session.region}: {result.message}")
-    except Exception as exc:  # noqa: BLE001 - reported, never raised
-        report.line(FAIL, f"region {session.region}: {describe_aws_error(exc, operation='ListMetrics').message}")
+    except PluginError as exc:  # reported, never raised
+        report.line(FAIL, f"region {session.region}: {exc.message}")
+    # The AWS layer's own view (aws/calls.py): every operation that failed above, by its API name and AWS code.
+    failed = recent_failures(session.uid)
+    if failed:
+        report.line(NOTE, "AWS operations that failed: " + "; ".join(
+            f"{f.operation} in {f.region or 'no region'} ({f.code})" for f in failed))

@@ -8,6 +8,7 @@ clients are built once per service with the datasource's endpoint/FIPS rules and
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from ..errors import DownstreamError, SettingsError
 from ..policy import ClientTuning, OperatorPolicy
 from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSourceSettings, region_or_default
 from .aws_errors import describe_aws_error
+from .calls import aws_call, forget_failures
 from .endpoints import EndpointRules, endpoint_rules, sts_region
 from .providers import CredentialChain, build_chain
 from .proxy import botocore_proxies
@@ -76,6 +78,10 @@ class AwsSession:
         # Every AWS API call this datasource makes (any service, STS included), counted once per call before
         # botocore's retries: the plugin's own metrics (CollectMetrics) and the benchmarks read this.
         session.register("before-call", self._count_call)
+        # Latency per API call, whatever its outcome (botocore/client.py `_make_api_call` emits after-call for an
+        # answer, error statuses included, and after-call-error when no answer came).
+        session.register("after-call", _observe_call)
+        session.register("after-call-error", _observe_call)
         session.register("before-parse", reject_unreadable_body)
         # Every attempt (retries and next pages included) first asks whether its RPC is still wanted.
         session.register("before-send", deadlines.before_send)
@@ -93,10 +99,13 @@ class AwsSession:
             log.warning("aws endpoint looks like an STS endpoint and is ignored", uid=self.uid,
                         endpoint=settings.endpoint)
 
-    def _count_call(self, model: Any = None, **_: Any) -> None:
+    def _count_call(self, model: Any = None, context: dict[str, Any] | None = None, **_: Any) -> None:
         operation = getattr(model, "name", "unknown")
         metrics.AWS_CALLS.labels(metrics.datasource_label(self.uid), metrics.region_label(self.region),
                                  operation).inc()
+        if context is not None:
+            # botocore's request context travels from before-call to after-call(-error) of the same call.
+            context[_STARTED] = (time.perf_counter(), metrics.region_label(self.region), operation)
 
     @property
     def botocore_session(self) -> botocore.session.Session:
@@ -173,22 +182,31 @@ class AwsSession:
     def credentials_source(self) -> str:
         """Where the credentials come from, in words; fetches them (AssumeRole included) to be sure."""
         credentials = self._resolve()
-        try:
+        operation, shown = ("AssumeRole", "sts:AssumeRole") if self._chain.assume else \
+            ("RefreshCredentials", "refresh AWS credentials")
+        with aws_call(operation, region=self._sts_region, datasource=self.uid, shown_as=shown):
             credentials.get_frozen_credentials()
-        except Exception as exc:  # noqa: BLE001
-            operation = "sts:AssumeRole" if self._chain.assume else "refresh AWS credentials"
-            raise describe_aws_error(exc, operation=operation) from exc
         return self._chain.describe(credentials)
 
     def caller_identity(self) -> str:
         """The ARN AWS sees for these credentials (sts:GetCallerIdentity)."""
-        try:
-            return str(self._sts_client().get_caller_identity()["Arn"])
-        except Exception as exc:  # noqa: BLE001
-            raise describe_aws_error(exc, operation="sts:GetCallerIdentity") from exc
+        sts = self._sts_client()
+        with aws_call("GetCallerIdentity", region=self._sts_region, datasource=self.uid,
+                      shown_as="sts:GetCallerIdentity"):
+            return str(sts.get_caller_identity()["Arn"])
 
     def __repr__(self) -> str:
         return f"AwsSession(uid={self.uid!r}, auth_type={self.auth_type.value!r}, region={self.region!r})"
+
+
+_STARTED = "cloudwatch_plugin_started"
+
+
+def _observe_call(context: dict[str, Any] | None = None, **_: Any) -> None:
+    started = context.pop(_STARTED, None) if context is not None else None
+    if started is not None:
+        at, region, operation = started
+        metrics.AWS_CALL_SECONDS.labels(region, operation).observe(time.perf_counter() - at)
 
 
 def reject_unreadable_body(response_dict: dict[str, Any] | None = None, operation_model: Any = None,
@@ -287,6 +305,7 @@ class AwsSessions:
         # The plugin's own metrics keep series per datasource: those of a datasource no longer cached go with it.
         for uid in gone:
             metrics.forget_datasource(uid)
+            forget_failures(uid)
         return entry
 
     def _check_policy(self, settings: DataSourceSettings, policy: OperatorPolicy) -> AuthType:

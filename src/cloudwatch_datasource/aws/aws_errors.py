@@ -176,10 +176,11 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
                                "and the datasource's Endpoint field)",
                                status=504 if "timed out" in what else 502)
     if isinstance(exc, PaginationError):
-        # botocore's paginator stops when the endpoint sends the NextToken it sent before: an endless chain of
-        # pages is the endpoint's fault (errorSource downstream), not the plugin's.
-        return DownstreamError(f"{operation}: the AWS endpoint kept sending the same NextToken, so its result pages "
-                               "never end; try again, and check the datasource's Endpoint field", status=502)
+        # botocore's paginator refuses a NextToken the endpoint sent twice: an endless chain of pages is the
+        # endpoint's fault (errorSource downstream, as grafana-plugin-sdk-go's experimental/status classes what the
+        # remote end caused), not the plugin's.
+        return DownstreamError(f"{operation}: the AWS endpoint sent the same NextToken twice, so its results "
+                               "never end; try again, or check the datasource's Endpoint field", status=502)
     if isinstance(exc, ResponseParserError):
         # Its text quotes the response body, which for sts:AssumeRole holds the new credentials.
         return DownstreamError(f"{operation}: AWS sent a response that could not be read; try again, and check "
@@ -214,7 +215,10 @@ def _describe_client_error(exc: ClientError, operation: str) -> PluginError:
                                "credentials entered as keys must be renewed, or use a role-based method",
                                status=401)
     if code in _THROTTLED or http_status == 429:
-        return DownstreamError(f"{operation}: AWS throttled the request (AWS {code or 429}: {detail}); "
+        # "Throttling:" first: Grafana's frontend raises its "request limit reached" alert only for messages
+        # starting with "Throttling:" or "Rate exceeded" (grafana/grafana public/app/plugins/datasource/cloudwatch/,
+        # its query runners' throttling check).
+        return DownstreamError(f"Throttling: {operation}: AWS throttled the request (AWS {code or 429}: {detail}); "
                                "reduce the request rate (fewer panels/queries, longer periods) or raise the "
                                "AWS quota",
                                status=429)
