@@ -13,9 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from support.grafana_host import (
     HOST_SOURCE,
     ROOT,
@@ -44,8 +42,7 @@ def assert_timeseries(readers: dict[str, dict[str, object]], ref_id: str, series
 
 def test_go_plugin_host_runs_dist_executable_end_to_end(grafana: StartGrafana, dist_executable: Path, moto
                                                         ) -> None:
-    cw = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto.url, aws_access_key_id="AKIDTEST",
-                      aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))
+    cw = moto.client("cloudwatch")
     now = int(time.time()) // 60 * 60
     cw.put_metric_data(Namespace="Demo/App", MetricData=[
         {"MetricName": "Requests", "Dimensions": [{"Name": "Service", "Value": "api"}],

@@ -208,24 +208,22 @@ class PluginService:
                 response = self._call_resource(request)
                 if current.stopped and response.status >= 400:
                     # Whatever the stopped AWS call raised, the reason is the RPC's end.
-                    return _json_error(current.error().status, current.error().message)
-                return response
+                    response = _json_error(current.error().status, current.error().message)
+                return scrubbing.resource(response, scrubbing.request_scrubber(request.context))
         finally:
             self.admission.release(owner)
             metrics.REQUEST_SECONDS.labels("CallResource").observe(time.perf_counter() - started)
-
 
     def _call_resource(self, request: CallResourceRequest) -> CallResourceResponse:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
-            return scrubbing.resource(handle_resource(
+            return handle_resource(
                 request, settings=settings, page_limit=policy.list_metrics_page_limit,
                 client_for_region=self._clients(settings, policy), external_id=policy.external_id,
-            ), scrubbing.request_scrubber(request.context))
+            )
         except PluginError as exc:
-            return scrubbing.resource(_json_error(exc.status, exc.message),
-                                      scrubbing.request_scrubber(request.context))
+            return _json_error(exc.status, exc.message)
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             log.exception("resource call failed unexpectedly", path=request.path)
             return _json_error(500, f"internal plugin error: {type(exc).__name__}")

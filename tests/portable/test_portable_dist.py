@@ -10,9 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from support.grafana_host import GrafanaHost, data_query, datasource, field_values
 
 from .bundle import built_dist
@@ -32,8 +30,7 @@ def dist() -> Path:
 
 @pytest.fixture
 def seeded(moto) -> tuple[str, int]:
-    cw = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto.url, aws_access_key_id="AKIDTEST",
-                      aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))
+    cw = moto.client("cloudwatch")
     now = int(time.time()) // 60 * 60
     cw.put_metric_data(Namespace="Portable/App", MetricData=[
         {"MetricName": "Requests", "Dimensions": [{"Name": "Service", "Value": "api"}],

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudwatch_datasource import PLUGIN_ID
+from cloudwatch_datasource.protocol.host import decode_log_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_SOURCE = ROOT / "tests" / "goplugin_host"
@@ -241,13 +242,7 @@ class GrafanaHost:
         return decoded
 
     def logs(self) -> list[dict[str, Any]]:
-        out = []
-        for line in list(self.stderr_lines):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                out.append({"@message": line, "@level": "raw"})
-        return out
+        return decode_log_lines(self.stderr_lines)
 
     def close(self) -> None:
         """Stop the plugin (if running) the way Grafana does, then the host."""

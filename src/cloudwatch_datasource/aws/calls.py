@@ -103,9 +103,7 @@ def aws_call(operation: str, *, region: str, datasource: str = "", shown_as: str
         yield
     except passthrough:
         raise
-    except BaseException as exc:
-        if not isinstance(exc, Exception):
-            raise  # KeyboardInterrupt, SystemExit, GeneratorExit: not a failed call
+    except Exception as exc:  # not BaseException: KeyboardInterrupt, SystemExit, GeneratorExit are no failed call
         scope = deadlines.current.get()
         if scope is not None and scope.stopped:
             # Whatever the stopped call raised (a refused attempt, a socket shut under a read), the reason is the

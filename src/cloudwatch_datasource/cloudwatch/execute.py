@@ -160,7 +160,7 @@ def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, d
         # The AWS layer describes and counts every failure of the call chain (aws/calls.py); the point budget's
         # stop is this module's own control flow.
         with aws_call(OPERATION, region=plan.region, datasource=datasource, passthrough=(_PointsLimitReached,)):
-            _fetch(plan, client, outcome, datasource, budget)
+            _fetch(plan, client, outcome, budget)
     except _PointsLimitReached:
         outcome.results.clear()  # what this plan holds goes now, not when the whole request is answered
         outcome.error = budget.request_error()
@@ -204,14 +204,13 @@ def blamed_query_ids(error: PluginError, plan: GetMetricDataPlan) -> set[str]:
     return ids
 
 
-def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasource: str,
-           budget: PointBudget = UNBOUNDED) -> None:
+def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, budget: PointBudget = UNBOUNDED) -> None:
     by_key: dict[tuple[str, str], SeriesResult] = {}
     page: dict[str, Any] = {}
     kept = [0]  # points this plan holds against the request's budget, given back if it fails
     points_by_id: dict[str, int] = {}
     try:
-        # Calls are counted where clients are made (auth's botocore hook), for every service alike.
+        # Calls are counted where clients are made (aws/sessions.py's botocore hooks), for every service alike.
         for page in _answer_pages(client, plan):
             outcome.pages += 1
             _take_page(page, plan, by_key, outcome, budget, points_by_id, kept)
@@ -233,7 +232,8 @@ def _fetch(plan: GetMetricDataPlan, client: Any, outcome: PlanOutcome, datasourc
 
 def _drop(result_id: str, by_key: dict[tuple[str, str], SeriesResult], outcome: PlanOutcome,
           budget: PointBudget) -> int:
-    """Forget the series of one query Id (over its own limit) and give its points back to the request."""
+    """Forget the series of one query Id (over its own limit, or with a bad result) and give its points back to
+    the request."""
     freed = 0
     for series in outcome.results.pop(result_id, []):
         by_key.pop((series.id, series.label), None)

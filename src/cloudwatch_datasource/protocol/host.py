@@ -112,13 +112,18 @@ class PluginProcess:
         return time.monotonic() - started
 
     def logs(self) -> list[dict[str, Any]]:
-        out = []
-        for line in list(self.stderr_lines):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                out.append({"@message": line, "@level": "raw"})
-        return out
+        return decode_log_lines(self.stderr_lines)
+
+
+def decode_log_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The plugin's stderr as go-plugin reads it: JSON log lines, anything else kept as a raw message."""
+    out = []
+    for line in list(lines):
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            out.append({"@message": line, "@level": "raw"})
+    return out
 
 
 def start_plugin(command: list[str] | None = None, env: Mapping[str, str] | None = None,
