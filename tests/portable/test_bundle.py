@@ -79,6 +79,22 @@ def test_bundle_imports_only_what_the_plugin_needs(dist: Path, tmp_path: Path) -
     assert done.stdout.split() == ["False", "1"]  # pyarrow.compute imported?, isolated?
 
 
+def test_bundle_carries_the_redis_client(dist: Path) -> None:
+    """The shared result cache's client (redis-py, a runtime dependency) is in the bundle and speaks TLS with the
+    bundled OpenSSL; the store's wire format is readable there."""
+    script = (
+        "import ssl, redis\n"
+        "from redis.connection import SSLConnection\n"
+        "from cloudwatch_datasource.cloudwatch.redis_store import unwrap, wrap\n"
+        "assert unwrap(b'k', wrap(b'k', b'v')) == b'v'\n"
+        "print(redis.__version__.split('.')[0].isdigit(), ssl.OPENSSL_VERSION.startswith('OpenSSL'))\n"
+    )
+    done = subprocess.run([*python_command(HOST_ARCH, dist), "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
 def test_credential_process_children_run_on_the_hosts_libraries(dist: Path, moto, tmp_path: Path,
                                                                 grafana: StartGrafana) -> None:
     """botocore's credential_process helper is the plugin's one child process: it must link the host's own libc
