@@ -20,7 +20,7 @@ pytestmark = pytest.mark.processes  # starts redis-server (tests/support/tiers.p
 
 REDIS_PASSWORD = "redis-pw-Qx7+/=:@ secret"  # with URL-unsafe characters: AUTH sends it as is
 REDIS_USER_PASSWORD = "acl-user-pw-8k2LmN"
-KEY = bytes.fromhex("00ff" * 16)  # the cache's HMAC keys are binary
+KEY = b"cwds:gmd:v1:" + bytes.fromhex("00ff" * 16)  # any bytes: Redis keys are binary-safe
 VALUE = b"\x00frames\xffbytes" * 100
 
 
@@ -57,10 +57,13 @@ def settings_for(server: RedisServer, **changes: object) -> RedisCacheSettings:
 def test_values_round_trip_under_the_prefix_with_their_ttl(redis_plain: RedisServer) -> None:
     store = RedisStore(settings_for(redis_plain))
     assert store.get(KEY) is None
+    # Every process sharing the Redis derives the same HMAC secret; another password, another secret.
+    assert store.key_secret == RedisStore(settings_for(redis_plain)).key_secret != \
+        RedisStore(settings_for(redis_plain, password="other")).key_secret
     store.put(KEY, VALUE, ttl_seconds=30)
     assert store.get(KEY) == VALUE
     raw = redis_plain.client()
-    name = b"test:" + KEY.hex().encode()
+    name = b"test:" + KEY
     assert 0 < raw.pttl(name) <= 30_000  # type: ignore[attr-defined]
     assert raw.get(name).startswith(MAGIC)  # type: ignore[attr-defined]
     store.put(KEY, VALUE, ttl_seconds=0)  # nothing to keep: not written (and the old value stays)
@@ -107,7 +110,7 @@ def test_an_unreachable_server_is_a_miss_until_it_answers(tmp_path: Path) -> Non
 def test_a_value_that_cannot_be_read_back_is_a_miss(redis_plain: RedisServer, damage: str) -> None:
     store = RedisStore(settings_for(redis_plain))
     raw = redis_plain.client()
-    name = b"test:" + KEY.hex().encode()
+    name = b"test:" + KEY
     good = wrap(KEY, VALUE)
     stored = {
         "foreign": b"some other program's value",

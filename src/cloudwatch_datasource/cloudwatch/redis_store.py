@@ -3,7 +3,8 @@
 Grafana HA runs one plugin process per Grafana server; with the datasource's `resultCacheRedisUrl` set
 (settings.RedisCacheSettings), their cached GetMetricData results are read and written here instead of in each
 process's memory. The store keeps opaque bytes under the keys the cache computes (an HMAC of the AWS identity, the
-organisation and the query, never a datasource uid alone): it only adds the datasource's prefix, a TTL (Redis
+organisation and the query, never a datasource uid alone, with the HMAC secret `RedisStore.key_secret` that every
+process derives alike from the shared settings): it only adds the datasource's prefix, a TTL (Redis
 `SET ... PX`, https://redis.io/docs/latest/commands/set/) and an envelope that makes a value it cannot read back a
 miss.
 
@@ -43,6 +44,7 @@ from redis.retry import Retry
 from .. import deadlines
 from ..redact import scrub_logged
 from ..settings import RedisCacheSettings
+from .result_store import ResultStore
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +78,7 @@ def unwrap(key: bytes, stored: bytes) -> bytes | None:
     return value
 
 
-class RedisStore:
+class RedisStore(ResultStore):
     """A ResultStore in one Redis database (see the module docstring). Thread-safe: redis-py's client holds a
     connection pool and is shared by every request thread."""
 
@@ -99,6 +101,12 @@ class RedisStore:
             options.update(ssl_cert_reqs="required", ssl_check_hostname=True)
             if settings.ca_file:
                 options["ssl_ca_certs"] = settings.ca_file
+        # The HMAC secret of the cache's keys (result_store.result_key) must be the same in every plugin process
+        # sharing this Redis, and unknown to whoever can only list its keys: derived from what they share, the
+        # Redis password included (secureJsonData). Without a password, whoever reaches Redis reads it anyway.
+        self.key_secret = hashlib.sha256("\x00".join(
+            ["cloudwatch-datasource result cache v1", settings.url, settings.username, settings.password,
+             settings.prefix]).encode("utf-8", "surrogatepass")).digest()
         # from_url reads host, port, db and an optional user name from the URL; the keyword arguments add the rest.
         self._client = redis.Redis.from_url(settings.url, **options)
 
@@ -107,7 +115,7 @@ class RedisStore:
         if not self._may_call():
             return None
         try:
-            stored = self._client.get(self._prefix + key.hex().encode())
+            stored = self._client.get(self._prefix + key)
         except (redis.RedisError, OSError, ValueError) as exc:
             self._failed(exc)
             return None
@@ -121,7 +129,7 @@ class RedisStore:
         if ttl_ms <= 0 or not self._may_call():
             return
         try:
-            self._client.set(self._prefix + key.hex().encode(), wrap(key, value), px=ttl_ms)
+            self._client.set(self._prefix + key, wrap(key, value), px=ttl_ms)
         except (redis.RedisError, OSError, ValueError) as exc:
             self._failed(exc)
             return
