@@ -123,6 +123,12 @@ class DataSourceSettings:
     proxy_username: str = ""
     proxy_password: str = field(default="", repr=False)
     result_cache_redis: RedisCacheSettings = field(default_factory=RedisCacheSettings, repr=False)
+    # GetMetricData pacing of this datasource (aws/pacing.py): jsonData getMetricDataCallsPerSecond,
+    # getMetricDataDatapointsPerSecond, getMetricDataHistoricDatapointsPerSecond; None = the operator's
+    # ([plugin.<id>], policy.ClientTuning), 0 = no limit of that kind.
+    pacing_calls_per_second: float | None = None
+    pacing_datapoints_per_second: float | None = None
+    pacing_historic_datapoints_per_second: float | None = None
 
     def __repr__(self) -> str:
         shown = {
@@ -234,7 +240,24 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         proxy_username=_string(json_data, "proxyUsername"),
         proxy_password=_secret(secure, "proxyPassword"),
         result_cache_redis=_redis_cache(json_data, secure),
+        pacing_calls_per_second=_rate(json_data, "getMetricDataCallsPerSecond"),
+        pacing_datapoints_per_second=_rate(json_data, "getMetricDataDatapointsPerSecond"),
+        pacing_historic_datapoints_per_second=_rate(json_data, "getMetricDataHistoricDatapointsPerSecond"),
     )
+
+
+def _rate(json_data: Mapping[str, Any], key: str) -> float | None:
+    """A per-second limit: a number ≥ 0 (the editor may send it as text); absent or "" is None."""
+    value = json_data.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        parsed = float(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else -1.0
+    except ValueError:
+        parsed = -1.0
+    if not 0 <= parsed < float("inf"):
+        raise SettingsError(f"jsonData.{key} must be a number of at least 0 (0: no limit)")
+    return parsed
 
 
 _REDIS_SCHEMES = ("redis", "rediss")
