@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -37,6 +37,8 @@ from .cloudwatch.execute import PointBudget
 from .cloudwatch.health import check_logs_access, check_metrics_access
 from .cloudwatch.pipeline import run_metric_queries
 from .cloudwatch.resources import handle_resource
+from .cloudwatch.result_cache import ResultCache
+from .cloudwatch.result_store import AwsIdentity
 from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
 from .policy import ClientTuning, OperatorPolicy
@@ -58,6 +60,7 @@ class PluginService:
         self.tuning = tuning or ClientTuning.from_env()
         self.sessions = sessions or AwsSessions(self.tuning)
         self.admission = InFlightLimit(self.tuning.max_in_flight_per_datasource)
+        self.results = ResultCache()
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -71,6 +74,14 @@ class PluginService:
             return self.sessions.get(settings, policy, region).client(service_name)
 
         return client_for
+
+    def _identity(self, settings: DataSourceSettings, policy: OperatorPolicy) -> Callable[[str], AwsIdentity]:
+        def identity_for(region: str) -> AwsIdentity:
+            session = self.sessions.get(settings, policy, region)
+            return AwsIdentity(principal=session.principal(), endpoint=settings.endpoint, region=session.region,
+                               org_id=settings.org_id, settings_version=settings.fingerprint)
+
+        return identity_for
 
     @contextlib.contextmanager
     def _scope(self, scope: RequestScope | None) -> Iterator[RequestScope]:
@@ -123,6 +134,9 @@ class PluginService:
                 datasource=settings.uid,
                 budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
                 price_per_1000_metrics=self.tuning.price_per_1000_metrics,
+                runner=self.results.session(owner=settings.owner, settings=settings.cache,
+                                            identity_for=self._identity(settings, policy), datasource=settings.uid,
+                                            read=not from_alert(request.headers)),
             )
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
@@ -262,6 +276,16 @@ def _logs_line(session: AwsSession) -> str:
         return check_logs_access(session.client("logs"), region=session.region, datasource=session.uid).message
     except PluginError as exc:
         return f"Warning: CloudWatch logs API not checked: {exc.message}"
+
+
+# Grafana's alerting engine marks its queries with this request header (grafana-plugin-sdk-go
+# backend/alert_forwarder_middleware.go, FromAlertHeaderName; the same name as ngalert's models.FromAlertHeaderName).
+FROM_ALERT_HEADER = "FromAlert"
+
+
+def from_alert(headers: Mapping[str, str]) -> bool:
+    """Whether a QueryData request is an alert evaluation (its answers are never served from the cache)."""
+    return any(k.lower() == FROM_ALERT_HEADER.lower() and v.strip().lower() == "true" for k, v in headers.items())
 
 
 def _owner(ctx: PluginContext) -> tuple[int, str]:

@@ -99,6 +99,25 @@ class RedisCacheSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The GetMetricData result cache of one datasource (docs/queries.md, "Result cache and incremental refresh").
+    jsonData: cacheTTLSeconds (how old a served answer may be; 0 turns the cache off), cacheMaxMB (the in-process
+    store's memory bound), cacheLateDataSeconds (the recent part always fetched again: CloudWatch data can arrive
+    minutes late), cacheIncremental (fetch only the new periods of a relative range), cacheFullRefreshSeconds
+    (the oldest a kept part may get before the whole window is fetched again)."""
+
+    ttl_s: float = 30.0
+    max_bytes: int = 64 * 1024 * 1024
+    late_data_s: int = 300
+    incremental: bool = True
+    full_refresh_s: float = 600.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl_s > 0
+
+
+@dataclass(frozen=True)
 class DataSourceSettings:
     uid: str = ""
     org_id: int = 0  # a uid is unique only within its organisation
@@ -129,6 +148,7 @@ class DataSourceSettings:
     pacing_calls_per_second: float | None = None
     pacing_datapoints_per_second: float | None = None
     pacing_historic_datapoints_per_second: float | None = None
+    cache: CacheSettings = field(default_factory=CacheSettings)
 
     def __repr__(self) -> str:
         shown = {
@@ -243,6 +263,7 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         pacing_calls_per_second=_rate(json_data, "getMetricDataCallsPerSecond"),
         pacing_datapoints_per_second=_rate(json_data, "getMetricDataDatapointsPerSecond"),
         pacing_historic_datapoints_per_second=_rate(json_data, "getMetricDataHistoricDatapointsPerSecond"),
+        cache=_cache_settings(json_data),
     )
 
 
@@ -293,6 +314,35 @@ def _redis_cache(json_data: Mapping[str, Any], secure: Mapping[str, str]) -> Red
     except (SettingsError, ValueError) as exc:
         problem = exc.message if isinstance(exc, SettingsError) else "jsonData.resultCacheRedisUrl cannot be read"
         return RedisCacheSettings(url="<unusable>", problem=problem)
+
+
+# jsonData key → (default, lowest, highest): a value outside is a settings error naming the key, not a silent clamp.
+_CACHE_NUMBERS: dict[str, tuple[float, float, float]] = {
+    "cacheTTLSeconds": (CacheSettings.ttl_s, 0, 86_400),
+    "cacheMaxMB": (CacheSettings.max_bytes / 1024 / 1024, 1, 16_384),
+    "cacheLateDataSeconds": (CacheSettings.late_data_s, 60, 86_400),
+    "cacheFullRefreshSeconds": (CacheSettings.full_refresh_s, 0, 86_400),
+}
+
+
+def _cache_settings(json_data: Mapping[str, Any]) -> CacheSettings:
+    numbers: dict[str, float] = {}
+    for key, (default, lowest, highest) in _CACHE_NUMBERS.items():
+        raw = json_data.get(key, default)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                raw = float(raw)
+            except ValueError:
+                pass
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not lowest <= raw <= highest:
+            raise SettingsError(f"jsonData.{key} must be a number from {lowest:g} to {highest:g}")
+        numbers[key] = float(raw)
+    incremental = json_data.get("cacheIncremental", True)
+    if not isinstance(incremental, bool):
+        raise SettingsError("jsonData.cacheIncremental must be true or false")
+    return CacheSettings(ttl_s=numbers["cacheTTLSeconds"], max_bytes=int(numbers["cacheMaxMB"] * 1024 * 1024),
+                         late_data_s=int(numbers["cacheLateDataSeconds"]), incremental=incremental,
+                         full_refresh_s=numbers["cacheFullRefreshSeconds"])
 
 
 def _proxy_type(raw: str) -> ProxyType:

@@ -14,13 +14,13 @@ payload. A value of another version, or one that does not decode, is a miss, so 
 formats can share one Redis during a rolling upgrade.
 
 Keys (`result_key`) are an HMAC-SHA256 over everything that decides what AWS would answer:
-- the AWS identity the call is signed with: the resolved credentials' access key id, the assumed role and
-  external id, the account, the endpoint and the region. Two datasources that reach AWS as different principals
-  never share entries, even with equal queries;
+- the AWS identity the call is signed with (AwsSession.principal: the assumed role and external id, or the
+  resolved credentials' access key id), the endpoint and the region. Two datasources that reach AWS as
+  different principals never share entries, even with equal queries;
 - the Grafana organisation and the datasource's settings version (`DataSourceSettings.fingerprint`: it changes
   with any credential, role, endpoint or proxy setting and with the datasource's `updated` time). A datasource
   uid alone is never enough: uids are unique only within an organisation;
-- the normalised MetricDataQuery (JSON with sorted keys) and the aligned time window (start, end, label timezone).
+- the call's MetricDataQueries (JSON with sorted keys) and the aligned time window (start, end, label timezone).
 The HMAC secret keeps the identity out of the key (a key in a shared Redis says nothing about the account or the
 access key) and makes keys unguessable to anyone without it. The in-process store uses a random secret per
 process; a shared store needs one secret shared by every plugin process (the shared store's settings).
@@ -34,9 +34,8 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 VALUE_VERSION = 1  # the first byte of every stored value; bump when the payload format changes
@@ -60,34 +59,26 @@ class AwsIdentity:
     """Who a GetMetricData call runs as, and where it goes: the part of a cache key that isolates identities.
     Secrets never appear here (the secret key and session token are covered by `settings_version`, a hash)."""
 
-    access_key_id: str  # of the resolved credentials ("" when none resolved: then settings_version decides)
-    role_arn: str  # assumeRoleArn ("" when none)
-    external_id: str
-    account: str  # the account id when known, else ""
+    principal: str  # the AWS layer's name for the signing identity (AwsSession.principal: role ARN or key id)
     endpoint: str  # the endpoint setting ("" = AWS's own)
     region: str
     org_id: int
     settings_version: str  # DataSourceSettings.fingerprint
 
 
-def result_key(secret: bytes, identity: AwsIdentity, metric_data_query: Mapping[str, Any], start: datetime,
-               end: datetime, label_timezone: str = "") -> bytes:
-    """The store key of one MetricDataQuery's answer for one aligned window, as an HMAC-SHA256 over the identity,
-    the query and the window. The query's `Id` is left out: Grafana derives Ids from refIds, so two panels
-    asking the same thing under different refIds share an entry (the Id is put back when answering)."""
-    query = {k: v for k, v in metric_data_query.items() if k != "Id"}
+def result_key(secret: bytes, identity: AwsIdentity, metric_data_queries: Sequence[Mapping[str, Any]],
+               window: Sequence[object], label_timezone: str = "") -> bytes:
+    """The store key of one GetMetricData call's answer: an HMAC-SHA256 over the identity, the call's
+    MetricDataQueries (Ids included: math expressions name other queries by Id) and the window (the aligned
+    start and end as epoch seconds, or a live range's length, see result_cache.py) with the label timezone."""
     material = json.dumps({
-        "identity": [identity.access_key_id, identity.role_arn, identity.external_id, identity.account,
-                     identity.endpoint, identity.region, identity.org_id, identity.settings_version],
-        "query": query,
-        "window": [_epoch(start), _epoch(end), label_timezone],
+        "identity": [identity.principal, identity.endpoint, identity.region, identity.org_id,
+                     identity.settings_version],
+        "queries": list(metric_data_queries),
+        "window": [*window, label_timezone],
     }, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     digest = hmac.new(secret, material.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
     return KEY_PREFIX + digest.encode("ascii")
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
 
 
 def encode_value(payload: Mapping[str, Any]) -> bytes:
