@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
-from support.redis_server import RedisServer, free_port, start_redis
+from support.redis_server import REDIS_ACL_PASSWORD, REDIS_ACL_USER, REDIS_PASSWORD, RedisServer, free_port, start_redis
 
 from cloudwatch_datasource import deadlines
 from cloudwatch_datasource.backend import DataSourceInstance
@@ -18,8 +17,6 @@ from cloudwatch_datasource.settings import RedisCacheSettings, parse_settings
 
 pytestmark = pytest.mark.processes  # starts redis-server (tests/support/tiers.py)
 
-REDIS_PASSWORD = "redis-pw-Qx7+/=:@ secret"  # with URL-unsafe characters: AUTH sends it as is
-REDIS_USER_PASSWORD = "acl-user-pw-8k2LmN"
 KEY = b"cwds:gmd:v1:" + bytes.fromhex("00ff" * 16)  # any bytes: Redis keys are binary-safe
 VALUE = b"\x00frames\xffbytes" * 100
 
@@ -32,19 +29,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def redis_plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with start_redis(tmp_path_factory.mktemp("redis"), password=REDIS_PASSWORD, username="grafana",
-                     user_password=REDIS_USER_PASSWORD) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def redis_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with start_redis(tmp_path_factory.mktemp("redis-tls"), password=REDIS_PASSWORD, tls=True) as server:
-        yield server
-
-
 def settings_for(server: RedisServer, **changes: object) -> RedisCacheSettings:
     base: dict[str, object] = {"url": server.url, "password": REDIS_PASSWORD, "prefix": "test:",
                                "timeout_s": 1.0}
@@ -54,15 +38,16 @@ def settings_for(server: RedisServer, **changes: object) -> RedisCacheSettings:
     return RedisCacheSettings(**base)  # type: ignore[arg-type]
 
 
-def test_values_round_trip_under_the_prefix_with_their_ttl(redis_plain: RedisServer) -> None:
-    store = RedisStore(settings_for(redis_plain))
+def test_values_round_trip_under_the_prefix_with_their_ttl(redis_server: RedisServer) -> None:
+    redis_server.client().delete(b"test:" + KEY)  # type: ignore[attr-defined]  # the server is the session's
+    store = RedisStore(settings_for(redis_server))
     assert store.get(KEY) is None
     # Every process sharing the Redis derives the same HMAC secret; another password, another secret.
-    assert store.key_secret == RedisStore(settings_for(redis_plain)).key_secret != \
-        RedisStore(settings_for(redis_plain, password="other")).key_secret
+    assert store.key_secret == RedisStore(settings_for(redis_server)).key_secret != \
+        RedisStore(settings_for(redis_server, password="other")).key_secret
     store.put(KEY, VALUE, ttl_seconds=30)
     assert store.get(KEY) == VALUE
-    raw = redis_plain.client()
+    raw = redis_server.client()
     name = b"test:" + KEY
     assert 0 < raw.pttl(name) <= 30_000  # type: ignore[attr-defined]
     assert raw.get(name).startswith(MAGIC)  # type: ignore[attr-defined]
@@ -70,17 +55,17 @@ def test_values_round_trip_under_the_prefix_with_their_ttl(redis_plain: RedisSer
     assert store.get(KEY) == VALUE
 
 
-def test_an_acl_user_authenticates(redis_plain: RedisServer) -> None:
-    store = RedisStore(settings_for(redis_plain, username="grafana", password=REDIS_USER_PASSWORD))
+def test_an_acl_user_authenticates(redis_server: RedisServer) -> None:
+    store = RedisStore(settings_for(redis_server, username=REDIS_ACL_USER, password=REDIS_ACL_PASSWORD))
     store.put(KEY, b"acl", 30)
     assert store.get(KEY) == b"acl" and not store.failing
 
 
-def test_a_refused_password_is_a_miss_logged_once_without_the_password(redis_plain: RedisServer) -> None:
-    writer = RedisStore(settings_for(redis_plain))
+def test_a_refused_password_is_a_miss_logged_once_without_the_password(redis_server: RedisServer) -> None:
+    writer = RedisStore(settings_for(redis_server))
     writer.put(KEY, VALUE, 30)
     clock = Clock()
-    store = RedisStore(settings_for(redis_plain, password="wrong-" + REDIS_PASSWORD), clock=clock)
+    store = RedisStore(settings_for(redis_server, password="wrong-" + REDIS_PASSWORD), clock=clock)
     with capture_logs() as logs:
         assert store.get(KEY) is None
         store.put(KEY, b"other", 30)  # backing off: not even tried
@@ -107,9 +92,9 @@ def test_an_unreachable_server_is_a_miss_until_it_answers(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("damage", ["foreign", "truncated", "flipped", "other version", "other key"])
-def test_a_value_that_cannot_be_read_back_is_a_miss(redis_plain: RedisServer, damage: str) -> None:
-    store = RedisStore(settings_for(redis_plain))
-    raw = redis_plain.client()
+def test_a_value_that_cannot_be_read_back_is_a_miss(redis_server: RedisServer, damage: str) -> None:
+    store = RedisStore(settings_for(redis_server))
+    raw = redis_server.client()
     name = b"test:" + KEY
     good = wrap(KEY, VALUE)
     stored = {
@@ -125,28 +110,28 @@ def test_a_value_that_cannot_be_read_back_is_a_miss(redis_plain: RedisServer, da
     assert unwrap(KEY, good) == VALUE
 
 
-def test_tls_with_the_ca_file(redis_tls: RedisServer) -> None:
-    store = RedisStore(settings_for(redis_tls))
+def test_tls_with_the_ca_file(redis_tls_server: RedisServer) -> None:
+    store = RedisStore(settings_for(redis_tls_server))
     store.put(KEY, VALUE, 30)
     assert store.get(KEY) == VALUE and not store.failing
 
 
-def test_tls_refuses_a_server_the_ca_does_not_vouch_for(redis_tls: RedisServer) -> None:
+def test_tls_refuses_a_server_the_ca_does_not_vouch_for(redis_tls_server: RedisServer) -> None:
     # Without the CA file the system CAs are used, which never signed the test server: a miss, not a failure.
     with capture_logs() as logs:
-        store = RedisStore(settings_for(redis_tls, ca_file=""))
+        store = RedisStore(settings_for(redis_tls_server, ca_file=""))
         store.put(KEY, VALUE, 30)
         assert store.get(KEY) is None and store.failing
     assert any("SSL" in entry.get("detail", "") or "certificate" in entry.get("detail", "") for entry in logs), logs
 
 
-def test_tls_to_a_plain_server_is_a_miss(redis_plain: RedisServer) -> None:
-    store = RedisStore(settings_for(redis_plain, url=redis_plain.url.replace("redis://", "rediss://")))
+def test_tls_to_a_plain_server_is_a_miss(redis_server: RedisServer) -> None:
+    store = RedisStore(settings_for(redis_server, url=redis_server.url.replace("redis://", "rediss://")))
     assert store.get(KEY) is None and store.failing
 
 
-def test_no_command_when_the_request_deadline_is_nearer_than_the_timeout(redis_plain: RedisServer) -> None:
-    store = RedisStore(settings_for(redis_plain))
+def test_no_command_when_the_request_deadline_is_nearer_than_the_timeout(redis_server: RedisServer) -> None:
+    store = RedisStore(settings_for(redis_server))
     store.put(KEY, VALUE, 30)
     token = deadlines.current.set(deadlines.RequestScope(limit_s=0.5))  # < 4 timeouts of 1 s
     try:
@@ -157,10 +142,10 @@ def test_no_command_when_the_request_deadline_is_nearer_than_the_timeout(redis_p
     assert store.get(KEY) == VALUE and not store.failing
 
 
-def test_stores_are_shared_per_configuration_and_unusable_settings_give_none(redis_plain: RedisServer) -> None:
+def test_stores_are_shared_per_configuration_and_unusable_settings_give_none(redis_server: RedisServer) -> None:
     stores = RedisStores(max_entries=2)
-    first = stores.get(settings_for(redis_plain))
-    assert first is not None and stores.get(settings_for(redis_plain)) is first
+    first = stores.get(settings_for(redis_server))
+    assert first is not None and stores.get(settings_for(redis_server)) is first
     assert stores.get(RedisCacheSettings()) is None
     assert stores.get(RedisCacheSettings(url="<unusable>", problem="bad")) is None
 

@@ -25,6 +25,12 @@ from types import TracebackType
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 START_TIMEOUT_S = 20.0
+# The passwords of the servers the shared fixtures start (tests/conftest.py `redis_server`, `redis_tls_server`):
+# named like secrets, so tests/test_zz_secrets.py looks for them in every plugin's output. URL-unsafe characters
+# on purpose (AUTH sends them as they are; a URL would need them escaped).
+REDIS_PASSWORD = "redis-pw-Qx7+/=:@ secret"
+REDIS_ACL_USER = "grafana"
+REDIS_ACL_PASSWORD = "acl-user-pw-8k2LmN"
 
 
 @dataclass(frozen=True)

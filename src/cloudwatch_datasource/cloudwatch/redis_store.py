@@ -36,10 +36,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import redis
 import structlog
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from .. import deadlines
 from ..redact import scrub_logged
@@ -90,6 +87,13 @@ class RedisStore(ResultStore):
         self._lock = threading.Lock()
         self._failing_since: float | None = None
         self._retry_at = 0.0
+        # Imported here, not at the top: only datasources that name a Redis pay for loading redis-py (about a
+        # third of the plugin's import time otherwise).
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError, ValueError)
         options: dict[str, Any] = {
             "socket_timeout": self._timeout, "socket_connect_timeout": self._timeout,
             "retry": Retry(NoBackoff(), 0), "retry_on_timeout": False, "health_check_interval": 0,
@@ -116,7 +120,7 @@ class RedisStore(ResultStore):
             return None
         try:
             stored = self._client.get(self._prefix + key)
-        except (redis.RedisError, OSError, ValueError) as exc:
+        except self._errors as exc:
             self._failed(exc)
             return None
         self._worked()
@@ -130,7 +134,7 @@ class RedisStore(ResultStore):
             return
         try:
             self._client.set(self._prefix + key, wrap(key, value), px=ttl_ms)
-        except (redis.RedisError, OSError, ValueError) as exc:
+        except self._errors as exc:
             self._failed(exc)
             return
         self._worked()
@@ -202,7 +206,7 @@ class RedisStores:
             if store is None:
                 try:
                     store = RedisStore(settings)
-                except (redis.RedisError, ValueError) as exc:  # a URL redis-py refuses: no shared cache
+                except Exception as exc:  # noqa: BLE001 - a URL redis-py refuses (RedisError, ValueError): no shared cache
                     log.warning("redis result cache settings unusable", error=type(exc).__name__,
                                 detail=scrub_logged(str(exc))[:300])
                     return None

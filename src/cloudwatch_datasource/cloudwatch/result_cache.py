@@ -123,9 +123,13 @@ class ResultCache:
             self._stores.pop(owner, None)
 
     def session(self, *, owner: tuple[int, str], settings: CacheSettings, identity_for: IdentityFor,
-                datasource: str, read: bool = True) -> CacheSession:
-        store = self.store_for(owner, settings) if settings.enabled else None
-        return CacheSession(self, store, settings, identity_for, datasource, read)
+                datasource: str, read: bool = True, shared: ResultStore | None = None,
+                shared_secret: bytes = b"") -> CacheSession:
+        """`shared`: the datasource's store shared between plugin processes (redis_store.py), used instead of
+        its in-process store; `shared_secret` the HMAC secret every process sharing it derives alike."""
+        store = (shared or self.store_for(owner, settings)) if settings.enabled else None
+        secret = shared_secret if shared is not None and shared_secret else self.secret
+        return CacheSession(self, store, settings, identity_for, datasource, read, secret)
 
     # --- flights ---------------------------------------------------------------------------------------------
     def _join(self, key: bytes) -> tuple[_Flight, bool]:
@@ -152,8 +156,9 @@ class CacheSession:
     may read (not for alert evaluations)."""
 
     def __init__(self, cache: ResultCache, store: ResultStore | None, settings: CacheSettings,
-                 identity_for: IdentityFor, datasource: str, read: bool) -> None:
+                 identity_for: IdentityFor, datasource: str, read: bool, secret: bytes = b"") -> None:
         self._cache = cache
+        self._secret = secret or cache.secret
         self._store = store
         self._settings = settings
         self._identity_for = identity_for
@@ -198,7 +203,7 @@ class CacheSession:
             return job  # the call itself will fail the same way and say why; nothing to share or keep
         queries = [dict(p.metric_data_query) for p in plan.queries]
         if self._store is None:
-            self._fly(job, result_key(self._cache.secret, identity, queries, _epochs(plan.start, plan.end),
+            self._fly(job, result_key(self._secret, identity, queries, _epochs(plan.start, plan.end),
                                       plan.label_timezone))
             return job
         step = alignment_seconds(plan)
@@ -208,12 +213,12 @@ class CacheSession:
         incremental = self._settings.incremental and not plan_whole_window_reason(plan)
         job.live = incremental and job.window[1] > now - self._settings.late_data_s
         window: list[object] = ["live", job.window[1] - job.window[0]] if job.live else list(job.window)
-        job.entry_key = result_key(self._cache.secret, identity, queries, window, plan.label_timezone)
+        job.entry_key = result_key(self._secret, identity, queries, window, plan.label_timezone)
         kept = decode_value(self._store.get(job.entry_key)) if self._read else None
         if kept is not None and _valid(kept):
             self._use_kept(job, kept, now, step, incremental)
         if job.fetch is not None:
-            self._fly(job, result_key(self._cache.secret, identity, queries, _epochs(job.fetch.start, job.fetch.end),
+            self._fly(job, result_key(self._secret, identity, queries, _epochs(job.fetch.start, job.fetch.end),
                                       plan.label_timezone))
         return job
 
