@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support.clock import ManualClock
 
 from cloudwatch_datasource import deadlines
 from cloudwatch_datasource.aws.pacing import (
@@ -30,16 +31,9 @@ KEY = ("identity", "us-east-1")
 LIMITS = PacingLimits(calls_per_second=4, datapoints_per_second_recent=1000, datapoints_per_second_historic=3000)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 def test_calls_leave_in_order_each_waiting_its_turn() -> None:
-    clock = Clock()
+    clock = ManualClock()
     pacer = Pacer(clock)
     # A bucket holds one second's calls: 4 go at once, then one every 1/4 s, in the order they asked.
     waits = [pacer.reserve(KEY, LIMITS, 1, recent=True) for _ in range(7)]
@@ -51,26 +45,26 @@ def test_calls_leave_in_order_each_waiting_its_turn() -> None:
 
 
 def test_datapoints_are_paced_by_how_far_back_the_start_is() -> None:
-    pacer = Pacer(Clock())
+    pacer = Pacer(ManualClock())
     assert pacer.reserve(KEY, LIMITS, 800, recent=True) == 0
     assert pacer.reserve(KEY, LIMITS, 800, recent=True) == pytest.approx(0.6)  # 600 short at 1000/s
     # Older data has its own (larger) quota: its bucket is untouched by the recent calls.
     assert pacer.reserve(KEY, LIMITS, 3000, recent=False) == 0
     assert pacer.reserve(KEY, LIMITS, 1500, recent=False) == pytest.approx(0.5)
     # A call larger than a second's worth waits for the tokens it lacks (it is never refused for its size).
-    big = Pacer(Clock())
+    big = Pacer(ManualClock())
     assert big.reserve(KEY, LIMITS, 2500, recent=True) == pytest.approx(1.5)
 
 
 def test_an_answer_larger_than_its_estimate_is_charged_to_the_next_calls() -> None:
-    pacer = Pacer(Clock())
+    pacer = Pacer(ManualClock())
     assert pacer.reserve(KEY, LIMITS, 100, recent=True) == 0
     pacer.charge(KEY, 1900, recent=True)  # a SEARCH returned 2,000 points, not 100
     assert pacer.reserve(KEY, LIMITS, 1, recent=True) == pytest.approx(1.001)
 
 
 def test_identities_and_regions_have_their_own_buckets_and_zero_means_no_limit() -> None:
-    pacer = Pacer(Clock())
+    pacer = Pacer(ManualClock())
     for _ in range(4):
         pacer.reserve(KEY, LIMITS, 1, recent=True)
     assert pacer.reserve(KEY, LIMITS, 1, recent=True) > 0
@@ -81,7 +75,7 @@ def test_identities_and_regions_have_their_own_buckets_and_zero_means_no_limit()
 
 
 def test_a_turn_after_the_deadline_is_refused_without_reserving() -> None:
-    pacer = Pacer(Clock())
+    pacer = Pacer(ManualClock())
     for _ in range(4):
         pacer.reserve(KEY, LIMITS, 1, recent=True, remaining_s=0.1)  # no wait: the deadline does not matter
     with pytest.raises(PacingRefused) as refused:
@@ -95,7 +89,7 @@ def test_a_turn_after_the_deadline_is_refused_without_reserving() -> None:
 
 
 def test_the_least_recently_used_identities_are_forgotten() -> None:
-    pacer = Pacer(Clock(), max_keys=2)
+    pacer = Pacer(ManualClock(), max_keys=2)
     for _ in range(4):
         pacer.reserve(("a", "r"), LIMITS, 1, recent=True)
     pacer.reserve(("b", "r"), LIMITS, 1, recent=True)
@@ -151,7 +145,7 @@ def test_the_wait_is_cut_short_when_the_request_ends() -> None:
     # A 1 call/s limit, the second call's turn 1 s away; its scope ends first, so the wait ends with the scope's
     # own error (no timing: the scope is stopped before the wait starts).
     operation = PacedOperation("GetMetricData", "ident", "us-east-1", PacingLimits(1, 0, 0), "ds",
-                               pacer=Pacer(Clock()))
+                               pacer=Pacer(ManualClock()))
     params = {"StartTime": NOW - timedelta(minutes=5), "EndTime": NOW, "MetricDataQueries": [stat(60)]}
     context: dict[str, object] = {}
     operation.before_parameter_build(params=params, context=context)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
+from support.clock import ManualClock
 from support.redis_server import REDIS_ACL_PASSWORD, REDIS_ACL_USER, REDIS_PASSWORD, RedisServer, free_port, start_redis
 
 from cloudwatch_datasource import deadlines
@@ -20,13 +21,6 @@ pytestmark = pytest.mark.processes  # starts redis-server (tests/support/tiers.p
 KEY = b"cwds:gmd:v1:" + bytes.fromhex("00ff" * 16)  # any bytes: Redis keys are binary-safe
 VALUE = b"\x00frames\xffbytes" * 100
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def settings_for(server: RedisServer, **changes: object) -> RedisCacheSettings:
@@ -64,7 +58,7 @@ def test_an_acl_user_authenticates(redis_server: RedisServer) -> None:
 def test_a_refused_password_is_a_miss_logged_once_without_the_password(redis_server: RedisServer) -> None:
     writer = RedisStore(settings_for(redis_server))
     writer.put(KEY, VALUE, 30)
-    clock = Clock()
+    clock = ManualClock()
     store = RedisStore(settings_for(redis_server, password="wrong-" + REDIS_PASSWORD), clock=clock)
     with capture_logs() as logs:
         assert store.get(KEY) is None
@@ -80,7 +74,7 @@ def test_a_refused_password_is_a_miss_logged_once_without_the_password(redis_ser
 
 def test_an_unreachable_server_is_a_miss_until_it_answers(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there yet
-    clock = Clock()
+    clock = ManualClock()
     settings = RedisCacheSettings(url=f"redis://127.0.0.1:{port}/0", password=REDIS_PASSWORD, timeout_s=1.0)
     store = RedisStore(settings, clock=clock)
     assert store.get(KEY) is None and store.failing
