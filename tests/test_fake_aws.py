@@ -202,6 +202,26 @@ def test_faults_scripts_and_records(fake: FakeAws) -> None:
     assert caught.value.response["Error"]["Code"] == "UnknownOperationException"
 
 
+def test_a_tps_quota_throttles_beyond_one_seconds_calls(fake: FakeAws) -> None:
+    # A bucket of one second's calls, as AWS's TPS quotas: 2 at once pass, the next ones (within the same few
+    # milliseconds) are throttled with AWS's code; each request's arrival is recorded, in order.
+    fake.quota("GetMetricData", 2)
+    client = fake.client()  # no retries
+    outcomes = []
+    for _ in range(4):
+        try:
+            client.get_metric_data(MetricDataQueries=[stat("m1")], StartTime=START, EndTime=END)
+            outcomes.append("ok")
+        except ClientError as exc:
+            outcomes.append(f'{exc.response["ResponseMetadata"]["HTTPStatusCode"]} {exc.response["Error"]["Code"]}')
+    assert outcomes == ["ok", "ok", "400 Throttling", "400 Throttling"]
+    assert fake.throttled("GetMetricData") == 2 and fake.count("GetMetricData") == 4
+    arrivals = fake.arrivals("GetMetricData")
+    assert arrivals == sorted(arrivals) and len(arrivals) == 4
+    fake.clear()
+    assert get(fake, [stat("m1")])["MetricDataResults"]
+
+
 def test_window_answers_cover_exactly_the_window_and_agree_where_windows_overlap(fake: FakeAws) -> None:
     """Window mode: one point per period from StartTime (rounded down to the minute) to before EndTime, each value a
     function of series, period and timestamp only; the datapoints served are counted."""

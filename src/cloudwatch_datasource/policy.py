@@ -122,11 +122,23 @@ DEFAULT_PRICE_PER_1000_METRICS = 0.01
 
 def _parse_price(value: str | None) -> float:
     """A price is ≥ 0 (0 turns the estimate off, e.g. within the free tier); anything else keeps the default."""
+    return _parse_non_negative_float(value, DEFAULT_PRICE_PER_1000_METRICS)
+
+
+def _parse_non_negative_float(value: str | None, default: float) -> float:
     try:
-        parsed = float(value) if value is not None else DEFAULT_PRICE_PER_1000_METRICS
+        parsed = float(value) if value is not None else default
     except ValueError:
-        return DEFAULT_PRICE_PER_1000_METRICS
-    return parsed if 0 <= parsed < float("inf") else DEFAULT_PRICE_PER_1000_METRICS
+        return default
+    return parsed if 0 <= parsed < float("inf") else default
+
+
+# GetMetricData pacing per (AWS identity, region), aws/pacing.py: 80% of AWS's default quotas (50 calls/s; 180,000
+# datapoints/s for a StartTime within 3 hours, 396,000 further back: docs.aws.amazon.com/AmazonCloudWatch/latest/
+# monitoring/cloudwatch_limits.html). 0 turns a limit off.
+DEFAULT_GETMETRICDATA_CALLS_PER_SECOND = 40.0
+DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND = 144_000.0
+DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND = 316_800.0
 # About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus
 # the Arrow frame and its protobuf copy: 1 M points per request keeps a request's peak near 200 MB over the idle
 # process (`make bench`, section 10). 1 M points is 2 years of 1-minute data for one series.
@@ -157,6 +169,10 @@ class ClientTuning:
     # US dollars per 1,000 GetMetricData metrics requested, for the cost estimate in CloudWatch metrics and frame
     # meta (docs/queries.md, "Metrics requested and cost": AWS's list price and its date).
     price_per_1000_metrics: float = DEFAULT_PRICE_PER_1000_METRICS
+    # GetMetricData pacing (aws/pacing.py); a datasource's jsonData may set its own.
+    getmetricdata_calls_per_second: float = DEFAULT_GETMETRICDATA_CALLS_PER_SECOND
+    getmetricdata_datapoints_per_second: float = DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND
+    getmetricdata_historic_datapoints_per_second: float = DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -179,4 +195,11 @@ class ClientTuning:
             max_points_per_request=_parse_positive_int(env.get("GF_PLUGIN_MAX_POINTS_PER_REQUEST"),
                                                        DEFAULT_MAX_POINTS_PER_REQUEST),
             price_per_1000_metrics=_parse_price(env.get("GF_PLUGIN_PRICE_PER_1000_METRICS")),
+            getmetricdata_calls_per_second=_parse_non_negative_float(
+                env.get("GF_PLUGIN_GETMETRICDATA_CALLS_PER_SECOND"), DEFAULT_GETMETRICDATA_CALLS_PER_SECOND),
+            getmetricdata_datapoints_per_second=_parse_non_negative_float(
+                env.get("GF_PLUGIN_GETMETRICDATA_DATAPOINTS_PER_SECOND"), DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND),
+            getmetricdata_historic_datapoints_per_second=_parse_non_negative_float(
+                env.get("GF_PLUGIN_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND"),
+                DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND),
         )

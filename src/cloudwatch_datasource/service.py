@@ -36,6 +36,7 @@ from .cloudwatch import ClientFactory
 from .cloudwatch.execute import PointBudget
 from .cloudwatch.health import check_logs_access, check_metrics_access
 from .cloudwatch.pipeline import run_metric_queries
+from .cloudwatch.redis_store import RedisStores
 from .cloudwatch.resources import handle_resource
 from .cloudwatch.result_cache import ResultCache
 from .cloudwatch.result_store import AwsIdentity
@@ -61,6 +62,8 @@ class PluginService:
         self.sessions = sessions or AwsSessions(self.tuning)
         self.admission = InFlightLimit(self.tuning.max_in_flight_per_datasource)
         self.results = ResultCache()
+        # The shared result cache of datasources that name a Redis (Grafana HA; docs/queries.md).
+        self.redis_stores = RedisStores()
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -126,6 +129,7 @@ class PluginService:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
+            shared = self.redis_stores.get(settings.result_cache_redis) if settings.cache.enabled else None
             answers = run_metric_queries(
                 request.queries,
                 default_region=settings.effective_default_region,
@@ -136,7 +140,8 @@ class PluginService:
                 price_per_1000_metrics=self.tuning.price_per_1000_metrics,
                 runner=self.results.session(owner=settings.owner, settings=settings.cache,
                                             identity_for=self._identity(settings, policy), datasource=settings.uid,
-                                            read=not from_alert(request.headers)),
+                                            read=not from_alert(request.headers), shared=shared,
+                                            shared_secret=shared.key_secret if shared is not None else b""),
             )
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}

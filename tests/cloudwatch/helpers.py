@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+from prometheus_client.parser import text_string_to_metric_families
 
 from cloudwatch_datasource.backend import DataQuery, TimeRange
 from cloudwatch_datasource.data import Field
@@ -42,3 +43,14 @@ def epoch_ns(field: Field) -> list[int]:
 
 def numbers(field: Field) -> list[float]:
     return list(pa.array(field.values, type=pa.float64()).to_pylist())
+
+
+def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """Every sample named `name` (with its `_total`/`_count`/`_sum` suffix) in a Prometheus text exposition,
+    keyed by its sorted labels."""
+    out: dict[tuple[tuple[str, str], ...], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                out[tuple(sorted(sample.labels.items()))] = sample.value
+    return out

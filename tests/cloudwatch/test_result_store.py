@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support.clock import ManualClock
+
 from cloudwatch_datasource.cloudwatch.result_store import (
     VALUE_VERSION,
     AwsIdentity,
@@ -16,16 +18,9 @@ QUERY = [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricNa
                                      "Period": 60, "Stat": "Average"}}]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 def test_entries_expire_after_their_ttl() -> None:
-    clock = Clock()
+    clock = ManualClock()
     store = InProcessStore(10_000, clock=clock)
     store.put(b"k", b"value", ttl_seconds=5)
     assert store.get(b"k") == b"value"

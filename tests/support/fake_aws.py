@@ -131,6 +131,8 @@ class Request:
     body: dict[str, Any]
     access_key: str  # the key id that signed it ("" when unsigned)
     protocol: str  # json | cbor | rest-json | query
+    at: float = 0.0  # time.monotonic() when it arrived (for order and spacing; never for timed asserts)
+    throttled: bool = False  # refused by the operation's transactions-per-second quota (`FakeAws.quota`)
 
 
 @dataclass
@@ -170,6 +172,7 @@ class FakeAws:
         self._revoked: dict[str, tuple[int, str]] = {}
         self._pages: dict[str, _PendingPages] = {}
         self._tokens = itertools.count(1)
+        self._quotas: dict[str, tuple[float, float, float]] = {}  # operation → (calls/s, tokens, at)
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -236,9 +239,38 @@ class FakeAws:
         with self._lock:
             self._revoked[access_key] = (status, code)
 
-    def clear(self) -> None:
-        """Forget faults and revoked keys (scripts and handlers stay)."""
+    def quota(self, operation: str, calls_per_second: float) -> None:
+        """Throttle `operation` beyond `calls_per_second` as AWS does (a token bucket holding one second's calls;
+        over it: HTTP 400 `Throttling` "Rate exceeded", CloudWatch service quotas' TPS rule). Kept until clear()."""
         with self._lock:
+            self._quotas[operation] = (calls_per_second, calls_per_second, time.monotonic())
+
+    def _over_quota(self, operation: str, now: float) -> bool:
+        # Under self._lock.
+        quota = self._quotas.get(operation)
+        if quota is None:
+            return False
+        rate, tokens, at = quota
+        tokens = min(rate, tokens + (now - at) * rate)
+        if tokens < 1:
+            self._quotas[operation] = (rate, tokens, now)
+            return True
+        self._quotas[operation] = (rate, tokens - 1, now)
+        return False
+
+    def throttled(self, operation: str) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if r.operation == operation and r.throttled)
+
+    def arrivals(self, operation: str) -> list[float]:
+        """When each request of `operation` arrived (time.monotonic()), in arrival order."""
+        with self._lock:
+            return [r.at for r in self.requests if r.operation == operation]
+
+    def clear(self) -> None:
+        """Forget faults, quotas and revoked keys (scripts and handlers stay)."""
+        with self._lock:
+            self._quotas.clear()
             self._faults.clear()
             self._revoked.clear()
 
@@ -246,6 +278,7 @@ class FakeAws:
         """Back to a fresh fake on the same port: no scripts, faults, pages or requests, default settings."""
         with self._lock:
             self._handlers.clear()
+            self._quotas.clear()
             self._faults.clear()
             self._revoked.clear()
             self._pages.clear()
@@ -318,7 +351,9 @@ class FakeAws:
             protocol, operation = "rest-json", h.path.split("?", 1)[0].strip("/")
             body = json.loads(raw) if raw else {}
         with self._lock:
-            self.requests.append(Request(operation, body, access_key, protocol))
+            now = time.monotonic()
+            throttled = self._over_quota(operation, now)
+            self.requests.append(Request(operation, body, access_key, protocol, now, throttled))
             revoked = self._revoked.get(access_key)
         fault = self._next_fault(operation)
         if self.delay_s:
@@ -333,6 +368,8 @@ class FakeAws:
         try:
             if revoked is not None:
                 raise FakeError(revoked[0], revoked[1], "The security token included in the request is invalid.")
+            if throttled:
+                raise FakeError(400, "Throttling", "Rate exceeded")
             if fault is not None and fault.kind == "fail":
                 raise FakeError(fault.status, fault.code, fault.message)
             payload = self.answer(operation, body)
