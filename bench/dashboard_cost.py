@@ -157,8 +157,12 @@ def scenario(name: str, url: str, procs: Sequence[PluginProcess], json_data: Map
              secure: Mapping[str, str] | None = None) -> Run:
     from fake_endpoint import bench_stats
 
+    # Pacing off (aws/pacing.py): the fake has no quota, and the figures compare the cache alone. With pacing at
+    # its defaults the run without the cache (100 calls/s, twice AWS's default 50 TPS quota) queues past the
+    # plugin's in-flight limit and most panels fail with 429, as they would be throttled by AWS.
     settings = datasource_settings({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": url,
-                                    **json_data}, {**KEYS, **(secure or {})}, uid=f"bench-{name.split()[0]}")
+                                    "getMetricDataCallsPerSecond": 0, **json_data}, {**KEYS, **(secure or {})},
+                                   uid=f"bench-{name.split()[0]}")
     run = Run(name)
     # Warm each process (credentials, botocore client, connection pool) with a query no panel shares, as a
     # running Grafana's plugin is: the section measures the dashboard, not the plugin's first call.
@@ -246,8 +250,12 @@ def dashboard_cost(report: Report, cfg: Any) -> None:
                 f"up to {CLOCK_SKEW_S:.0f} s apart, each refreshing every {REFRESH_S:.0f} s for {DURATION_S:.0f} s, "
                 f"at most {PER_VIEWER_CONCURRENCY} panel requests at a time per viewer (a browser's per-host limit); "
                 f"the fake endpoint in window mode answers after {LATENCY_S * 1000:.0f} ms; default cache settings "
-                "(cacheTTLSeconds 30, cacheLateDataSeconds 300). Calls, metrics requested and datapoints are the "
-                "endpoint's own counts. The plugin runs from the venv (the section measures calls, not start-up).")
+                "(cacheTTLSeconds 30, cacheLateDataSeconds 300); pacing off (getMetricDataCallsPerSecond 0) so the "
+                "scenarios compare the cache alone: without the cache this dashboard asks about 100 GetMetricData "
+                "calls per second, twice AWS's default quota of 50, and with pacing at its defaults most of its "
+                "panels queue past the in-flight limit and fail with 429. Calls, metrics requested and datapoints "
+                "are the endpoint's own counts. The plugin runs from the venv (the section measures calls, not "
+                "start-up).")
     if len(runs) < 3:
         report.errors.append("11. dashboard cost: the two-process Redis scenario did not run: redis-server is not "
                              "installed (scripts/setup.sh --system installs it)")
