@@ -14,7 +14,6 @@ incremental answer can be compared point for point with a fresh call's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +29,8 @@ from support.grafana_host import (
     field_values,
     query_answer,
 )
+
+from .helpers import go_plugin, sample_sum
 
 EC2 = {"namespace": "AWS/EC2", "metricName": "CPUUtilization", "statistic": "Average", "period": "60",
        "region": "us-east-1", "metricQueryType": 0, "metricEditorMode": 0, "queryMode": "Metrics",
@@ -49,10 +50,7 @@ def fake() -> Iterator[FakeAws]:
 
 @pytest.fixture
 def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+    yield from go_plugin(grafana, isolated_aws_env)
 
 
 def settings(fake: FakeAws, key: str = "AKIDCACHEONE", *, updated: int = 1, uid: str = "ds-cache",
@@ -76,17 +74,6 @@ def cache_of(answer: QueryAnswer, ref: str = "A") -> str:
     return str(answer.frames(ref)[0]["schema"]["meta"]["custom"]["cache"])
 
 
-def counter(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith((name + "{", name + " ")):
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0]))
-        if all(found.get(k) == v for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
 def test_fifty_viewers_in_flight_make_one_call_and_get_the_same_frames(plugin: GrafanaHost, fake: FakeAws) -> None:
     fake.delay_s = 0.5
     end = datetime.now(UTC)
@@ -99,12 +86,12 @@ def test_fifty_viewers_in_flight_make_one_call_and_get_the_same_frames(plugin: G
     modes = sorted(cache_of(a) for a in answers)
     assert modes.count("miss") == 1 and set(modes) <= {"miss", "coalesced", "hit"}
     text = plugin.collect_metrics()
-    waits = counter(text, "cloudwatch_plugin_coalesced_waits_total", datasource="ds-cache")
+    waits = sample_sum(text, "cloudwatch_plugin_coalesced_waits_total", datasource="ds-cache")
     assert waits == modes.count("coalesced")
-    assert counter(text, "cloudwatch_plugin_result_cache_lookups_total", outcome="miss") == 1
-    assert counter(text, "cloudwatch_plugin_result_cache_bytes") > 0
+    assert sample_sum(text, "cloudwatch_plugin_result_cache_lookups_total", outcome="miss") == 1
+    assert sample_sum(text, "cloudwatch_plugin_result_cache_bytes") > 0
     # One call was billed, not fifty.
-    assert counter(text, "cloudwatch_plugin_getmetricdata_metrics_requested_total", datasource="ds-cache") == 1
+    assert sample_sum(text, "cloudwatch_plugin_getmetricdata_metrics_requested_total", datasource="ds-cache") == 1
 
 
 def test_a_viewer_a_moment_later_is_answered_from_the_cache_with_a_fresh_calls_values(plugin: GrafanaHost,
