@@ -27,7 +27,8 @@ IDENTITY = AwsIdentity(principal="key:AKIDCACHE", endpoint="", region="us-east-1
 
 
 def live_end() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now, at second 20 of its minute: a few seconds either way stay in the same aligned window."""
+    return datetime.now(UTC).replace(second=20, microsecond=0)
 
 
 @pytest.fixture
@@ -226,7 +227,7 @@ def test_a_viewer_whose_clock_is_a_period_behind_is_answered_from_the_newer_entr
     entry keeps an overlap before its window, so the older window is a hit, and it never replaces the newer one."""
     cache = ResultCache()
     settings = CacheSettings(ttl_s=60)
-    end = live_end().replace(second=30)
+    end = live_end()
     ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, settings=settings))
     newer = end + timedelta(minutes=1)
     ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))

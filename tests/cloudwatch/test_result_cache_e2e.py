@@ -30,15 +30,16 @@ from support.grafana_host import (
     query_answer,
 )
 
-from .helpers import go_plugin, sample_sum
+from .helpers import go_plugin, ms, sample_sum
 
 EC2 = {"namespace": "AWS/EC2", "metricName": "CPUUtilization", "statistic": "Average", "period": "60",
        "region": "us-east-1", "metricQueryType": 0, "metricEditorMode": 0, "queryMode": "Metrics",
        "dimensions": {"InstanceId": ["i-3"]}, "matchExact": True}
 
 
-def ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+def live_end() -> datetime:
+    """Now, at second 20 of its minute: a few seconds either way stay in the same aligned window."""
+    return datetime.now(UTC).replace(second=20, microsecond=0)
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def cache_of(answer: QueryAnswer, ref: str = "A") -> str:
 
 def test_fifty_viewers_in_flight_make_one_call_and_get_the_same_frames(plugin: GrafanaHost, fake: FakeAws) -> None:
     fake.delay_s = 0.5
-    end = datetime.now(UTC)
+    end = live_end()
     ds = settings(fake)
     futures = [plugin.submit_query([panel(end - timedelta(seconds=i % 5))], ds) for i in range(50)]
     answers = [query_answer(f, 90) for f in futures]
@@ -96,7 +97,7 @@ def test_fifty_viewers_in_flight_make_one_call_and_get_the_same_frames(plugin: G
 
 def test_a_viewer_a_moment_later_is_answered_from_the_cache_with_a_fresh_calls_values(plugin: GrafanaHost,
                                                                                        fake: FakeAws) -> None:
-    end = datetime.now(UTC)
+    end = live_end()
     first = plugin.query([panel(end)], settings(fake))
     later = plugin.query([panel(end + timedelta(seconds=3))], settings(fake))
     assert (cache_of(first), cache_of(later)) == ("miss", "hit") and fake.count("GetMetricData") == 1
@@ -109,7 +110,7 @@ def test_a_viewer_a_moment_later_is_answered_from_the_cache_with_a_fresh_calls_v
 def test_a_refresh_fetches_only_new_periods_and_the_overlap_and_equals_a_fresh_call(plugin: GrafanaHost,
                                                                                     fake: FakeAws) -> None:
     ds = settings(fake, cacheTTLSeconds=1)
-    end = datetime.now(UTC)
+    end = live_end()
     plugin.query([panel(end, hours=3)], ds)
     full = fake.datapoints_served
     # Late data: the recent minutes change after the first fetch, as CloudWatch data does while it arrives.
@@ -126,7 +127,7 @@ def test_a_refresh_fetches_only_new_periods_and_the_overlap_and_equals_a_fresh_c
 
 
 def test_changed_credentials_never_get_the_previous_identitys_answer(plugin: GrafanaHost, fake: FakeAws) -> None:
-    end = datetime.now(UTC)
+    end = live_end()
     plugin.query([panel(end)], settings(fake, "AKIDCACHEONE"))
     # The datasource is saved with other keys: Grafana sends new settings and a new updated time.
     changed = plugin.query([panel(end)], settings(fake, "AKIDCACHETWO", updated=2))
@@ -138,7 +139,7 @@ def test_changed_credentials_never_get_the_previous_identitys_answer(plugin: Gra
 
 
 def test_an_alert_evaluation_is_never_answered_from_the_cache(plugin: GrafanaHost, fake: FakeAws) -> None:
-    end = datetime.now(UTC)
+    end = live_end()
     plugin.query([panel(end)], settings(fake))
     alert = plugin.query([panel(end)], settings(fake), headers={"FromAlert": "true"})
     assert cache_of(alert) == "bypass" and fake.count("GetMetricData") == 2

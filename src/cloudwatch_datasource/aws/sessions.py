@@ -199,15 +199,18 @@ class AwsSession:
     def principal(self) -> str:
         """Who AWS sees this session's calls as, for keys of answers shared between requests (cloudwatch/
         result_store.py): the role and external id when the datasource assumes one (the same for every plugin
-        process and across credential refreshes), else the resolved credentials' access key id (refreshing them
-        first when they are about to expire, as the next call would). No secret: a key id is an identifier."""
+        process and across credential refreshes), else the resolved credentials' access key id. The credentials
+        are refreshed first when due, exactly as the next call would: credentials that can no longer be had (STS
+        down in the mandatory refresh window) fail this request as a fresh call would, and are never covered by a
+        cached answer. No secret: a key id is an identifier."""
         credentials = self._resolve()
+        with aws_call("RefreshCredentials", region=self._sts_region, datasource=self.uid,
+                      shown_as="refresh AWS credentials"):
+            access_key = credentials.get_frozen_credentials().access_key
         assume = self._chain.assume
         if assume is not None:
             return f"role:{assume.role_arn}:{self._settings.external_id}"
-        with aws_call("RefreshCredentials", region=self._sts_region, datasource=self.uid,
-                      shown_as="refresh AWS credentials"):
-            return f"key:{credentials.get_frozen_credentials().access_key}"
+        return f"key:{access_key}"
 
     def caller_identity(self) -> str:
         """The ARN AWS sees for these credentials (sts:GetCallerIdentity)."""
