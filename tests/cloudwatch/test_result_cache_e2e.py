@@ -10,6 +10,8 @@ incremental answer can be compared point for point with a fresh call's.
 - Changed credentials (a settings change) never get the previous identity's answer; an alert evaluation
   (`FromAlert: true`) is never answered from the cache.
 - The hits, misses and coalesced waits are in the plugin's metrics.
+- Two plugin processes (Grafana HA) sharing one real redis-server: the second refreshes incrementally from the
+  entry the first left there.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from support.grafana_host import (
     field_values,
     query_answer,
 )
+from support.redis_server import REDIS_PASSWORD, RedisServer
 
 from .helpers import go_plugin, ms, sample_sum
 
@@ -145,3 +148,28 @@ def test_an_alert_evaluation_is_never_answered_from_the_cache(plugin: GrafanaHos
     assert cache_of(alert) == "bypass" and fake.count("GetMetricData") == 2
     viewer = plugin.query([panel(end)], settings(fake))
     assert cache_of(viewer) == "hit" and fake.count("GetMetricData") == 2
+
+
+def test_two_plugin_processes_refresh_incrementally_through_one_redis(grafana: StartGrafana,
+                                                                       isolated_aws_env: dict[str, str],
+                                                                       fake: FakeAws,
+                                                                       redis_server: RedisServer) -> None:
+    """Grafana HA: a viewer on one server loads the panel, a viewer on the other refreshes it two minutes later and
+    fetches only the new periods plus the overlap, from the entry the first left in Redis; the values equal a fresh
+    call's."""
+    # Two Grafana servers, each with its own plugin process (the fixture stops both).
+    first_server, second_server = (grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
+                                   for _ in range(2))
+    shared = settings(fake, "AKIDCACHEHA", uid="ds-ha", cacheTTLSeconds=1, resultCacheRedisUrl=redis_server.url,
+                      resultCacheRedisPrefix=f"cache-e2e-{datetime.now(UTC).timestamp()}:")
+    shared["secureJsonData"]["resultCacheRedisPassword"] = REDIS_PASSWORD
+    end = live_end()
+    loaded = first_server.query([panel(end, hours=3)], shared)
+    assert cache_of(loaded) == "miss"
+    full = fake.datapoints_served
+    later = end + timedelta(minutes=2)
+    refreshed = second_server.query([panel(later, hours=3)], shared)
+    assert cache_of(refreshed) == "incremental" and fake.datapoints_served - full <= 0.1 * full
+    fresh = first_server.query([panel(later, hours=3)], settings(fake, "AKIDCACHEOFF", uid="ds-off",
+                                                                  cacheTTLSeconds=0))
+    assert values(refreshed) == values(fresh)
