@@ -219,3 +219,20 @@ def test_the_cache_off_still_coalesces_and_sends_the_window_unchanged(window_fak
                  session(cache, settings=CacheSettings(ttl_s=0)))["A"]
     assert cache_mode(answer) == "off"
     assert window_fake.calls("GetMetricData")[0]["StartTime"] == (end - timedelta(hours=1)).timestamp()
+
+
+def test_a_viewer_whose_clock_is_a_period_behind_is_answered_from_the_newer_entry(window_fake: FakeAws) -> None:
+    """Browsers resolve "now" themselves: around a minute boundary, viewers' windows differ by a period. The newer
+    entry keeps an overlap before its window, so the older window is a hit, and it never replaces the newer one."""
+    cache = ResultCache()
+    settings = CacheSettings(ttl_s=60)
+    end = live_end().replace(second=30)
+    ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, settings=settings))
+    newer = end + timedelta(minutes=1)
+    ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))
+    assert window_fake.count("GetMetricData") == 2
+    behind = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, settings=settings))["A"]
+    assert cache_mode(behind) == "hit" and window_fake.count("GetMetricData") == 2
+    assert series(behind) == series(ask(window_fake, [data_query("A", metric_stat(), end=end)], None)["A"])
+    again = ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))["A"]
+    assert cache_mode(again) == "hit" and window_fake.count("GetMetricData") == 3  # +1: the fresh call above

@@ -27,6 +27,7 @@ Rules (docs/queries.md, "Result cache and incremental refresh"):
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -74,6 +75,8 @@ class _Job:
     window: tuple[float, float] = (0.0, 0.0)  # aligned start, end (epoch s)
     base: dict[str, Any] | None = None  # the kept entry an incremental fetch extends
     cut: float = 0.0  # incremental: kept points before this, fetched points from it
+    keep_from: float = 0.0  # incremental: the start of the window kept for later requests (≤ the window's)
+    kept_end: float = 0.0  # the end of the live entry found, when there was one
     flight_key: bytes = b""
     flight: _Flight | None = None
     leader: bool = False
@@ -84,22 +87,17 @@ class ResultCache:
     """The process's stores (one per datasource, each bounded by its cacheMaxMB; all together by `total_bytes`,
     least recently used stores dropped first) and the call chains in flight."""
 
-    def __init__(self, total_bytes: int = DEFAULT_TOTAL_BYTES, secret: bytes | None = None,
-                 shared_store: Callable[[tuple[int, str], CacheSettings], ResultStore | None] | None = None) -> None:
-        import os
-
+    def __init__(self, total_bytes: int = DEFAULT_TOTAL_BYTES, secret: bytes | None = None) -> None:
         self.total_bytes = total_bytes
-        # In-process keys need no shared secret; a store shared between processes brings its own (shared_store).
+        # In-process keys need no shared secret: a random one per process. A store shared between processes
+        # brings its own (`session(shared=..., shared_secret=...)`).
         self.secret = secret or os.urandom(32)
-        self._shared_store = shared_store
         self._stores: OrderedDict[tuple[int, str], tuple[int, InProcessStore]] = OrderedDict()
         self._flights: dict[bytes, _Flight] = {}
         self._lock = threading.Lock()
 
-    def store_for(self, owner: tuple[int, str], settings: CacheSettings) -> ResultStore:
-        shared = self._shared_store(owner, settings) if self._shared_store else None
-        if shared is not None:
-            return shared
+    def store_for(self, owner: tuple[int, str], settings: CacheSettings) -> InProcessStore:
+        """The datasource's in-process store, made (or remade, when its cacheMaxMB changed) on first use."""
         with self._lock:
             held = self._stores.get(owner)
             if held is not None and held[0] == settings.max_bytes:
@@ -125,11 +123,14 @@ class ResultCache:
     def session(self, *, owner: tuple[int, str], settings: CacheSettings, identity_for: IdentityFor,
                 datasource: str, read: bool = True, shared: ResultStore | None = None,
                 shared_secret: bytes = b"") -> CacheSession:
-        """`shared`: the datasource's store shared between plugin processes (redis_store.py), used instead of
-        its in-process store; `shared_secret` the HMAC secret every process sharing it derives alike."""
-        store = (shared or self.store_for(owner, settings)) if settings.enabled else None
-        secret = shared_secret if shared is not None and shared_secret else self.secret
-        return CacheSession(self, store, settings, identity_for, datasource, read, secret)
+        """A request's cache. `shared` (with the HMAC secret every process sharing it uses) replaces the
+        in-process store: Grafana HA's plugin processes then share answers (docs/queries.md)."""
+        if not settings.enabled:
+            return CacheSession(self, None, settings, identity_for, datasource, read, self.secret)
+        if shared is not None and shared_secret:
+            return CacheSession(self, shared, settings, identity_for, datasource, read, shared_secret)
+        return CacheSession(self, self.store_for(owner, settings), settings, identity_for, datasource, read,
+                            self.secret)
 
     # --- flights ---------------------------------------------------------------------------------------------
     def _join(self, key: bytes) -> tuple[_Flight, bool]:
@@ -156,9 +157,9 @@ class CacheSession:
     may read (not for alert evaluations)."""
 
     def __init__(self, cache: ResultCache, store: ResultStore | None, settings: CacheSettings,
-                 identity_for: IdentityFor, datasource: str, read: bool, secret: bytes = b"") -> None:
+                 identity_for: IdentityFor, datasource: str, read: bool, secret: bytes) -> None:
         self._cache = cache
-        self._secret = secret or cache.secret
+        self._secret = secret
         self._store = store
         self._settings = settings
         self._identity_for = identity_for
@@ -225,6 +226,7 @@ class CacheSession:
     def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, step: int, incremental: bool) -> None:
         kept_start, kept_end = kept["window"]
         start, end = job.window
+        job.kept_end = kept_end
         age = now - kept["fetched"]
         if kept_start <= start and end <= kept_end and (incremental or (kept_start, kept_end) == job.window) \
                 and 0 <= age < self._settings.ttl_s:
@@ -240,6 +242,9 @@ class CacheSession:
         if cut <= start or job.fetch is None:
             return
         job.mode, job.base, job.cut = INCREMENTAL, kept, cut
+        # The kept entry also keeps up to one overlap before the new window: a viewer whose clock is a little
+        # behind (its window a period earlier) is still answered from it instead of fetching it all again.
+        job.keep_from = max(kept_start, start - overlap)
         job.fetch = dataclasses.replace(job.fetch, start=datetime.fromtimestamp(cut, UTC))
 
     def _fly(self, job: _Job, key: bytes) -> None:
@@ -282,7 +287,7 @@ class CacheSession:
         if job.mode == INCREMENTAL:
             if _clean(fetched) and job.base is not None:
                 fresh = _payload(fetched, job.cut, job.window[1], now, now)
-                merged = _merge(job.base, fresh, job.window, job.cut)
+                merged = _merge(job.base, fresh, (job.keep_from, job.window[1]), job.cut)
                 self._keep(job, merged)
                 answer = _outcome(job.plan, merged, *job.window)
                 answer.pages = fetched.pages
@@ -301,6 +306,8 @@ class CacheSession:
     def _keep(self, job: _Job, payload: dict[str, Any]) -> None:
         if self._store is None or not job.entry_key:
             return
+        if job.live and job.kept_end > payload["window"][1]:
+            return  # a newer live window is kept already: an older one must not replace it
         ttl = self._settings.ttl_s
         if job.live:
             # Kept as the base of later increments until its oldest part must be fetched whole again.
