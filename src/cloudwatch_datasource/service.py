@@ -203,6 +203,10 @@ class PluginService:
         ok, metrics_line = metrics_call.result()
         lines += [identity_line, metrics_line, logs_call.result()]
 
+        shared_cache = self.redis_stores.health_line(settings.result_cache_redis) if settings.cache.enabled else ""
+        if shared_cache:
+            lines.append(shared_cache)
+            details["sharedResultCache"] = shared_cache
         message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
         details["checks"] = lines
         recent = _recent_failures_line(settings.uid)

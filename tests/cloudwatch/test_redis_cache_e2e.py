@@ -82,6 +82,9 @@ def test_two_plugin_processes_share_answers_through_redis(start_plugin: Any, fak
     second, how = ask(start_plugin(), ds)
     assert how == "hit" and fake.count("GetMetricData") == 1
     assert values(second) == values(first)
+    health = start_plugin().check_health(ds)
+    assert health["status"] == "OK", health
+    assert f"Shared result cache: Redis at {redis_server.url} answers." in health["message"], health["message"]
 
 
 def test_an_acl_user_and_tls(start_plugin: Any, fake: FakeAws, redis_server: RedisServer,
@@ -115,6 +118,20 @@ def test_redis_trouble_is_a_miss_and_every_query_is_answered(start_plugin: Any, 
     assert fake.count("GetMetricData") == 2  # both from AWS: Redis never answered
     warnings = [line for line in host.logs() if "redis result cache unavailable" in str(line.get("@message"))]
     assert len(warnings) == 1, host.logs()  # once, not per query
+    # "Save & test" says so, and still passes: the cache never fails the datasource.
+    health = host.check_health(ds)
+    expected = {"refused password": "AuthenticationError", "nothing listening": "ConnectionError",
+                "TLS without the CA": "certificate verify failed"}[trouble]
+    assert health["status"] == "OK" and "is not answering" in health["message"], health["message"]
+    assert expected in health["message"], health["message"]
+
+
+def test_unusable_settings_leave_the_in_process_cache(start_plugin: Any, fake: FakeAws) -> None:
+    ds = settings(fake, {"resultCacheRedisUrl": f"redis://user:{WRONG_REDIS_PASSWORD}@127.0.0.1:1/0"})
+    host = start_plugin()
+    assert ask(host, ds)[1] == "miss" and ask(host, ds)[1] == "hit"  # from this process's own cache
+    health = host.check_health(ds)
+    assert health["status"] == "OK" and "holds a password" in health["message"], health["message"]
 
 
 def test_values_that_cannot_be_read_back_are_misses(start_plugin: Any, fake: FakeAws,

@@ -39,7 +39,7 @@ from typing import Any
 import structlog
 
 from .. import deadlines
-from ..redact import scrub_logged
+from ..redact import redact_url, scrub_logged
 from ..settings import RedisCacheSettings
 from .result_store import ResultStore
 
@@ -142,6 +142,20 @@ class RedisStore(ResultStore):
     def close(self) -> None:
         self._client.close()
 
+    def check(self) -> str:
+        """One PING, whatever the backoff (the health check asks): "" when Redis answers, else what failed, in
+        words without secrets."""
+        scope = deadlines.current.get()
+        if scope is not None and scope.remaining() < 4 * self._timeout:
+            return "not checked: the request's time is nearly up"
+        try:
+            self._client.ping()
+        except self._errors as exc:
+            self._failed(exc)
+            return f"{type(exc).__name__}: {scrub_logged(str(exc))[:200]}"
+        self._worked()
+        return ""
+
     # --- bounds -----------------------------------------------------------------------------------------------
     def _may_call(self) -> bool:
         """Not while backing off after a failure, nor when the request's deadline is nearer than one command's
@@ -177,6 +191,14 @@ class RedisStore(ResultStore):
             return self._failing_since is not None
 
 
+def where(settings: RedisCacheSettings) -> str:
+    """The Redis a datasource names, for messages: the URL without any password, and the user and TLS."""
+    extras = [f"user {settings.username}"] if settings.username else []
+    if settings.url.startswith("rediss://"):
+        extras.append("TLS" + (f" with CA {settings.ca_file}" if settings.ca_file else ""))
+    return redact_url(settings.url) + (f" ({', '.join(extras)})" if extras else "")
+
+
 class RedisStores:
     """One RedisStore per distinct Redis configuration (RedisCacheSettings.fingerprint), so datasources that
     name the same Redis share its connection pool; least recently used closed beyond `max_entries`."""
@@ -193,6 +215,22 @@ class RedisStores:
                 return
             self._warned.add(problem)
         log.warning("redis result cache settings ignored; the in-process cache is used", problem=problem)
+
+    def health_line(self, settings: RedisCacheSettings) -> str:
+        """The health check's line about the shared cache; "" when the datasource names no Redis. Never fails
+        the check: without Redis, queries are answered from AWS (and the in-process cache)."""
+        if not settings.url:
+            return ""
+        if settings.problem:
+            return f"Shared result cache: not used, the in-process cache is ({settings.problem})."
+        store = self.get(settings)
+        if store is None:
+            return "Shared result cache: not used, the in-process cache is (the Redis settings are unusable)."
+        problem = store.check()
+        if problem:
+            return (f"Shared result cache: Redis at {where(settings)} is not answering ({problem}); queries are "
+                    "answered from AWS meanwhile.")
+        return f"Shared result cache: Redis at {where(settings)} answers."
 
     def get(self, settings: RedisCacheSettings) -> RedisStore | None:
         """The store for these settings; None when no (usable) Redis is configured."""
