@@ -11,7 +11,6 @@ import pytest
 from support.fake_aws import FakeAws, FakeError
 from support.routes import call_route
 
-
 SINK = "arn:aws:oam:us-east-1:111111111111:sink/f00d"
 
 
