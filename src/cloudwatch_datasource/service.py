@@ -195,7 +195,7 @@ class PluginService:
         owner = _owner(request.context)
         if not self.admission.try_acquire(owner):
             return json_error(429, f"too many requests in flight for this datasource (limit "
-                                    f"{self.admission.limit}); try again shortly")
+                                   f"{self.admission.limit}); try again shortly")
         try:
             with self._scope(scope) as current:
                 response = self._call_resource(request)
