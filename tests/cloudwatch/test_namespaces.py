@@ -9,6 +9,7 @@ from datetime import date
 from importlib import resources
 
 import pytest
+from support.fake_aws import FakeAws
 from support.routes import call_route
 
 from cloudwatch_datasource.cloudwatch.namespaces import DATA_FILE, known_namespaces
@@ -76,5 +77,15 @@ def test_routes_answer_every_known_namespace_from_the_file() -> None:
     for name, entry in known.items():
         metrics = json.loads(call_route("metrics", f"region=us-east-1&namespace={name}", clients=no_aws).body)
         assert [m["value"]["name"] for m in metrics] == list(entry.metrics)
-        keys = json.loads(call_route("dimension-keys", f"region=us-east-1&namespace={name}", clients=no_aws).body)
-        assert [k["value"] for k in keys] == list(entry.dimension_keys)
+        if entry.dimension_keys:
+            keys = json.loads(call_route("dimension-keys", f"region=us-east-1&namespace={name}",
+                                         clients=no_aws).body)
+            assert [k["value"] for k in keys] == list(entry.dimension_keys)
+
+
+def test_a_known_namespace_without_listed_keys_asks_list_metrics(fake: FakeAws) -> None:
+    assert not known_namespaces()["AWS/EC2/API"].dimension_keys
+    response = call_route("dimension-keys", "region=us-east-1&namespace=AWS/EC2/API",
+                          clients=lambda region, service: fake.client(region, service))
+    assert (response.status, json.loads(response.body)) == (200, [{"value": "Service"}])
+    assert fake.calls("ListMetrics")[-1]["Namespace"] == "AWS/EC2/API"

@@ -61,7 +61,9 @@ def _dimension_keys(request: ResourceRequest) -> Any:
     namespace, metric_name = request.param("namespace"), request.param("metricName")
     filters = dimension_filters(request.json_param("dimensionFilters"))
     if _is_known(namespace, request.custom_namespaces) and not filters:
-        return [{"value": k} for k in known_namespaces()[namespace].dimension_keys]
+        keys = known_namespaces()[namespace].dimension_keys
+        if keys:  # a namespace whose keys the file does not list (AWS/EC2/API, ...) is asked of ListMetrics
+            return [{"value": k} for k in keys]
     if not namespace and not filters and not metric_name:
         raise RouteError(400, "error in dimension-keys handler", "namespace is required")
     return dimension_keys(_listing(request, region), namespace, metric_name, filters)
