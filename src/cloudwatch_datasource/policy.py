@@ -122,11 +122,17 @@ DEFAULT_PRICE_PER_1000_METRICS = 0.01
 
 def _parse_price(value: str | None) -> float:
     """A price is ≥ 0 (0 turns the estimate off, e.g. within the free tier); anything else keeps the default."""
+    return _parse_non_negative_float(value, DEFAULT_PRICE_PER_1000_METRICS)
+
+
+def _parse_non_negative_float(value: str | None, default: float) -> float:
     try:
-        parsed = float(value) if value is not None else DEFAULT_PRICE_PER_1000_METRICS
+        parsed = float(value) if value is not None else default
     except ValueError:
-        return DEFAULT_PRICE_PER_1000_METRICS
-    return parsed if 0 <= parsed < float("inf") else DEFAULT_PRICE_PER_1000_METRICS
+        return default
+    return parsed if 0 <= parsed < float("inf") else default
+
+
 # Picker answers (ListMetrics-backed routes) are reused for 5 minutes: a new metric shows up in a picker within
 # that, while an editor session's repeated opens cost no AWS call; 500,000 items is about 50 MB at most.
 DEFAULT_PICKER_CACHE_TTL_S = 300.0
@@ -136,11 +142,7 @@ DEFAULT_PICKER_CACHE_MAX_ITEMS = 500_000
 
 def _parse_ttl(value: str | None) -> float:
     """Seconds ≥ 0 (0 turns the picker cache off); anything else keeps the default."""
-    try:
-        parsed = float(value) if value is not None else DEFAULT_PICKER_CACHE_TTL_S
-    except ValueError:
-        return DEFAULT_PICKER_CACHE_TTL_S
-    return parsed if 0 <= parsed < float("inf") else DEFAULT_PICKER_CACHE_TTL_S
+    return _parse_non_negative_float(value, DEFAULT_PICKER_CACHE_TTL_S)
 
 
 # About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus

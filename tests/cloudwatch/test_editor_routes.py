@@ -9,7 +9,6 @@ botocore retries are off, so one API call is one request.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,12 +20,15 @@ from cloudwatch_datasource.cloudwatch.namespaces import known_namespaces
 NEWER_REGIONS = ("ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "mx-central-1")
 
 
+def start(grafana: StartGrafana, env: dict[str, str], **extra: str) -> GrafanaHost:
+    """The plugin under the Go host, botocore retries off (one API call is one request at the fake); the `grafana`
+    fixture stops it."""
+    return grafana(env={**env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1", **extra})
+
+
 @pytest.fixture
-def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> GrafanaHost:
+    return start(grafana, isolated_aws_env)
 
 
 def settings(fake: FakeAws, *, access_key: str = "AKIDEDITOR", region: str = "us-east-1",
@@ -101,11 +103,10 @@ def test_a_pickers_second_call_does_not_reach_aws(plugin: GrafanaHost, fake: Fak
 
 def test_picker_cache_can_be_turned_off(grafana: StartGrafana, isolated_aws_env: dict[str, str],
                                         fake: FakeAws) -> None:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1", "GF_PLUGIN_PICKER_CACHE_TTL": "0"})
+    host = start(grafana, isolated_aws_env, GF_PLUGIN_PICKER_CACHE_TTL="0")
     for _ in range(2):
         assert get(host, settings(fake), "metrics", "region=us-east-1&namespace=Team/Orders")[0] == 200
     assert fake.count("ListMetrics") == 2
-    assert host.kill()["graceful"]
 
 
 WILDCARDS = [  # dimensionFilters → the ListMetrics filter sent, and the values answered

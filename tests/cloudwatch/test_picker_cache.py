@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cloudwatch_datasource.cloudwatch.picker_cache import PickerCache
+from cloudwatch_datasource.policy import ClientTuning
 
 
 class Clock:
@@ -77,3 +78,15 @@ def test_errors_are_not_kept_and_a_zero_ttl_turns_it_off() -> None:
     off.get_or_compute("k", compute)
     off.get_or_compute("k", compute)
     assert calls == [2] and len(off) == 0
+
+
+def test_settings_from_plugin_config_with_defaults() -> None:
+    """[plugin.<id>] picker_cache_* as Grafana exports them (GF_PLUGIN_<KEY>); a bad value keeps the default."""
+    default = ClientTuning.from_env({})
+    assert (default.picker_cache_ttl_s, default.picker_cache_max_entries, default.picker_cache_max_items) == \
+        (300.0, 1024, 500_000)
+    tuned = ClientTuning.from_env({"GF_PLUGIN_PICKER_CACHE_TTL": "0", "GF_PLUGIN_PICKER_CACHE_MAX_ENTRIES": "5",
+                                   "GF_PLUGIN_PICKER_CACHE_MAX_ITEMS": "100"})
+    assert (tuned.picker_cache_ttl_s, tuned.picker_cache_max_entries, tuned.picker_cache_max_items) == (0, 5, 100)
+    for bad in ("-1", "soon", "inf"):
+        assert ClientTuning.from_env({"GF_PLUGIN_PICKER_CACHE_TTL": bad}).picker_cache_ttl_s == 300.0
