@@ -174,6 +174,7 @@ export function LogGroupsPicker({ datasource, region, selected, onChange }: Prop
               results.groups.map((g) => (
                 <div role="listitem" key={g.arn} className={styles.result}>
                   <Checkbox
+                    aria-label={g.name}
                     label={g.name}
                     description={g.accountId ? `${g.accountLabel ?? ''} ${g.accountId}`.trim() : undefined}
                     value={isSelected(g)}

@@ -23,6 +23,8 @@ const languageOptions: Array<SelectableValue<LogsQueryLanguage>> = [
   { label: 'OpenSearch PPL', value: LogsQueryLanguage.PPL },
 ];
 
+const STARTING_TEXTS = Object.values(DEFAULT_LOGS_EXPRESSION);
+
 const LANGUAGE_HELP: Record<LogsQueryLanguage, string> = {
   [LogsQueryLanguage.CWLI]: 'CloudWatch Logs Insights query; `stats … by bin(…)` queries are graphed as time series',
   [LogsQueryLanguage.SQL]: 'OpenSearch SQL; name the log groups in FROM `logGroups(logGroupIdentifier: [...])`',
@@ -39,8 +41,9 @@ export function LogsQueryEditor(props: Props) {
   const query = useMemo(() => migrateLogsQuery(props.query), [props.query]);
   const change = (patch: Partial<CloudWatchLogsQuery>) => props.onChange({ ...query, ...patch });
   const language = query.queryLanguage ?? LogsQueryLanguage.CWLI;
-  // A query the user has not typed into yet follows the language switch with that language's starting text.
-  const untouched = useRef(!props.query.expression);
+  // A query the user has not written yet (empty or a starting text) follows the language switch with that
+  // language's starting text.
+  const untouched = useRef(!props.query.expression || STARTING_TEXTS.includes(props.query.expression));
 
   const regions = useOptions(() => datasource.getRegions(), []);
   const regionOptions = withCurrent(
