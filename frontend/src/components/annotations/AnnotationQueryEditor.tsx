@@ -106,7 +106,7 @@ export function AnnotationQueryEditor(props: Props) {
       </InlineFieldRow>
       <InlineFieldRow>
         <InlineField
-          label="Prefix matching"
+          label="By prefix"
           labelWidth={LABEL_WIDTH}
           tooltip="Alarms whose name and action start with these prefixes, instead of the alarms of the metric above."
         >

@@ -126,7 +126,7 @@ export function LogGroupsPicker({ datasource, region, selected, onChange }: Prop
       {open && (
         <div className={styles.panel} data-testid="log-group-search">
           <InlineFieldRow>
-            <InlineField label="Log group name" labelWidth={LABEL_WIDTH} tooltip="Log groups whose name contains this text">
+            <InlineField label="Search" labelWidth={LABEL_WIDTH} tooltip="Log groups whose name contains this text">
               <Input
                 aria-label="Log group name search"
                 width={36}
@@ -148,8 +148,8 @@ export function LogGroupsPicker({ datasource, region, selected, onChange }: Prop
               </InlineField>
             )}
             <InlineField
-              label="Template variable"
-              labelWidth={18}
+              label="Variable"
+              labelWidth={12}
               tooltip="A single- or multi-value dashboard variable whose values are log group ARNs"
             >
               <Select
