@@ -1,10 +1,11 @@
 import React from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { InlineField, InlineFieldRow, InlineSwitch, Input, Select } from '@grafana/ui';
+import { InlineField, InlineFieldRow, InlineSwitch, Input } from '@grafana/ui';
 
 import { DataSource } from '../../datasource';
-import { CloudWatchAnnotationQuery, CloudWatchJsonData, CloudWatchQuery, DEFAULT_ANNOTATION_QUERY, STANDARD_STATISTICS } from '../../types';
-import { DimensionsEditor, LABEL_WIDTH, toOptions, useOptions, withCurrent } from '../QueryEditor';
+import { CloudWatchAnnotationQuery, CloudWatchJsonData, CloudWatchQuery, DEFAULT_ANNOTATION_QUERY } from '../../types';
+import { MetricStatFields, RegionField } from '../MetricStatFields';
+import { DimensionsEditor, LABEL_WIDTH } from '../QueryEditor';
 
 export type Props = QueryEditorProps<DataSource, CloudWatchQuery, CloudWatchJsonData>;
 
@@ -18,71 +19,19 @@ export function AnnotationQueryEditor(props: Props) {
   const query = { ...DEFAULT_ANNOTATION_QUERY, ...(props.query as unknown as CloudWatchAnnotationQuery) };
   const change = (patch: Partial<CloudWatchAnnotationQuery>) =>
     props.onChange({ ...query, ...patch } as unknown as CloudWatchQuery);
-  const variables = datasource.getVariables();
-
-  const regions = useOptions(() => datasource.getRegions(), []);
-  const namespaces = useOptions(() => datasource.getNamespaces(), []);
-  const metrics = useOptions(() => datasource.getMetrics(query.region, query.namespace), [query.region, query.namespace]);
   const prefix = !!query.prefixMatching;
 
   return (
     <div data-testid="pyaws-cloudwatch-annotation-editor">
       <InlineFieldRow>
-        <InlineField label="Region" labelWidth={LABEL_WIDTH}>
-          <Select
-            inputId="cw-annotation-region"
-            aria-label="Region"
-            width={28}
-            allowCustomValue
-            isLoading={regions.loading}
-            value={query.region}
-            options={withCurrent(
-              [{ label: 'default', value: 'default' }, ...toOptions([...regions.options, ...variables])],
-              query.region
-            )}
-            onChange={(v) => change({ region: v?.value ?? 'default' })}
-          />
-        </InlineField>
+        <RegionField
+          datasource={datasource}
+          region={query.region}
+          onChange={(region) => change({ region })}
+          idPrefix="cw-annotation"
+        />
       </InlineFieldRow>
-      <InlineFieldRow>
-        <InlineField label="Namespace" labelWidth={LABEL_WIDTH}>
-          <Select
-            inputId="cw-annotation-namespace"
-            aria-label="Namespace"
-            width={28}
-            allowCustomValue
-            isLoading={namespaces.loading}
-            placeholder="Select namespace"
-            value={query.namespace || null}
-            options={withCurrent(toOptions([...namespaces.options, ...variables]), query.namespace)}
-            onChange={(v) => change({ namespace: v?.value ?? '', metricName: '', dimensions: {} })}
-          />
-        </InlineField>
-        <InlineField label="Metric name" labelWidth={14}>
-          <Select
-            inputId="cw-annotation-metric-name"
-            aria-label="Metric name"
-            width={32}
-            allowCustomValue
-            isLoading={metrics.loading}
-            placeholder="Select metric name"
-            value={query.metricName || null}
-            options={withCurrent(toOptions([...metrics.options, ...variables]), query.metricName)}
-            onChange={(v) => change({ metricName: v?.value ?? '' })}
-          />
-        </InlineField>
-        <InlineField label="Statistic" labelWidth={12}>
-          <Select
-            inputId="cw-annotation-statistic"
-            aria-label="Statistic"
-            width={20}
-            allowCustomValue
-            value={query.statistic}
-            options={withCurrent(toOptions([...STANDARD_STATISTICS, ...variables]), query.statistic)}
-            onChange={(v) => change({ statistic: v?.value ?? 'Average' })}
-          />
-        </InlineField>
-      </InlineFieldRow>
+      <MetricStatFields datasource={datasource} query={query} onChange={change} idPrefix="cw-annotation" />
       <DimensionsEditor datasource={datasource} query={query} onChange={(dimensions) => change({ dimensions })} />
       <InlineFieldRow>
         <InlineField label="Match exact" labelWidth={LABEL_WIDTH} tooltip="Only alarms whose metric has exactly these dimensions.">

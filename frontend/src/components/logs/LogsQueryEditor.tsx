@@ -1,12 +1,13 @@
 import React, { useEffect, useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, RadioButtonGroup, Select, TextArea, useStyles2 } from '@grafana/ui';
+import { InlineField, InlineFieldRow, RadioButtonGroup, TextArea, useStyles2 } from '@grafana/ui';
 
 import { DataSource } from '../../datasource';
 import { migrateLegacyLogGroupNames, migrateLogsQuery } from '../../migrations';
 import { CloudWatchLogsQuery, DEFAULT_LOGS_EXPRESSION, LogsQueryLanguage } from '../../types';
-import { LABEL_WIDTH, toOptions, useOptions, withCurrent } from '../QueryEditor';
+import { RegionField } from '../MetricStatFields';
+import { LABEL_WIDTH } from '../QueryEditor';
 import { LogGroupsPicker } from './LogGroupsPicker';
 import { getStatsGroups } from './statsGroups';
 
@@ -45,15 +46,6 @@ export function LogsQueryEditor(props: Props) {
   // language's starting text.
   const untouched = useRef(!props.query.expression || STARTING_TEXTS.includes(props.query.expression));
 
-  const regions = useOptions(() => datasource.getRegions(), []);
-  const regionOptions = withCurrent(
-    [
-      { label: `default${datasource.defaultRegion ? ` (${datasource.defaultRegion})` : ''}`, value: 'default' },
-      ...toOptions([...regions.options, ...datasource.getVariables()]),
-    ],
-    query.region
-  );
-
   // A new query starts with the language's example; older dashboards' `logGroupNames` become `logGroups`.
   useEffect(() => {
     const start = !query.expression && untouched.current ? { expression: DEFAULT_LOGS_EXPRESSION[language] } : {};
@@ -80,18 +72,12 @@ export function LogsQueryEditor(props: Props) {
   return (
     <div data-testid="pyaws-cloudwatch-logs-editor">
       <InlineFieldRow>
-        <InlineField label="Region" labelWidth={LABEL_WIDTH} tooltip="“default” uses the data source's default region">
-          <Select
-            inputId="cw-logs-region"
-            aria-label="Region"
-            width={28}
-            allowCustomValue
-            isLoading={regions.loading}
-            value={query.region}
-            options={regionOptions}
-            onChange={(v) => change({ region: v?.value ?? 'default' })}
-          />
-        </InlineField>
+        <RegionField
+          datasource={datasource}
+          region={query.region}
+          onChange={(region) => change({ region })}
+          idPrefix="cw-logs"
+        />
         <InlineField label="Query language" labelWidth={16}>
           <RadioButtonGroup
             size="sm"
