@@ -160,6 +160,12 @@ async function check(name, fn) {
   }
 }
 const state = (expr) => page.evaluate(expr);
+/** Fail unless each key of `expected` has that value (as JSON) in `actual`. */
+function assertFields(what, actual, expected) {
+  for (const [k, v] of Object.entries(expected)) {
+    if (JSON.stringify(actual[k]) !== JSON.stringify(v)) fail(`${what}.${k} = ${JSON.stringify(actual[k])}, want ${JSON.stringify(v)}`);
+  }
+}
 async function pick(scope, label, text) {
   const input = scope.getByLabel(label, { exact: false }).first();
   await input.click();
@@ -304,9 +310,7 @@ try {
         { ...LOG_GROUPS[2].value, accountId: '222222222222', accountLabel: 'payments' },
       ],
     };
-    for (const [k, v] of Object.entries(expected)) {
-      if (JSON.stringify(q[k]) !== JSON.stringify(v)) fail(`logs query.${k} = ${JSON.stringify(q[k])}, want ${JSON.stringify(v)}`);
-    }
+    assertFields('logs query', q, expected);
     const searches = resourceHits.filter((h) => h.startsWith('log-groups?'));
     const wanted = (h, account) =>
       h.includes('logGroupPattern=lambda') && h.includes('listAllLogGroups=true') && h.includes(`accountId=${account}`) && h.includes('region=eu-west-1');
@@ -344,9 +348,7 @@ try {
       dimensions: { InstanceId: ['i-0123456789abcdef0'] },
       period: '300',
     };
-    for (const [k, v] of Object.entries(expected)) {
-      if (JSON.stringify(t[k]) !== JSON.stringify(v)) fail(`annotation target.${k} = ${JSON.stringify(t[k])}, want ${JSON.stringify(v)}`);
-    }
+    assertFields('annotation target', t, expected);
     const prepared = await page.evaluate(() => window.__datasource.annotations.prepareQuery({ target: window.__annotationTarget }));
     if (!prepared) fail('prepareQuery skipped a complete annotation query');
   });

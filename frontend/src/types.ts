@@ -221,15 +221,10 @@ export interface CloudWatchLogsQuery extends DataQuery {
 }
 
 /** Same JSON shape as Grafana CloudWatch's alarm annotation query (`queryMode: "Annotations"`). */
-export interface CloudWatchAnnotationQuery extends DataQuery {
+export interface CloudWatchAnnotationQuery
+  extends DataQuery,
+    Pick<CloudWatchQuery, 'region' | 'namespace' | 'metricName' | 'dimensions' | 'matchExact' | 'statistic' | 'period'> {
   queryMode: 'Annotations';
-  region: string;
-  namespace: string;
-  metricName?: string;
-  dimensions?: Dimensions;
-  matchExact?: boolean;
-  statistic?: string;
-  period?: string;
   accountId?: string;
   /** Alarms by name/action prefix (DescribeAlarms) instead of by metric (DescribeAlarmsForMetric). */
   prefixMatching?: boolean;
