@@ -130,10 +130,13 @@ class Migration:
         self.report = Report()
         self.variables: set[str] = set()  # datasource variables and import inputs that select the source type
         self.others: set[str] = set()
+        self.owner = ""  # the title of the panel or rule being walked, for the report
+        self.elements: set[str] = set()  # library panels an export carries in `__elements`
 
     def run(self) -> Report:
         for root in self.doc.roots:
             self._collect_variables(root)
+            self.elements.update(key for key, _ in (root.get("__elements") or Node({}, 0, 0)).items())
         for root in self.doc.roots:
             self._walk(root, "")
         for uid in sorted(self.others):
@@ -173,22 +176,26 @@ class Migration:
         for child in node.elements():
             self._collect_variables(child)
 
-    def _walk(self, node: Node, path: str) -> None:
+    def _walk(self, node: Node, path: str, owner: str = "") -> None:
         skip: set[str] = set()
         if isinstance(node.value, dict):
+            if node.str_at("title") is not None:
+                owner = repr(node.str_at("title"))
+            self.owner = owner
             if path == "":
                 self._provisioning(node)
             self._inputs_and_requires(node, path)
             self._datasource_variable(node, path)
             skip = self._holder(node, path)
-            if "libraryPanel" in node.value and "targets" not in node.value:
+            library = node.get("libraryPanel")
+            if library is not None and "targets" not in node.value and library.str_at("uid") not in self.elements:
                 self.report.notes.append((_title(node, path), "a library panel: its queries are stored in Grafana; "
                                           "migrate its export (/api/library-elements) too"))
             for key, child in node.items():
                 if key not in skip:
-                    self._walk(child, f"{path}/{key}")
+                    self._walk(child, f"{path}/{key}", owner)
         for index, child in enumerate(node.elements()):
-            self._walk(child, f"{path}/{index}")
+            self._walk(child, f"{path}/{index}", owner)
 
     def _holder(self, node: Node, path: str) -> set[str]:
         """A panel, alert query, variable or annotation: its references move together, or not at all."""
@@ -269,9 +276,11 @@ class Migration:
                                   for ref, _ in refs} & self.variables)
                 why = f"{', '.join(blocked)}: not supported by this plugin yet; kept on the built-in datasource"
                 if through:
-                    why += (f" (it selects its datasource through ${through[0]}, which now selects this plugin's "
-                            "datasources: give it a datasource of its own)")
-                self.report.left.append((_title(node, path), why))
+                    why += (f" (it selects its datasource through the variable {through[0]}, which now selects this "
+                            "plugin's datasources: give it a datasource of its own)")
+                label = _title(node, path)
+                self.report.left.append((label if label != path or not self.owner else f"{path} (in {self.owner})",
+                                         why))
                 return
         for q, q_path in queries:
             for feature in NOTES[self.reverse]:
