@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from cloudwatch_datasource import cli
 from cloudwatch_datasource.tools import migrate
 from cloudwatch_datasource.tools.migrate import Report, Side, migrate_text

@@ -199,7 +199,8 @@ class Migration:
 
     def _holder(self, node: Node, path: str) -> set[str]:
         """A panel, alert query, variable or annotation: its references move together, or not at all."""
-        if isinstance((targets := node.get("targets")), Node) and isinstance(targets.value, list):
+        targets = node.get("targets")
+        if targets is not None and isinstance(targets.value, list):
             where, own = "panel", node.get("datasource")
             refs = [(own, f"{path}/datasource")] if own is not None else []
             own_edits = self._match(own) if own is not None else None
@@ -213,7 +214,8 @@ class Migration:
                     queries.append((target, f"{path}/targets/{index}"))
             self._move(node, path, where, refs, queries)
             return {"targets", "datasource"}
-        if isinstance((uid := node.get("datasourceUid")), Node) and uid.is_string:
+        uid = node.get("datasourceUid")
+        if uid is not None and uid.is_string:
             model = node.get("model")
             refs = [(uid, f"{path}/datasourceUid")]
             if model is not None and model.get("datasource") is not None:
@@ -225,13 +227,13 @@ class Migration:
         if ref is None or node.str_at("type") == "datasource" and node.get("query") is not None:
             return set()
         where = "annotation" if "/annotations/" in path + "/" else "variable" if "/templating/" in path else "panel"
-        query = node.get("query") if where == "variable" and isinstance(node.get("query"), Node) else None
-        target = node.get("target")
+        query = node.get("query") if where == "variable" else None
+        inner = node.get("target")  # newer annotations keep their query here
         queries = [(node, path)]
         if query is not None and isinstance(query.value, dict):
             queries.append((query, f"{path}/query"))
-        if target is not None and isinstance(target.value, dict):
-            queries.append((target, f"{path}/target"))
+        if inner is not None and isinstance(inner.value, dict):
+            queries.append((inner, f"{path}/target"))
         self._move(node, path, where, [(ref, f"{path}/datasource")], queries if self._match(ref) is not None else [])
         return {"datasource", "target"}
 
@@ -272,8 +274,8 @@ class Migration:
         if not self.reverse:
             blocked = sorted({f.what for q, _ in queries for f in UNSUPPORTED if f.applies(q, where)})
             if blocked:
-                through = sorted({_variable(ref.str_at("uid") or (ref.value if ref.is_string else "") or "")
-                                  for ref, _ in refs} & self.variables)
+                names = {_variable(ref.str_at("uid") or (ref.value if ref.is_string else "") or "") for ref, _ in refs}
+                through = sorted({name for name in names if name is not None} & self.variables)
                 why = f"{', '.join(blocked)}: not supported by this plugin yet; kept on the built-in datasource"
                 if through:
                     why += (f" (it selects its datasource through the variable {through[0]}, which now selects this "
@@ -371,7 +373,8 @@ def migrate_text(text: str, kind: str, builtin: Side, plugin: Side, reverse: boo
 
 def _read_stdin(stdin: TextIO) -> bytes:
     buffer = getattr(stdin, "buffer", None)
-    return buffer.read() if buffer is not None else stdin.read().encode("utf-8")  # type: ignore[no-any-return]
+    data: bytes = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    return data
 
 
 def _write_stdout(stdout: TextIO, text: str) -> None:

@@ -20,10 +20,13 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 JSON_WS = " \t\n\r"
+# The stdlib's string token decoder (the C one when built), exactly what json.loads uses; typeshed omits it.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 @dataclass(eq=False)
@@ -107,7 +110,7 @@ def _json_value(text: str, i: int) -> tuple[Node, int]:
     """The value starting at text[i] (already validated by json.loads) and the offset just after it."""
     c = text[i]
     if c == '"':
-        value, end = json.decoder.scanstring(text, i + 1)
+        value, end = scanstring(text, i + 1)
         return Node(value, i, end, is_string=True), end
     if c == "{":
         members: dict[str, Node] = {}
@@ -115,7 +118,7 @@ def _json_value(text: str, i: int) -> tuple[Node, int]:
         if text[j] == "}":
             return Node(members, i, j + 1), j + 1
         while True:
-            key, j = json.decoder.scanstring(text, j + 1)
+            key, j = scanstring(text, j + 1)
             j = _skip_ws(text, _skip_ws(text, j) + 1)  # past ':'
             members[key], j = _json_value(text, j)  # a repeated key: the last wins, as in json.loads
             j = _skip_ws(text, j)
@@ -134,9 +137,10 @@ def _json_value(text: str, i: int) -> tuple[Node, int]:
             if text[j] == "]":
                 return Node(elements, i, j + 1), j + 1
             j = _skip_ws(text, j + 1)
-    for literal, value in (("true", True), ("false", False), ("null", None)):
+    constants: tuple[tuple[str, bool | None], ...] = (("true", True), ("false", False), ("null", None))
+    for literal, constant in constants:
         if text.startswith(literal, i):
-            return Node(value, i, i + len(literal)), i + len(literal)
+            return Node(constant, i, i + len(literal)), i + len(literal)
     match = json.scanner.NUMBER_RE.match(text, i)
     if match is None:  # json.loads accepted it, so only NaN / Infinity are left
         for literal in ("NaN", "Infinity", "-Infinity"):
