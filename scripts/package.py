@@ -6,6 +6,7 @@ writes, for each architecture the folder has a launcher for (amd64, arm64):
 
     dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.zip        the plugin folder at the zip's root
     dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.zip.sha1   its SHA1, hex, one line
+    dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.cdx.json   its SBOM (CycloneDX; scripts/sbom.py)
 
 What the conventions are and where they come from (docs/design.md, "Packaging", has the sources):
 - one top-level folder named after the plugin id (Grafana's docs, "Package a plugin"; the validator's archive and
@@ -159,6 +160,12 @@ def package(dist: Path, out: Path) -> list[Path]:
         write_zip(dist, target, arch, executable)
         (out / (target.name + ".sha1")).write_text(sha1_file(target) + "\n")
         written.append(target)
+    import sbom  # scripts/sbom.py, beside this file: the CycloneDX SBOM of each zip
+
+    try:
+        written += sbom.write_sboms(dist, out, arches)
+    except sbom.SbomError as e:
+        raise PackageError(str(e)) from e
     return written
 
 
@@ -169,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         for path in package(args.dist, args.out):
-            print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha1 {sha1_file(path)})")
+            if path.suffix == ".zip":
+                print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha1 {sha1_file(path)})")
+            else:
+                print(f"wrote {path}")
     except PackageError as e:
         print(f"package: {e}", file=sys.stderr)
         return 1

@@ -156,7 +156,10 @@ def render_json_string(value: str) -> str:
 
 # ------------------------------------------------------------------------------------------------------- YAML
 def parse_yaml(text: str) -> Document:
-    import yaml  # the migrate extra / dev dependency; only this tool needs it
+    try:
+        import yaml  # the `migrate` extra (and a dev dependency); only this tool needs it
+    except ImportError as exc:
+        raise ParseError("reading YAML needs PyYAML: pip install 'cloudwatch-datasource[migrate]'") from exc
 
     try:
         composed = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
