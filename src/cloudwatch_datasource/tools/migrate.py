@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from .. import PLUGIN_ID
 from .spans import Document, Node, ParseError, parse_json, parse_yaml
 
 BUILTIN_TYPE = "cloudwatch"  # Grafana's built-in CloudWatch plugin id and name (its plugin.json)
 BUILTIN_PLUGIN_NAME = "CloudWatch"
-PLUGIN_ID = "pyaws-cloudwatch-datasource"  # plugin/plugin.json `id` and `name` (a test checks they agree)
-PLUGIN_NAME = "CloudWatch (Python)"
+PLUGIN_NAME = "CloudWatch (Python)"  # plugin/plugin.json `name`, as PLUGIN_ID is its `id` (a test checks both)
 
 
 @dataclass(frozen=True)
