@@ -11,6 +11,7 @@ from pathlib import Path
 import build_dist  # scripts/build_dist.py, on the path through pyproject's pytest `pythonpath`
 import package  # scripts/package.py
 import pytest
+
 from cloudwatch_datasource import PLUGIN_ID, __version__
 
 ROOT = Path(__file__).resolve().parent.parent
