@@ -34,6 +34,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import stat
 import sys
 import tomllib
@@ -100,7 +101,8 @@ def entry(name: str, mode: int) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
+def zip_members(dist: Path, arch: str, executable: str) -> dict[str, tuple[int, Path | None]]:
+    """Zip member name → (mode, source file, None for a directory): what the linux_<arch> zip holds."""
     others = [a for a in ARCHES if a != arch]
     members: dict[str, tuple[int, Path | None]] = {PLUGIN_ID + "/": (stat.S_IFDIR | 0o755, None)}
     for relative, path in walk(dist):
@@ -115,7 +117,28 @@ def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
             members[f"{PLUGIN_ID}/{relative}"] = (stat.S_IFREG | (0o755 if executable_bit else 0o644), path)
     for name, document in DOCUMENTS.items():
         members[f"{PLUGIN_ID}/{name}"] = (stat.S_IFREG | 0o644, document)
+    return members
 
+
+def stage(dist: Path, arch: str, executable: str, target: Path) -> Path:
+    """Copy exactly what the linux_<arch> zip holds into target/<plugin id>/ (modes as in the zip): the folder
+    scripts/sign.py signs, so the manifest is made from the final files."""
+    root = target / PLUGIN_ID
+    if root.exists():
+        shutil.rmtree(root)
+    for name, (mode, source) in zip_members(dist, arch, executable).items():
+        path = target / name
+        if source is None:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            path.chmod(stat.S_IMODE(mode))
+    return root
+
+
+def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
+    members = zip_members(dist, arch, executable)
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name in sorted(members):

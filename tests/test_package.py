@@ -257,6 +257,26 @@ def test_sbom_names_every_native_file_of_the_zip_with_its_origin(zips: dict[str,
         assert any(c["name"] == needed for c in components.values()), needed
 
 
+def test_signed_zip_installs_with_a_manifest_that_matches_its_files(zips: dict[str, Path], tmp_path: Path) -> None:
+    """scripts/sign.py on the real dist, with the grafana.com call played by tests/support/fake_signer.py: the
+    manifest is made from the folder each zip holds, so after Grafana's installer unpacks the zip every file
+    matches it (verify_manifest.py, Grafana's rules), and a file changed after signing fails the check."""
+    import sign
+    import verify_manifest
+
+    env = {**os.environ, sign.TOKEN: "glc_test",
+           "SIGN_PLUGIN_COMMAND": f"{sys.executable} {ROOT / 'tests' / 'support' / 'fake_signer.py'}"}
+    sign.sign(DIST, tmp_path / "out", "https://grafana.example.com/", "private", env, work=tmp_path / "work")
+    signed = tmp_path / "out" / zips[HOST_ARCH].name
+    installed = grafana_install(signed, tmp_path / "plugins", PLUGIN_ID)
+    manifest = verify_manifest.read_manifest((installed / "MANIFEST.txt").read_text())
+    assert len(manifest["files"]) == sum(1 for p in installed.rglob("*") if p.is_file()) - 1
+    assert verify_manifest.verify(installed) == []
+    library = next(p for p in (installed / "runtime" / f"linux_{HOST_ARCH}" / "lib").iterdir() if ".so" in p.name)
+    library.write_bytes(library.read_bytes() + b"\0")
+    assert [p for p in verify_manifest.verify(installed) if library.name in p]
+
+
 def _crc32(path: Path) -> int:
     import zlib
 
