@@ -11,6 +11,7 @@ output is validated against the 1.6 JSON schema before it is written), listing:
   name and version from its METADATA, `pkg:pypi/...` purl;
 - every Debian package a bundled file came from (runtime/MANIFEST.json `debian_files`, which build_dist.py
   records from the .deb files it unpacked): `pkg:deb/debian/<package>@<version>?arch=<arch>&distro=debian-12`;
+- the Debian release as an operating-system component, the Debian packages under it;
 - every ELF file (shared libraries, CPython's extension modules, the interpreter, the glibc loader, the Go
   launcher) as a `file` component with its sha256 and path, and a dependency from the package it came from to it:
   a Debian package, the wheel whose RECORD lists it (libraries a wheel vendors included), or, for the launcher,
@@ -176,7 +177,14 @@ def build_bom(dist: Path, arch: str) -> str:
             hashes=[HashType(alg=HashAlgorithm.SHA_256, content=sha256(dist / relative))],
             properties=[Property(name="origin", value=f"{elves[relative].kind}:{elves[relative].name}")])
         bom.components.add(file_components[relative])
-    bom.register_dependency(root, [component for _, component in package_components])
+    # Debian's packages also hang under an operating-system component: scanners that match OS packages by
+    # distribution (Trivy) look for it; others (Grype) read the purl's `distro` qualifier.
+    debian = Component(name="debian", version=DEBIAN_RELEASE.removeprefix("debian-"),
+                       type=ComponentType.OPERATING_SYSTEM, bom_ref=f"os:{DEBIAN_RELEASE}",
+                       description="the Debian release the bundled CPython, glibc and OpenSSL come from")
+    bom.components.add(debian)
+    bom.register_dependency(debian, [c for o, c in package_components if o.kind == "deb"])
+    bom.register_dependency(root, [debian, *(c for o, c in package_components if o.kind != "deb")])
     for origin, component in package_components:
         files = [file_components[f] for f in sorted(set(origin.files)) if f in file_components]
         bom.register_dependency(component, files)
