@@ -34,7 +34,8 @@ import sbom
 import verify_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "GRAFANA_ACCESS_POLICY_TOKEN"  # @grafana/sign-plugin's variable (GRAFANA_API_KEY is its deprecated one)
+# The variable @grafana/sign-plugin reads the token from (GRAFANA_API_KEY is its deprecated one); a name, not a secret.
+TOKEN_VARIABLE = "GRAFANA_ACCESS_POLICY_TOKEN"  # noqa: S105
 SIGN_PLUGIN_VERSION = "3.3.3"  # pinned: the manifest rules verify_manifest.py mirrors are this version's
 # The signer command; SIGN_PLUGIN_COMMAND replaces it (e.g. a signer installed locally).
 DEFAULT_SIGNER = f"npx --yes @grafana/sign-plugin@{SIGN_PLUGIN_VERSION}"
@@ -60,8 +61,8 @@ def sign_folder(folder: Path, root_urls: str, signature_type: str, env: dict[str
 
 def sign(dist: Path, out: Path, root_urls: str, signature_type: str, env: dict[str, str],
          work: Path = ROOT / "build" / "sign") -> list[Path]:
-    if not env.get(TOKEN):
-        raise SignError(f"{TOKEN} is not set: create an access policy token with the plugins:write scope on "
+    if not env.get(TOKEN_VARIABLE):
+        raise SignError(f"{TOKEN_VARIABLE} is not set: create an access policy token with the plugins:write scope on "
                         "grafana.com and export it (docs/releases.md, \"Signing\")")
     if signature_type == "private" and not root_urls:
         raise SignError("a private signature needs the Grafana root URL(s) it will run under: --root-urls "

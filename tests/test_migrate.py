@@ -261,3 +261,28 @@ def test_every_fixture_has_a_source() -> None:
     sources = (FIXTURES / "SOURCES.md").read_text()
     for path in FILES:
         assert f"`{path.name}`" in sources
+
+
+def test_datasource_variable_current_value_and_references_through_it() -> None:
+    text = json.dumps({"templating": {"list": [
+        {"name": "ds", "type": "datasource", "query": "cloudwatch",
+         "current": {"text": "CloudWatch", "value": "P034F075C744B399F"},
+         "options": [{"text": "CloudWatch", "value": "P034F075C744B399F", "selected": True}]}]},
+        "panels": [{"title": "p", "datasource": "[[ds]]", "targets": [
+            {"refId": "A", "datasource": {"type": "cloudwatch", "uid": "${ds:raw}"}, "namespace": "AWS/EC2"}]}]},
+        indent=2)
+    moved, report = migrate_text(text, "json", BUILTIN, PLUGIN)
+    result = json.loads(moved)
+    variable = result["templating"]["list"][0]
+    assert variable["query"] == "pyaws-cloudwatch-datasource"
+    assert variable["current"] == {"text": "CloudWatch (Python)", "value": "cw-python"}
+    assert variable["options"][0]["value"] == "cw-python"
+    assert result["panels"][0]["datasource"] == "[[ds]]"
+    assert result["panels"][0]["targets"][0]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
+    assert migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)[0] == text
+
+
+def test_reverse_notes_what_the_built_in_datasource_refuses() -> None:
+    moved, _ = migrate_text((FIXTURES / "library-panel.json").read_text(), "json", BUILTIN, PLUGIN)
+    _, report = migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)
+    assert ("/result/model/targets/0", migrate.NOTES[True][0].what) in report.notes

@@ -264,7 +264,7 @@ def test_signed_zip_installs_with_a_manifest_that_matches_its_files(zips: dict[s
     import sign
     import verify_manifest
 
-    env = {**os.environ, sign.TOKEN: "glc_test",
+    env = {**os.environ, sign.TOKEN_VARIABLE: "glc_test",
            "SIGN_PLUGIN_COMMAND": f"{sys.executable} {ROOT / 'tests' / 'support' / 'fake_signer.py'}"}
     sign.sign(DIST, tmp_path / "out", "https://grafana.example.com/", "private", env, work=tmp_path / "work")
     signed = tmp_path / "out" / zips[HOST_ARCH].name

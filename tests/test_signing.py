@@ -95,7 +95,7 @@ def test_a_clear_signed_manifest_is_read_as_grafana_reads_it(tmp_path: Path) -> 
 def test_sign_refuses_without_the_token_or_root_urls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert sign.main(["--root-urls", "https://grafana.example.com/", "--dist", str(tmp_path)], env={}) == 1
     assert "GRAFANA_ACCESS_POLICY_TOKEN is not set" in capsys.readouterr().err
-    assert sign.main(["--dist", str(tmp_path)], env={sign.TOKEN: "glc_x"}) == 1
+    assert sign.main(["--dist", str(tmp_path)], env={sign.TOKEN_VARIABLE: "glc_x"}) == 1
     assert "needs the Grafana root URL" in capsys.readouterr().err
 
 
@@ -113,7 +113,7 @@ def test_sign_signs_each_zip_from_its_final_files(tmp_path: Path) -> None:
     (dist / "runtime" / "MANIFEST.json").write_text(json.dumps(
         {f"linux_{a}": {"debian": [], "python": [], "debian_files": {}} for a in package.ARCHES}))
     out = tmp_path / "out"
-    env = {**os.environ, sign.TOKEN: "glc_test", "SIGN_PLUGIN_COMMAND": FAKE_SIGNER}
+    env = {**os.environ, sign.TOKEN_VARIABLE: "glc_test", "SIGN_PLUGIN_COMMAND": FAKE_SIGNER}
     written = sign.sign(dist, out, "https://grafana.example.com/", "private", env, work=tmp_path / "work")
     assert {p.name for p in written} >= {package.archive_name(version, a) for a in package.ARCHES}
     for arch in package.ARCHES:
