@@ -1,10 +1,9 @@
 """Software bill of materials for each per-architecture zip: what the plugin folder carries, in CycloneDX JSON.
 
-    python scripts/sbom.py [--dist dist/pyaws-cloudwatch-datasource] [--out dist]
-
-writes `dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.cdx.json` beside each zip (`make package` calls
-it; scripts/package.py). Built with cyclonedx-python-lib (the CycloneDX project's own model and serializer; the
-output is validated against the 1.6 JSON schema before it is written), listing:
+`make package` (scripts/package.py `package`, through `write_sboms`) writes
+`dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.cdx.json` beside each zip. Built with cyclonedx-python-lib
+(the CycloneDX project's own model and serializer; the output is validated against the 1.6 JSON schema before it
+is written), listing:
 
 - the plugin itself (metadata.component);
 - every Python distribution bundled (a `*.dist-info` under runtime/python/site or runtime/linux_<arch>/site):
@@ -23,18 +22,15 @@ anything (docs/releases.md says how to scan it and when to rebuild).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_ID = "pyaws-cloudwatch-datasource"
 DEBIAN_RELEASE = "debian-12"  # build_dist.py takes CPython and glibc from Debian 12 (bookworm)
 
@@ -59,11 +55,8 @@ def is_elf(path: Path) -> bool:
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def arch_files(dist: Path, arch: str, executable: str) -> Iterator[Path]:
@@ -207,24 +200,3 @@ def write_sboms(dist: Path, out: Path, arches: list[str]) -> list[Path]:
         target.write_text(build_bom(dist, arch))
         written.append(target)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    import package
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist" / PLUGIN_ID, help="the plugin folder")
-    parser.add_argument("--out", type=Path, default=ROOT / "dist", help="where the SBOMs go")
-    args = parser.parse_args(argv)
-    executable = json.loads((args.dist / "plugin.json").read_text())["executable"]
-    try:
-        for path in write_sboms(args.dist, args.out, package.arches_in(args.dist, executable)):
-            print(f"wrote {path}")
-    except SbomError as e:
-        print(f"sbom: {e}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

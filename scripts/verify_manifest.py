@@ -39,11 +39,8 @@ class ManifestError(Exception):
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def plugin_files(folder: Path, skip_every_manifest: bool) -> list[str]:
