@@ -77,9 +77,12 @@ NOTES: dict[bool, tuple[Feature, ...]] = {
                 lambda q, where: _is_number(q.get("period"))),
     ),
 }
-# Grafana CloudWatch jsonData keys that have the same name here (settings.py reads Grafana's names) but that
-# this plugin does not use: kept as they are, with a note.
-JSONDATA_UNUSED = ("logsTimeout", "defaultLogGroups", "logGroups", "tracingDatasourceUid")
+# No jsonData/secureJsonData key needs renaming: settings.py reads Grafana CloudWatch's own names (authType,
+# profile, assumeRoleArn, externalId, defaultRegion, endpoint, customMetricsNamespaces, accessKey, secretKey,
+# sessionToken, the proxy keys). These keys of Grafana's CloudWatchJsonData (its types.ts) this plugin does not
+# use: kept as they are, with a note. Remove a key when the plugin starts reading it.
+JSONDATA_UNUSED = ("logsTimeout", "logGroups", "defaultLogGroups", "tracingDatasourceUid", "enableSecureSocksProxy",
+                   "secureSocksProxyUsername", "timeField", "database")
 
 VARIABLE = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[^}]*)?\}?$|^\[\[([A-Za-z0-9_]+)(?::[^\]]*)?\]\]$")
 
