@@ -286,3 +286,20 @@ def test_reverse_notes_what_the_built_in_datasource_refuses() -> None:
     moved, _ = migrate_text((FIXTURES / "library-panel.json").read_text(), "json", BUILTIN, PLUGIN)
     _, report = migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)
     assert ("/result/model/targets/0", migrate.NOTES[True][0].what) in report.notes
+
+
+@pytest.mark.processes  # the installed command, through real standard input and output (bytes, CRLF kept)
+def test_the_command_filters_standard_input_to_standard_output() -> None:
+    import subprocess
+    import sys
+
+    original = (FIXTURES / "datasources.yaml").read_bytes().replace(b"\n", b"\r\n")
+    done = subprocess.run([sys.executable, "-m", "cloudwatch_datasource", "migrate", *ARGS, "-o", "-"],
+                          input=original, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    expected = migrate_text(original.decode(), "yaml", BUILTIN, PLUGIN)[0].encode()
+    assert done.stdout == expected and expected.count(b"\r\n") == original.count(b"\r\n")
+    assert b"changed /datasources/0/type" in done.stderr
+    back = subprocess.run([sys.executable, "-m", "cloudwatch_datasource", "migrate", *ARGS, "--reverse", "-o", "-"],
+                          input=done.stdout, capture_output=True, timeout=60)
+    assert back.stdout == original
