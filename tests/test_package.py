@@ -258,15 +258,21 @@ def test_sbom_names_every_native_file_of_the_zip_with_its_origin(zips: dict[str,
 
 
 def test_signed_zip_installs_with_a_manifest_that_matches_its_files(zips: dict[str, Path], tmp_path: Path) -> None:
-    """scripts/sign.py on the real dist, with the grafana.com call played by tests/support/fake_signer.py: the
-    manifest is made from the folder each zip holds, so after Grafana's installer unpacks the zip every file
-    matches it (verify_manifest.py, Grafana's rules), and a file changed after signing fails the check."""
+    """scripts/sign.py on the real dist with the real @grafana/sign-plugin (scripts/setup.sh --system installs
+    it), grafana.com played on 127.0.0.1 (tests/support/fake_grafana_com.py): the manifest is made from the
+    folder each zip holds, so after Grafana's installer unpacks the zip every file matches it
+    (verify_manifest.py, Grafana's rules), and a file changed after signing fails the check."""
     import sign
     import verify_manifest
+    from support.fake_grafana_com import fake_grafana_com
 
-    env = {**os.environ, sign.TOKEN_VARIABLE: "glc_test",
-           "SIGN_PLUGIN_COMMAND": f"{sys.executable} {ROOT / 'tests' / 'support' / 'fake_signer.py'}"}
-    sign.sign(DIST, tmp_path / "out", "https://grafana.example.com/", "private", env, work=tmp_path / "work")
+    run_js = ROOT / "build" / "sign-plugin" / "node_modules" / "@grafana" / "sign-plugin" / "dist" / "bin" / "run.js"
+    assert run_js.is_file(), "the signer is missing: run scripts/setup.sh --system"
+    with fake_grafana_com(tmp_path) as grafana_com:
+        env = {key: value for key, value in os.environ.items() if "proxy" not in key.lower()}
+        env.update({sign.TOKEN_VARIABLE: "glc_test", "GRAFANA_COM_URL": grafana_com.url,
+                    "NODE_EXTRA_CA_CERTS": str(grafana_com.cert), "SIGN_PLUGIN_COMMAND": f"node {run_js}"})
+        sign.sign(DIST, tmp_path / "out", "https://grafana.example.com/", "private", env, work=tmp_path / "work")
     signed = tmp_path / "out" / zips[HOST_ARCH].name
     installed = grafana_install(signed, tmp_path / "plugins", PLUGIN_ID)
     manifest = verify_manifest.read_manifest((installed / "MANIFEST.txt").read_text())

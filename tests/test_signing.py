@@ -16,9 +16,12 @@ import package  # scripts/package.py, on the path through pyproject's pytest `py
 import pytest
 import sign
 import verify_manifest
+from support.fake_grafana_com import fake_grafana_com
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_SIGNER = f"{sys.executable} {ROOT / 'tests' / 'support' / 'fake_signer.py'}"
+# @grafana/sign-plugin as scripts/setup.sh --system installs it (the version scripts/sign.py pins)
+REAL_SIGNER = ROOT / "build" / "sign-plugin" / "node_modules" / "@grafana" / "sign-plugin"
 
 
 def plugin_folder(tmp_path: Path) -> Path:
@@ -99,8 +102,8 @@ def test_sign_refuses_without_the_token_or_root_urls(tmp_path: Path, capsys: pyt
     assert "needs the Grafana root URL" in capsys.readouterr().err
 
 
-@pytest.mark.processes  # runs the signer (fake_signer.py) as a process, as make sign runs npx
-def test_sign_signs_each_zip_from_its_final_files(tmp_path: Path) -> None:
+def small_dist(tmp_path: Path) -> Path:
+    """A two-architecture plugin folder shaped like `make dist`'s, small enough to sign in a second."""
     version = package.project_version()
     dist = tmp_path / "dist" / package.PLUGIN_ID
     (dist / "runtime" / "linux_amd64" / "lib").mkdir(parents=True)
@@ -112,6 +115,13 @@ def test_sign_signs_each_zip_from_its_final_files(tmp_path: Path) -> None:
         (dist / "runtime" / f"linux_{arch}" / "lib" / "data.txt").write_text(arch)
     (dist / "runtime" / "MANIFEST.json").write_text(json.dumps(
         {f"linux_{a}": {"debian": [], "python": [], "debian_files": {}} for a in package.ARCHES}))
+    return dist
+
+
+@pytest.mark.processes  # runs the signer (fake_signer.py) as a process, as make sign runs npx
+def test_sign_signs_each_zip_from_its_final_files(tmp_path: Path) -> None:
+    version = package.project_version()
+    dist = small_dist(tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, sign.TOKEN_VARIABLE: "glc_test", "SIGN_PLUGIN_COMMAND": FAKE_SIGNER}
     written = sign.sign(dist, out, "https://grafana.example.com/", "private", env, work=tmp_path / "work")
@@ -139,3 +149,34 @@ def test_make_sign_refuses_without_the_token() -> None:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "GRAFANA_ACCESS_POLICY_TOKEN is not set" in done.stderr
+
+
+@pytest.mark.processes  # node runs @grafana/sign-plugin; the stand-in for grafana.com listens on 127.0.0.1
+def test_the_real_signer_sends_the_manifest_we_build_and_its_answer_verifies(tmp_path: Path) -> None:
+    """@grafana/sign-plugin itself (scripts/setup.sh --system installs the pinned version) signs through
+    scripts/sign.py, with grafana.com played on 127.0.0.1: the manifest it sends is verify_manifest.py's
+    build_manifest of the staged folder (file list and hashes), with the token as a bearer header and the root
+    URLs; its saved answer passes the check, in the folder and in the zip."""
+    run_js = REAL_SIGNER / "dist" / "bin" / "run.js"
+    assert run_js.is_file(), "the signer is missing: run scripts/setup.sh --system"
+    assert json.loads((REAL_SIGNER / "package.json").read_text())["version"] == sign.SIGN_PLUGIN_VERSION
+    version = package.project_version()
+    dist = small_dist(tmp_path)
+    with fake_grafana_com(tmp_path) as grafana_com:
+        env = {key: value for key, value in os.environ.items() if "proxy" not in key.lower()}
+        env.update({sign.TOKEN_VARIABLE: "glc_test_token", "GRAFANA_COM_URL": grafana_com.url,
+                    "NODE_EXTRA_CA_CERTS": str(grafana_com.cert), "SIGN_PLUGIN_COMMAND": f"node {run_js}"})
+        sign.sign(dist, tmp_path / "out", "https://grafana.example.com/", "private", env, work=tmp_path / "work")
+    assert len(grafana_com.requests) == len(package.ARCHES)
+    for request, arch in zip(grafana_com.requests, package.ARCHES, strict=True):
+        assert request["authorization"] == "Bearer glc_test_token"
+        body = request["body"]
+        staged = tmp_path / "work" / f"linux_{arch}" / package.PLUGIN_ID
+        ours = verify_manifest.build_manifest(staged)
+        assert body["files"] == ours["files"]  # the signer lists and hashes exactly what build_manifest does
+        assert (body["plugin"], body["version"]) == (package.PLUGIN_ID, version)
+        assert body["rootUrls"] == ["https://grafana.example.com/"]
+        assert verify_manifest.verify(staged) == []
+        unpacked = tmp_path / f"unpacked-{arch}"
+        shutil.unpack_archive(tmp_path / "out" / package.archive_name(version, arch), unpacked)
+        assert verify_manifest.verify(unpacked / package.PLUGIN_ID) == []
