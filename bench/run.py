@@ -30,6 +30,7 @@ from sections import (
     credential_cache,
     frames,
     overhead,
+    picker_cache,
     size,
     throughput_and_memory,
 )
@@ -48,6 +49,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("9", "against a Go plugin on the same SDK (bench/reference)", against_go),
     ("10", "bounded memory", bounded_memory),
     ("11", "dashboard cost", dashboard_cost),
+    ("12", "picker cache", picker_cache),
 ]
 
 

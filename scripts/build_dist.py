@@ -201,6 +201,17 @@ def prune_site(site: Path) -> None:
     drop_unused_libraries(pyarrow)
 
 
+def check_package_data(site: Path) -> None:
+    """Every data file of the package (src/cloudwatch_datasource/**/data/*, e.g. cloudwatch/data/namespaces.json)
+    reaches the dist through the wheel's package-data (pyproject.toml); one the wheel forgot fails the build here
+    rather than the plugin at run time."""
+    package = ROOT / "src" / "cloudwatch_datasource"
+    missing = [str(f.relative_to(package)) for f in package.rglob("data/*") if f.is_file()
+               and not (site / "cloudwatch_datasource" / f.relative_to(package)).is_file()]
+    if missing:
+        raise SystemExit(f"package data missing from the wheel (add it to pyproject's package-data): {missing}")
+
+
 def stdlib(roots: list[Path], dest: Path) -> None:
     """Debian's standard library as one zip on sys.path (zipimport, as CPython's own embeddable distribution
     does): 19 MB of sources and bytecode in files become about 6 MB. Each module is stored as source and
@@ -403,8 +414,31 @@ def manifest(out: Path, arches: list[Arch]) -> None:
         infos = sorted(p.name.removesuffix(".dist-info")
                        for p in (out / "runtime").glob("*/site/*.dist-info")
                        if "linux_" not in p.parts[-3] or p.parts[-3] == f"linux_{arch.go}")
-        result[f"linux_{arch.go}"] = {"debian": debs, "python": infos}
+        result[f"linux_{arch.go}"] = {"debian": debs, "python": infos,
+                                      "debian_files": debian_origins(out / "runtime" / f"linux_{arch.go}", arch)}
     (out / "runtime" / "MANIFEST.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+def debian_origins(arch_dir: Path, arch: Arch) -> dict[str, dict[str, str]]:
+    """Every ELF file of `arch_dir` that came from a Debian package (the loader, the libraries needed_closure
+    copied, CPython and its extension modules), by path relative to the plugin folder: {"package", "version"}.
+    scripts/sbom.py reads this to name each native file's origin; a file from a wheel is found from its
+    dist-info RECORD instead. Files are matched by name: needed_closure copies a library under its soname, which
+    is the name (file or symlink) the package ships it as."""
+    by_name: dict[str, dict[str, str]] = {}
+    for deb in sorted((BUILD / "debs" / arch.debian).glob("*.deb")):
+        fields = run(["dpkg-deb", "-f", str(deb), "Package", "Version"], capture_output=True).stdout
+        info = dict(line.split(": ", 1) for line in fields.splitlines() if ": " in line)
+        for line in run(["dpkg-deb", "-c", str(deb)], capture_output=True).stdout.splitlines():
+            name = line.split(" -> ")[0].rsplit("/", 1)[-1]
+            if name:
+                by_name.setdefault(name, {"package": info["Package"], "version": info["Version"]})
+    origins: dict[str, dict[str, str]] = {}
+    for sub in ("bin", "lib", "lib-dynload"):
+        for path in sorted((arch_dir / sub).rglob("*")):
+            if path.is_file() and is_elf(path) and path.name in by_name:
+                origins[path.relative_to(arch_dir.parent.parent).as_posix()] = by_name[path.name]
+    return origins
 
 
 def plugin_json(out: Path) -> None:
@@ -458,6 +492,7 @@ def main() -> None:
     for site in sites.values():
         prune_site(site)
     split_site(sites, staging / "runtime" / "python" / "site")
+    check_package_data(staging / "runtime" / "python" / "site")
     stdlib([roots[a.go] for a in arches], staging / "runtime" / "python" / "stdlib.zip")
     for arch in arches:
         assemble_arch(arch, roots[arch.go], sites[arch.go], staging)

@@ -139,6 +139,19 @@ def _parse_non_negative_float(value: str | None, default: float) -> float:
 DEFAULT_GETMETRICDATA_CALLS_PER_SECOND = 40.0
 DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND = 144_000.0
 DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND = 316_800.0
+
+# Picker answers (ListMetrics-backed routes) are reused for 5 minutes: a new metric shows up in a picker within
+# that, while an editor session's repeated opens cost no AWS call; 500,000 items is about 50 MB at most.
+DEFAULT_PICKER_CACHE_TTL_S = 300.0
+DEFAULT_PICKER_CACHE_MAX_ENTRIES = 1024
+DEFAULT_PICKER_CACHE_MAX_ITEMS = 500_000
+
+
+def _parse_ttl(value: str | None) -> float:
+    """Seconds ≥ 0 (0 turns the picker cache off); anything else keeps the default."""
+    return _parse_non_negative_float(value, DEFAULT_PICKER_CACHE_TTL_S)
+
+
 # About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus
 # the Arrow frame and its protobuf copy: 1 M points per request keeps a request's peak near 200 MB over the idle
 # process (`make bench`, section 10). 1 M points is 2 years of 1-minute data for one series.
@@ -173,6 +186,11 @@ class ClientTuning:
     getmetricdata_calls_per_second: float = DEFAULT_GETMETRICDATA_CALLS_PER_SECOND
     getmetricdata_datapoints_per_second: float = DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND
     getmetricdata_historic_datapoints_per_second: float = DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND
+    # The editor's picker cache (cloudwatch/picker_cache.py): how long a ListMetrics-backed answer is reused
+    # (0 turns the cache off), and how many answers and answer items it keeps at most.
+    picker_cache_ttl_s: float = DEFAULT_PICKER_CACHE_TTL_S
+    picker_cache_max_entries: int = DEFAULT_PICKER_CACHE_MAX_ENTRIES
+    picker_cache_max_items: int = DEFAULT_PICKER_CACHE_MAX_ITEMS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -202,4 +220,9 @@ class ClientTuning:
             getmetricdata_historic_datapoints_per_second=_parse_non_negative_float(
                 env.get("GF_PLUGIN_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND"),
                 DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND),
+            picker_cache_ttl_s=_parse_ttl(env.get("GF_PLUGIN_PICKER_CACHE_TTL")),
+            picker_cache_max_entries=_parse_positive_int(env.get("GF_PLUGIN_PICKER_CACHE_MAX_ENTRIES"),
+                                                         DEFAULT_PICKER_CACHE_MAX_ENTRIES),
+            picker_cache_max_items=_parse_positive_int(env.get("GF_PLUGIN_PICKER_CACHE_MAX_ITEMS"),
+                                                       DEFAULT_PICKER_CACHE_MAX_ITEMS),
         )
