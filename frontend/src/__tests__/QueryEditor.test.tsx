@@ -114,6 +114,7 @@ describe('QueryEditor', () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole('radio', { name: 'Metric Insights' }));
     expect(lastCall<CloudWatchQuery>(onChange).metricQueryType).toBe(1);
+    await user.click(screen.getByRole('radio', { name: 'Code' }));
     await user.type(screen.getByLabelText('SQL expression'), 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"');
     expect(lastCall<CloudWatchQuery>(onChange)).toMatchObject({
       metricQueryType: 1,
@@ -162,9 +163,11 @@ describe('DataSource', () => {
     expect(ds.filterQuery({ ...base, metricQueryType: 1, metricEditorMode: 1, sqlExpression: 'SELECT 1' })).toBe(true);
   });
 
-  it('reads resources through getResource and falls back to static regions', async () => {
+  it('reads resources through getResource; a failed regions route is the caller\'s error, not a static list', async () => {
     const spy = vi.spyOn(ds, 'getResource').mockRejectedValueOnce(new Error('down'));
-    expect((await ds.getRegions()).length).toBeGreaterThan(20);
+    await expect(ds.getRegions()).rejects.toThrow('down');
+    spy.mockResolvedValueOnce([{ value: { name: 'ap-east-2' } }, { value: { name: 'ca-west-1' } }]);
+    expect(await ds.getRegions()).toEqual(['ap-east-2', 'ca-west-1']);
     spy.mockResolvedValueOnce([{ value: { name: 'CPUUtilization', namespace: 'AWS/EC2' } }]);
     expect(await ds.getMetrics('default', 'AWS/EC2')).toEqual(['CPUUtilization']);
     expect(spy).toHaveBeenLastCalledWith('metrics', { region: 'us-east-1', namespace: 'AWS/EC2' });
