@@ -49,8 +49,13 @@ console.log(`harness built (${Date.now() - started} ms)`);
 
 // 2. Static server + mock backend resources.
 const RESOURCES = {
-  regions: [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }, { value: { name: 'harness-region-1' } }],
-  namespaces: [{ value: 'AWS/EC2' }, { value: 'AWS/Lambda' }, { value: 'MyApp' }],
+  regions: [
+    { value: { name: 'us-east-1' } },
+    { value: { name: 'eu-west-1' } },
+    { value: { name: 'mx-central-1' } },
+    { value: { name: 'harness-region-1' } },
+  ],
+  namespaces: [{ value: 'AWS/EC2' }, { value: 'AWS/ElastiCache' }, { value: 'AWS/Lambda' }, { value: 'MyApp' }],
   metrics: [
     { value: { name: 'CPUUtilization', namespace: 'AWS/EC2' } },
     { value: { name: 'NetworkIn', namespace: 'AWS/EC2' } },
@@ -252,6 +257,47 @@ try {
     const q = await state(() => window.__query);
     if (q.metricEditorMode !== 1 || q.expression !== 'SUM(METRICS())') fail(JSON.stringify(q));
   });
+  await check('Metrics Insights builder emits the sql model and the same SQL text as Grafana', async () => {
+    await qe.getByRole('radio', { name: 'Metric Insights' }).check({ force: true });
+    await qe.getByRole('radio', { name: 'Builder' }).check({ force: true });
+    await pick(qe, 'Namespace', 'AWS/EC2');
+    await pick(qe, 'Metric name', 'CPUUtilization');
+    await pick(qe, 'Aggregation', 'MAX');
+    await qe.getByRole('button', { name: 'Add', exact: true }).first().click();
+    await pick(qe, 'Filter key 1', 'AutoScalingGroupName');
+    await pick(qe, 'Filter value 1', 'web-asg');
+    await qe.getByRole('button', { name: 'Add', exact: true }).last().click();
+    await pick(qe, 'Group by 1', 'InstanceId');
+    await pick(qe, 'Order by', 'MAX');
+    await pick(qe, 'Direction', 'DESC');
+    await qe.getByLabel('Limit').fill('10');
+    const want = "SELECT MAX(CPUUtilization) FROM \"AWS/EC2\" WHERE AutoScalingGroupName = 'web-asg' GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 10";
+    const q = await state(() => window.__query);
+    if (q.sqlExpression !== want) fail(`sqlExpression = ${q.sqlExpression}`);
+    if (q.metricQueryType !== 1 || q.metricEditorMode !== 0) fail(`modes = ${q.metricQueryType}/${q.metricEditorMode}`);
+    if (q.sql?.groupBy?.expressions?.[0]?.property?.name !== 'InstanceId' || q.sql?.limit !== 10) fail(JSON.stringify(q.sql));
+    await qe.getByTestId('cw-sql-preview').getByText(want).waitFor();
+  });
+  await page.mouse.click(1250, 10);
+  await qe.screenshot({ path: join(imgDir, 'query-editor-insights.png') });
+
+  await check('Insights code → builder: SQL the builder can show is read back; other SQL stays in code mode', async () => {
+    await qe.getByRole('radio', { name: 'Code' }).check({ force: true });
+    const sql = qe.getByLabel('SQL expression');
+    await sql.fill("SELECT SUM(NetworkIn) FROM SCHEMA(\"AWS/EC2\", InstanceId) GROUP BY InstanceId");
+    await qe.getByRole('radio', { name: 'Builder' }).check({ force: true });
+    await qe.getByLabel('Schema labels').waitFor();
+    let q = await state(() => window.__query);
+    if (q.metricEditorMode !== 0 || q.sql?.select?.name !== 'SUM' || q.sql?.from?.name !== 'SCHEMA') fail(JSON.stringify(q));
+    await qe.getByRole('radio', { name: 'Code' }).check({ force: true });
+    await qe.getByLabel('SQL expression').fill("SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" WHERE InstanceId = 'a' OR InstanceId = 'b'");
+    // Refused: the radio stays on Code, so click rather than check.
+    await qe.getByRole('radio', { name: 'Builder' }).click({ force: true });
+    await qe.getByTestId('cw-sql-builder-note').getByText('OR between filters', { exact: false }).waitFor();
+    q = await state(() => window.__query);
+    if (q.metricEditorMode !== 1 || !q.sqlExpression.includes(' OR ')) fail(JSON.stringify(q));
+  });
+
   const ve = page.locator('#variable-editor');
   await check('variable editor migrates a legacy query, emits the variable query and query() answers', async () => {
     await ve.scrollIntoViewIfNeeded();
