@@ -148,4 +148,22 @@ describe('pickers load from the routes', () => {
     await pickOption('Region', 'ap-southeast-7');
     expect(lastCall<CloudWatchQuery>(onChange).region).toBe('ap-southeast-7');
   });
+
+  it('a wildcard dimension value filters the other rows\' keys and values through the routes', async () => {
+    const { getResource } = setup({
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensions: { AutoScalingGroupName: ['*'], InstanceId: [] },
+    });
+    await waitFor(() =>
+      expect(getResource).toHaveBeenCalledWith(
+        'dimension-values',
+        expect.objectContaining({ dimensionKey: 'InstanceId', dimensionFilters: '{"AutoScalingGroupName":["*"]}' })
+      )
+    );
+    expect(getResource).toHaveBeenCalledWith(
+      'dimension-keys',
+      expect.objectContaining({ dimensionFilters: '{"AutoScalingGroupName":["*"]}' })
+    );
+  });
 });
