@@ -92,7 +92,8 @@ describe('Metrics Insights builder', () => {
     expect(screen.getByTestId('cw-sql-preview')).toHaveTextContent(q.sqlExpression!);
     // The filter value picker asked the dimension-values route for the key chosen.
     expect(getResource).toHaveBeenCalledWith('dimension-values', expect.objectContaining({ dimensionKey: 'InstanceType' }));
-  });
+  }, 90_000); // a dozen pickers: slow on a loaded machine, not a speed check
+
 
   it('code → builder reads the SQL back; builder → code keeps the text', async () => {
     const sqlText = "SELECT SUM(NetworkIn) FROM \"AWS/EC2\" WHERE InstanceId = 'i-123' GROUP BY InstanceType";

@@ -44,15 +44,18 @@ export interface Props {
 /**
  * The query with a new `sql` model and the text it renders to (Grafana's builder does the same on every change, so
  * `sqlExpression` is always the builder's SQL). The namespace and metric name are mirrored into the query's own
- * fields, as Grafana's builder does.
+ * fields, as Grafana's builder does, once the model has them.
  */
 export function withSql(query: CloudWatchQuery, sql: SQLExpression): CloudWatchQuery {
+  const namespace = getNamespace(sql);
+  const metricName = getMetricName(sql);
   return {
     ...query,
     sql,
     sqlExpression: renderSql(sql, query.accountId) ?? '',
-    namespace: getNamespace(sql) ?? '',
-    metricName: getMetricName(sql) ?? '',
+    // A model without them (a new builder query) leaves the search editor's choices alone.
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(metricName !== undefined ? { metricName } : {}),
   };
 }
 
