@@ -2,12 +2,14 @@
 
 AWS answers a Metrics Insights query with `GROUP BY k1[, k2...]` with one MetricDataResult per group, and no
 field other than `Label` says which group (the API's MetricDataResult has Id, Label, Timestamps, Values,
-StatusCode, Messages; `${PROP('Dim.…')}` dynamic labels are not filled for Insights queries). Its default label
-for a group is the group's values in GROUP BY order, separated by one space; a metric that lacks one of the keys is
-put in the group whose value for that key is `Other` ("Metrics Insights query components and syntax", GROUP BY, and
-"Troubleshooting Metrics Insights":
-https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html,
+StatusCode, Messages), nor can a label ask for it: `${PROP('Dim.…')}` is not filled for Insights queries
+(grafana/grafana#66221, which cites AWS re:Post). A metric that lacks one of the keys is put in the group whose value
+for that key is `Other` ("Metrics Insights query components and syntax", GROUP BY, and "Troubleshooting Metrics
+Insights": https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html,
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-troubleshooting.html).
+The default label of a group is its values in GROUP BY order separated by one space, as the CloudWatch console
+shows them; AWS's pages do not spell that format out, which is one more reason the split below is only made when
+it is certain.
 
 AWS gives every group a label of the user's instead when one is sent, which names no group: so a *static* label
 (the legend shows it as typed anyway, frames.py) is not sent with a GROUP BY query, and AWS's group labels come
