@@ -1,10 +1,16 @@
-"""insights.py: the GROUP BY keys of a Metrics Insights query and each grouped series' values of them."""
+"""insights.py: the GROUP BY keys of a Metrics Insights query, each grouped series' values of them, and which label
+is sent (plan.py) and read back (frames.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from cloudwatch_datasource.cloudwatch.frames import series_name_and_labels
 from cloudwatch_datasource.cloudwatch.insights import group_by_keys, group_labels
+from cloudwatch_datasource.cloudwatch.plan import build_metric_data_query
+from cloudwatch_datasource.cloudwatch.query import MetricQuery, parse_query
+
+from .helpers import NOW, data_query
 
 
 @pytest.mark.parametrize(("sql", "keys"), [
@@ -28,3 +34,28 @@ def test_group_labels_split_only_when_certain() -> None:
     assert group_labels(("A", "B"), "x Other") == {"A": "x", "B": "Other"}
     assert group_labels(("A", "B"), "x y z") == {}  # a value with a space: ambiguous, no labels
     assert group_labels((), "anything") == {}
+
+
+def _insights(sql: str, label: str = "") -> MetricQuery:
+    model = {"metricQueryType": 1, "metricEditorMode": 0, "sqlExpression": sql, "period": "60", "label": label}
+    return parse_query(data_query("A", model), default_region="us-east-1", now=NOW)
+
+
+GROUPED = "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" GROUP BY InstanceType, InstanceId"
+
+
+@pytest.mark.parametrize(("query", "sent", "labels"), [
+    # No label: AWS's group label comes back and splits into the keys.
+    (_insights(GROUPED), None, {"Series": "t3.micro i-1", "InstanceType": "t3.micro", "InstanceId": "i-1"}),
+    # A static label is the legend, not sent: the group labels still come back.
+    (_insights(GROUPED, "CPU"), None, {"Series": "t3.micro i-1", "InstanceType": "t3.micro", "InstanceId": "i-1"}),
+    # A dynamic label is sent; what AWS returns for it names no group.
+    (_insights(GROUPED, "${LABEL} avg"), "${LABEL} avg", {"Series": "t3.micro i-1"}),
+    # Without GROUP BY a static label is sent as before.
+    (_insights("SELECT AVG(CPUUtilization) FROM \"AWS/EC2\"", "CPU"), "CPU", {"Series": "t3.micro i-1"}),
+])
+def test_labels_sent_and_read_back(query: MetricQuery, sent: str | None, labels: dict[str, str]) -> None:
+    assert build_metric_data_query(query).metric_data_query.get("Label") == sent
+    name, got = series_name_and_labels(query, "t3.micro i-1")
+    assert got == labels
+    assert name == (query.label if query.label == "CPU" else "t3.micro i-1")
