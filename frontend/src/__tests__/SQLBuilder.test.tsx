@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { vi } from 'vitest';
 
 import { QueryEditor } from '../components/QueryEditor';
+import { errorText } from '../components/options';
 import { DataSource } from '../datasource';
 import { CloudWatchQuery, MetricEditorMode, MetricQueryType } from '../types';
 import { Controlled, instanceSettings, lastCall, pickOption, setupGrafanaRuntime } from './helpers';
@@ -166,5 +167,16 @@ describe('pickers load from the routes', () => {
       'dimension-keys',
       expect.objectContaining({ dimensionFilters: '{"AutoScalingGroupName":["*"]}' })
     );
+  });
+});
+
+describe('errorText: what a failed route says', () => {
+  it.each([
+    [{ status: 400, data: { Message: 'region: unknown region "xx-1"', Error: 'bad', StatusCode: 400 } }, 'region: unknown region "xx-1"'],
+    [{ status: 500, data: { message: 'Plugin unavailable' } }, 'Plugin unavailable'],
+    [{ status: 400, data: 'unexpected error access denied' }, 'unexpected error access denied'],
+    [new Error('network down'), 'network down'],
+  ])('%j → %s', (error, text) => {
+    expect(errorText(error)).toBe(text);
   });
 });

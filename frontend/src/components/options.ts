@@ -19,10 +19,22 @@ export interface OptionsState<T> {
   error?: string;
 }
 
-/** The message of a failed resource call: Grafana's backend error JSON (`data.message`), an Error, or text. */
+/**
+ * The message of a failed resource call: the route's error JSON (`{"Message", "Error", "StatusCode"}`, Grafana
+ * CloudWatch's shape; or Grafana's own `{"message"}`), a plain-text body, an Error, or text.
+ */
 export function errorText(e: unknown): string {
-  const err = e as { data?: { message?: string; error?: string }; message?: string; statusText?: string };
-  return err?.data?.message || err?.data?.error || err?.message || err?.statusText || String(e);
+  const err = e as {
+    data?: string | { Message?: string; Error?: string; message?: string; error?: string };
+    message?: string;
+    statusText?: string;
+  };
+  const data = err?.data;
+  if (typeof data === 'string' && data) {
+    return data;
+  }
+  const body = typeof data === 'object' ? data : undefined;
+  return body?.Message || body?.message || body?.Error || body?.error || err?.message || err?.statusText || String(e);
 }
 
 /** Load options asynchronously whenever `deps` change; a failure gives an empty list and its message. */
