@@ -19,6 +19,11 @@ Answers, unless a test scripts one (`handler`, `script`):
 - GetMetricData: for each MetricDataQuery with ReturnData, `points_per_series` points (3 by default) at
   StartTime + 0, 1, 2... minutes with values n, n+0.5, n+1, n+1.5... where n is the number in the first dimension
   value (`i-17` → 17; 1 when there is none); Label = the query's Label or the metric name; `Messages` empty.
+  A Metrics Insights query with `GROUP BY k1[, k2...]` is answered as AWS does, one result per group of
+  `insights_metrics` (the dimension sets the fake holds; a metric without a key is in that key's `Other` group),
+  Label = the group's values in GROUP BY order joined by one space (or the query's Label, `${LABEL}` in it replaced
+  by that), groups in order of first
+  appearance, n = the group's position (1, 2, ...), at most LIMIT groups. WHERE and SCHEMA are not applied.
 - ListMetrics, DescribeLogGroups, GetCallerIdentity, AssumeRole (distinctive ASSUMED_* keys expiring
   `assume_expiry_s` from now), DescribeRegions, DescribeInstances, GetResources: small fixed answers.
 - anything else: 400 UnknownOperationException.
@@ -84,6 +89,15 @@ ID_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _NUMBER = re.compile(r"(\d+)")
 _INSIGHTS = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\s+(.+?)(?:\s+ORDER\s+BY\b.*?)?(?:\s+LIMIT\s+(\d+))?\s*$",
+                       re.IGNORECASE | re.DOTALL)
+# What the fake's Metrics Insights GROUP BY answers group: EC2-like metrics, one of them without the instance keys.
+INSIGHTS_METRICS = (
+    {"InstanceId": "i-1", "InstanceType": "t3.micro"},
+    {"InstanceId": "i-2", "InstanceType": "t3.micro"},
+    {"InstanceId": "i-3", "InstanceType": "m5.large"},
+    {"AutoScalingGroupName": "asg-1"},
+)
 _TOKEN_PREFIX = "fake-page-"
 
 Handler = Callable[[dict[str, Any]], "dict[str, Any] | RawBody"]
@@ -151,6 +165,7 @@ class FakeAws:
         self.assume_expiry_s = 3600.0
         self.max_sleep_s = 120.0
         self.points_per_series = 3
+        self.insights_metrics: list[dict[str, str]] = [dict(m) for m in INSIGHTS_METRICS]
         self.page_datapoints = MAX_DATAPOINTS  # AWS's per-call total; a test may lower it to page small answers
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at the same time (concurrency, without a clock)
@@ -435,7 +450,8 @@ class FakeAws:
             if pending is None or pending.query_ids != ids:
                 raise FakeError(400, "InvalidNextToken", "The next token specified is invalid.")
             return self._page(ids, pending, budget)
-        answer = fn(body) if fn is not None else get_metric_data_answer(body, self.points_per_series)
+        answer = fn(body) if fn is not None else get_metric_data_answer(body, self.points_per_series,
+                                                                        self.insights_metrics)
         if isinstance(answer, RawBody) or not isinstance(answer.get("MetricDataResults"), list):
             return answer  # not an answer the fake can page: sent as scripted
         results = list(answer.get("MetricDataResults") or [])
@@ -557,19 +573,42 @@ def expected_values(n: int, points: int = 3) -> list[float]:
     return [n + i / 2 for i in range(points)]
 
 
-def get_metric_data_answer(body: dict[str, Any], points: int = 3) -> dict[str, Any]:
+def insights_groups(sql: str, metrics: list[dict[str, str]]) -> list[str] | None:
+    """The labels AWS gives the groups of a Metrics Insights `GROUP BY` query over `metrics`, in order of first
+    appearance (at most LIMIT); None when the query has no GROUP BY."""
+    found = _GROUP_BY.search(sql)
+    if not found:
+        return None
+    keys = [k.strip().strip('"') for k in found.group(1).split(",")]
+    groups = list(dict.fromkeys(" ".join(m.get(k, "Other") for k in keys) for m in metrics))
+    return groups[:int(found.group(2))] if found.group(2) else groups
+
+
+def get_metric_data_answer(body: dict[str, Any], points: int = 3,
+                           insights_metrics: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The deterministic answer (see the module docstring)."""
     # datetimes: the encoder writes epoch seconds for JSON and CBOR tag 1 for CBOR (aws-sdk-go-v2 speaks CBOR)
     start = datetime.fromtimestamp(_epoch(body.get("StartTime", 0)), UTC)
+    stamps = [start + timedelta(minutes=i) for i in range(points)]
     results = []
     for mdq in body.get("MetricDataQueries", []):
         if not mdq.get("ReturnData", True):
             continue
+        expression = str(mdq.get("Expression") or "")
+        groups = insights_groups(expression, list(insights_metrics or INSIGHTS_METRICS)) \
+            if _INSIGHTS.match(expression) else None
+        if groups is not None:
+            # `${LABEL}` in a label is the default label (AWS, "Use dynamic labels"); the other dynamic parts are not
+            # computed by the fake.
+            results.extend({"Id": mdq["Id"], "Label": str(mdq.get("Label") or "${LABEL}").replace("${LABEL}", group),
+                            "StatusCode": "Complete",
+                            "Timestamps": stamps, "Values": expected_values(n, points)}
+                           for n, group in enumerate(groups, 1))
+            continue
         n = series_number(mdq)
         label = mdq.get("Label") or (mdq.get("MetricStat") or {}).get("Metric", {}).get("MetricName") or mdq["Id"]
         results.append({"Id": mdq["Id"], "Label": label, "StatusCode": "Complete",
-                        "Timestamps": [start + timedelta(minutes=i) for i in range(points)],
-                        "Values": expected_values(n, points)})
+                        "Timestamps": stamps, "Values": expected_values(n, points)})
     return {"MetricDataResults": results, "Messages": []}
 
 
