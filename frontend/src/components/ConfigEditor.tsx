@@ -9,6 +9,7 @@ import { config, getBackendSrv } from '@grafana/runtime';
 import { Alert, Field, Input, SecretInput } from '@grafana/ui';
 
 import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
+import { CachingSettings } from './CachingSettings';
 import { ProxySettings } from './ProxySettings';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<CloudWatchJsonData, CloudWatchSecureJsonData>;
@@ -117,6 +118,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       {/* Our own section, not ConnectionConfig's `showHttpProxySettings`: that one is hidden unless
           config.awsPerDatasourceHTTPProxyEnabled and shows the proxy password as a plain Input. */}
       <ProxySettings {...props} />
+      <CachingSettings {...props} />
     </div>
   );
 }
