@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import { onUpdateDatasourceJsonDataOption, onUpdateDatasourceSecureJsonDataOption } from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
-import { Alert, InlineField, InlineSwitch, Input, SecretInput, Stack, Text } from '@grafana/ui';
+import { Alert, Box, InlineField, InlineSwitch, Input, SecretInput, Stack, Text } from '@grafana/ui';
 
 import { CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 import type { ConfigEditorProps } from './ConfigEditor';
@@ -240,7 +240,7 @@ export function CachingSettings(props: ConfigEditorProps) {
   const redis = redisUrlProblems(jsonData.resultCacheRedisUrl ?? '', jsonData.resultCacheRedisCaFile ?? '');
 
   return (
-    <div data-testid="caching-settings">
+    <Box marginTop={4} data-testid="caching-settings">
       <ConfigSection
         title="Cost and caching"
         description="Fewer GetMetricData calls for slightly older data, pacing below AWS's quotas, and a Redis cache shared by several Grafana servers. Empty fields use the default shown."
@@ -248,7 +248,9 @@ export function CachingSettings(props: ConfigEditorProps) {
         isInitiallyOpen={anySet}
       >
         <Stack direction="column" gap={0}>
-          <Text variant="h6">Result cache</Text>
+          <Box marginTop={1} marginBottom={0.5}>
+            <Text variant="h6">Result cache</Text>
+          </Box>
           {CACHE_FIELDS.slice(0, 2).map((spec) => (
             <NumberSetting key={spec.key} spec={spec} props={props} />
           ))}
@@ -270,12 +272,16 @@ export function CachingSettings(props: ConfigEditorProps) {
             <NumberSetting key={spec.key} spec={spec} props={props} />
           ))}
 
-          <Text variant="h6">Pacing below AWS&apos;s GetMetricData quotas</Text>
+          <Box marginTop={1} marginBottom={0.5}>
+            <Text variant="h6">Pacing below AWS&apos;s GetMetricData quotas</Text>
+          </Box>
           {PACING_FIELDS.map((spec) => (
             <NumberSetting key={spec.key} spec={spec} props={props} />
           ))}
 
-          <Text variant="h6">Shared result cache in Redis (Grafana HA)</Text>
+          <Box marginTop={1} marginBottom={0.5}>
+            <Text variant="h6">Shared result cache in Redis (Grafana HA)</Text>
+          </Box>
           <InlineField
             label="Redis URL"
             labelWidth={LABEL_WIDTH}
@@ -363,6 +369,6 @@ export function CachingSettings(props: ConfigEditorProps) {
           <NumberSetting spec={REDIS_TIMEOUT_FIELD} props={props} />
         </Stack>
       </ConfigSection>
-    </div>
+    </Box>
   );
 }
