@@ -1,5 +1,4 @@
-import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { DataSourceSettings } from '@grafana/data';
 import { vi } from 'vitest';
@@ -9,7 +8,6 @@ vi.mock('@grafana/runtime', async (importOriginal) => ({
   getBackendSrv: () => ({ get: vi.fn().mockResolvedValue([]) }),
 }));
 
-import { ConfigEditor } from '../components/ConfigEditor';
 import {
   CACHE_FIELDS,
   NumberSpec,
@@ -19,19 +17,11 @@ import {
   validateSetting,
 } from '../components/CachingSettings';
 import { CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
-import { Controlled, lastCall, settings, setupGrafanaRuntime } from './helpers';
+import { lastCall, renderConfigEditor, settings, setupGrafanaRuntime } from './helpers';
 
 type Settings = DataSourceSettings<CloudWatchJsonData, CloudWatchSecureJsonData>;
 
-function renderEditor(initial: Settings) {
-  const onOptionsChange = vi.fn();
-  render(
-    <Controlled<Settings> initial={initial} onChange={onOptionsChange}>
-      {(options, onChange) => <ConfigEditor options={options} onOptionsChange={onChange} />}
-    </Controlled>
-  );
-  return onOptionsChange;
-}
+const renderEditor = renderConfigEditor;
 
 async function openSection() {
   await userEvent.setup().click(screen.getByRole('button', { name: 'Expand section Cost and caching' }));

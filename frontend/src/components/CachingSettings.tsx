@@ -1,10 +1,15 @@
 import React, { useEffect, useState } from 'react';
-import { onUpdateDatasourceJsonDataOption, onUpdateDatasourceSecureJsonDataOption } from '@grafana/data';
+import {
+  onUpdateDatasourceJsonDataOption,
+  onUpdateDatasourceJsonDataOptionChecked,
+  onUpdateDatasourceSecureJsonDataOption,
+} from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
 import { Alert, Box, InlineField, InlineSwitch, Input, SecretInput, Stack, Text } from '@grafana/ui';
 
 import { CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 import type { ConfigEditorProps } from './ConfigEditor';
+import { resetSecret } from './secrets';
 
 type NumberKey = {
   [K in keyof CloudWatchJsonData]-?: NonNullable<CloudWatchJsonData[K]> extends number ? K : never;
@@ -215,15 +220,53 @@ function NumberSetting({ spec, props }: { spec: NumberSpec; props: ConfigEditorP
   );
 }
 
+/** A free-text jsonData setting of the Redis cache; an empty field is the default. */
+interface TextSpec {
+  key: 'resultCacheRedisUser' | 'resultCacheRedisPrefix' | 'resultCacheRedisCaFile';
+  label: string;
+  placeholder?: string;
+  tooltip: string;
+}
+
+const REDIS_TEXT_FIELDS: TextSpec[] = [
+  { key: 'resultCacheRedisUser', label: 'Redis user', tooltip: 'Optional. A Redis 6 ACL user name.' },
+  {
+    key: 'resultCacheRedisPrefix',
+    label: 'Redis key prefix',
+    placeholder: 'grafana-cloudwatch:',
+    tooltip: 'Default grafana-cloudwatch:. Put before every key; use one per Grafana installation sharing a Redis.',
+  },
+  {
+    key: 'resultCacheRedisCaFile',
+    label: 'Redis CA file',
+    placeholder: 'system CAs',
+    tooltip:
+      "Default: the system CAs. A PEM file on each Grafana server with the CA that signed Redis's certificate; " +
+      'rediss:// only.',
+  },
+];
+
+function TextSetting({ spec, props }: { spec: TextSpec; props: ConfigEditorProps }) {
+  return (
+    <InlineField label={spec.label} labelWidth={LABEL_WIDTH} tooltip={spec.tooltip} htmlFor={spec.key}>
+      <Input
+        id={spec.key}
+        width={48}
+        placeholder={spec.placeholder}
+        value={props.options.jsonData?.[spec.key] ?? ''}
+        onChange={onUpdateDatasourceJsonDataOption(props, spec.key)}
+      />
+    </InlineField>
+  );
+}
+
 const CACHING_KEYS: Array<keyof CloudWatchJsonData> = [
   ...CACHE_FIELDS.map((f) => f.key),
   ...PACING_FIELDS.map((f) => f.key),
   'cacheIncremental',
   'resultCacheRedisUrl',
-  'resultCacheRedisUser',
-  'resultCacheRedisPrefix',
-  'resultCacheRedisCaFile',
-  'resultCacheRedisTimeoutMs',
+  ...REDIS_TEXT_FIELDS.map((f) => f.key),
+  REDIS_TIMEOUT_FIELD.key,
 ];
 
 /**
@@ -231,7 +274,7 @@ const CACHING_KEYS: Array<keyof CloudWatchJsonData> = [
  * the jsonData / secureJsonData keys the backend reads (settings.py). Collapsed unless one of them is set.
  */
 export function CachingSettings(props: ConfigEditorProps) {
-  const { options, onOptionsChange } = props;
+  const { options } = props;
   const jsonData = options.jsonData ?? {};
   const secureJsonFields = options.secureJsonFields ?? {};
   const secureJsonData = (options.secureJsonData ?? {}) as CloudWatchSecureJsonData;
@@ -263,9 +306,7 @@ export function CachingSettings(props: ConfigEditorProps) {
             <InlineSwitch
               id="cacheIncremental"
               value={jsonData.cacheIncremental ?? true}
-              onChange={(e) =>
-                onOptionsChange({ ...options, jsonData: { ...jsonData, cacheIncremental: e.currentTarget.checked } })
-              }
+              onChange={onUpdateDatasourceJsonDataOptionChecked(props, 'cacheIncremental')}
             />
           </InlineField>
           {CACHE_FIELDS.slice(2).map((spec) => (
@@ -304,19 +345,7 @@ export function CachingSettings(props: ConfigEditorProps) {
               in-process cache. Remove it from the URL and put it in Redis password.
             </Alert>
           )}
-          <InlineField
-            label="Redis user"
-            labelWidth={LABEL_WIDTH}
-            tooltip="Optional. A Redis 6 ACL user name."
-            htmlFor="resultCacheRedisUser"
-          >
-            <Input
-              id="resultCacheRedisUser"
-              width={48}
-              value={jsonData.resultCacheRedisUser ?? ''}
-              onChange={onUpdateDatasourceJsonDataOption(props, 'resultCacheRedisUser')}
-            />
-          </InlineField>
+          <TextSetting spec={REDIS_TEXT_FIELDS[0]} props={props} />
           <InlineField
             label="Redis password"
             labelWidth={LABEL_WIDTH}
@@ -329,43 +358,12 @@ export function CachingSettings(props: ConfigEditorProps) {
               isConfigured={!!secureJsonFields.resultCacheRedisPassword}
               value={secureJsonData.resultCacheRedisPassword ?? ''}
               onChange={onUpdateDatasourceSecureJsonDataOption(props, 'resultCacheRedisPassword')}
-              onReset={() =>
-                onOptionsChange({
-                  ...options,
-                  secureJsonFields: { ...secureJsonFields, resultCacheRedisPassword: false },
-                  secureJsonData: { ...secureJsonData, resultCacheRedisPassword: '' },
-                })
-              }
+              onReset={() => resetSecret(props, 'resultCacheRedisPassword')}
             />
           </InlineField>
-          <InlineField
-            label="Redis key prefix"
-            labelWidth={LABEL_WIDTH}
-            tooltip="Default grafana-cloudwatch:. Put before every key; use one per Grafana installation sharing a Redis."
-            htmlFor="resultCacheRedisPrefix"
-          >
-            <Input
-              id="resultCacheRedisPrefix"
-              width={48}
-              placeholder="grafana-cloudwatch:"
-              value={jsonData.resultCacheRedisPrefix ?? ''}
-              onChange={onUpdateDatasourceJsonDataOption(props, 'resultCacheRedisPrefix')}
-            />
-          </InlineField>
-          <InlineField
-            label="Redis CA file"
-            labelWidth={LABEL_WIDTH}
-            tooltip="Default: the system CAs. A PEM file on each Grafana server with the CA that signed Redis's certificate; rediss:// only."
-            htmlFor="resultCacheRedisCaFile"
-          >
-            <Input
-              id="resultCacheRedisCaFile"
-              width={48}
-              placeholder="system CAs"
-              value={jsonData.resultCacheRedisCaFile ?? ''}
-              onChange={onUpdateDatasourceJsonDataOption(props, 'resultCacheRedisCaFile')}
-            />
-          </InlineField>
+          {REDIS_TEXT_FIELDS.slice(1).map((spec) => (
+            <TextSetting key={spec.key} spec={spec} props={props} />
+          ))}
           <NumberSetting spec={REDIS_TIMEOUT_FIELD} props={props} />
         </Stack>
       </ConfigSection>

@@ -11,6 +11,7 @@ import { Alert, Field, Input, SecretInput } from '@grafana/ui';
 import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 import { CachingSettings } from './CachingSettings';
 import { ProxySettings } from './ProxySettings';
+import { resetSecret } from './secrets';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<CloudWatchJsonData, CloudWatchSecureJsonData>;
 
@@ -92,13 +93,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
               isConfigured={!!secureJsonFields.sessionToken}
               value={secureJsonData.sessionToken ?? ''}
               onChange={onUpdateDatasourceSecureJsonDataOption(props, 'sessionToken')}
-              onReset={() =>
-                props.onOptionsChange({
-                  ...options,
-                  secureJsonFields: { ...secureJsonFields, sessionToken: false },
-                  secureJsonData: { ...secureJsonData, sessionToken: '' },
-                })
-              }
+              onReset={() => resetSecret(props, 'sessionToken')}
             />
           </Field>
         )}
