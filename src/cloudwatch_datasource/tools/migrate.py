@@ -168,6 +168,7 @@ class Migration:
             if self.doc.set_string(node, new):
                 self.report.changed.append((path, old, new))
                 if (spelled := self.doc.respelled(node, new)) is not None:
+                    spelled = spelled.replace("\r", "\\r").replace("\n", "\\n")  # a folded plain scalar: one line
                     self.report.notes.append((path, f"re-spelled: it was written `{spelled}`; --reverse gives back "
                                                     f"the value {old!r}, not those bytes"))
         except ValueError as exc:
