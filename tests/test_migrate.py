@@ -249,7 +249,9 @@ def test_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["migrate", "--help"])
     assert exit_info.value.code == 0
-    assert "--reverse" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--reverse" in out
+    assert 'written with escapes (`"c\\u0077"`)' in out and "the file is refused" in out  # the round trip's limits
 
 
 def test_plugin_id_and_name_are_plugin_json_s() -> None:
@@ -361,6 +363,21 @@ def test_yaml_alias_that_must_stay_refuses_the_file(text: str, line: int, uses: 
     assert migrate.main(["--builtin-uid", "cw", "--plugin-uid", "cw-python", "--write", str(source)]) == 1
     assert "refused, nothing written" in capsys.readouterr().err
     assert source.read_text() == text
+
+
+def test_yaml_merge_keys_are_read_as_grafana_reads_them() -> None:
+    """`<<: *base` brings the base's keys in; a key of the rule itself overrides a merged one."""
+    text = ("base: &b {refId: A, datasourceUid: cw, model: {refId: A, namespace: AWS/EC2}}\n"
+            "groups:\n- rules:\n  - title: cpu\n    data:\n    - <<: *b\n"
+            "  - title: logs\n    data:\n    - <<: *b\n      datasourceUid: other\n"
+            "      model: {refId: A, queryMode: Logs}\n")
+    moved, report = migrate_text(text, "yaml", CW_BUILTIN, CW_PLUGIN)
+    loaded = yaml.safe_load(moved)
+    assert loaded["base"]["datasourceUid"] == "cw-python"
+    assert loaded["groups"][0]["rules"][0]["data"][0]["datasourceUid"] == "cw-python"
+    assert loaded["groups"][0]["rules"][1]["data"][0]["datasourceUid"] == "other"
+    assert sorted(changed(report)) == ["/base/datasourceUid", "/groups/0/rules/0/data/0/datasourceUid"]
+    assert migrate_text(moved, "yaml", CW_BUILTIN, CW_PLUGIN, reverse=True)[0] == text
 
 
 def test_yaml_tags_flow_style_and_anchors_keep_their_own_text() -> None:

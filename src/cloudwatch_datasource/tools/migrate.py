@@ -23,7 +23,7 @@ pointing at the built-in datasource, and the report says why. A panel on Grafana
 is. Queries that run but behave differently get a note (`NOTES`). Running it twice changes nothing the second
 time. `--reverse` with the same options undoes it byte for byte, provided names map to names (give --plugin-name
 when the files refer to datasources by name) and no changed value is noted as "re-spelled": a YAML plain
-scalar that had to be quoted (`cw` -> `"12345"`) or a JSON/YAML string written with escapes (`"c\u0077"`) comes
+scalar that had to be quoted (`cw` -> `"12345"`) or a JSON/YAML string written with escapes (`"c\\u0077"`) comes
 back as the same value, not the same bytes.
 
 A YAML anchor (`&cw cw`) whose aliases (`*cw`) are not all references that move the same way (one is a Logs

@@ -233,11 +233,10 @@ class _YamlConverter:
         start, end = node.start_mark.index, node.end_mark.index
         if isinstance(node, yaml.MappingNode):
             self.flattener.flatten_mapping(node)  # `<<: *base` keys become this mapping's, as yaml.safe_load reads
-            members: dict[str, Node] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    members[key.value] = self.node(value)
-            return Node(members, start, end)
+            # The last of a repeated key wins (a key of this mapping over a merged one), and only the winner is
+            # converted, so `uses` counts only the places a value is read from.
+            chosen = {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
+            return Node({key: self.node(value) for key, value in chosen.items()}, start, end)
         if isinstance(node, yaml.SequenceNode):
             return Node([self.node(n) for n in node.value], start, end)
         # No token ends here only for an empty scalar (`key: !!str`): then its own text is empty, at its end.
