@@ -452,3 +452,12 @@ def test_panels_on_the_default_datasource_are_reported() -> None:
     _, report = migrate_text(text, "json", BUILTIN, PLUGIN)
     assert [where for where, why in report.left if "default datasource" in why] == [
         "/panels/0 'no key'", "/panels/1 'null target'"]
+
+
+def test_nested_yaml_aliases_are_bounded() -> None:
+    """Aliases are expanded while reading: ten levels of ten aliases (10^10 values) end in an error, not in all
+    the memory."""
+    lines = ["a0: &a0 [cw, cw, cw, cw, cw, cw, cw, cw, cw, cw]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    with pytest.raises(migrate.ParseError, match="more than 1000000 values once aliases are expanded"):
+        migrate_text("\n".join(lines) + "\n", "yaml", CW_BUILTIN, CW_PLUGIN)
