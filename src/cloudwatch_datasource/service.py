@@ -37,6 +37,7 @@ from .cloudwatch.execute import PointBudget
 from .cloudwatch.health import check_logs_access, check_metrics_access
 from .cloudwatch.pipeline import run_metric_queries
 from .cloudwatch.resources import handle_resource
+from .cloudwatch_logs import account_key, answer_queries, split_queries
 from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
 from .policy import ClientTuning, OperatorPolicy
@@ -115,8 +116,9 @@ class PluginService:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
+            metric_queries, logs_queries = split_queries(request.queries)
             answers = run_metric_queries(
-                request.queries,
+                metric_queries,
                 default_region=settings.effective_default_region,
                 client_for_region=self._clients(settings, policy),
                 max_workers=self.tuning.max_concurrency,
@@ -124,6 +126,11 @@ class PluginService:
                 budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
                 price_per_1000_metrics=self.tuning.price_per_1000_metrics,
             )
+            answers.update(answer_queries(
+                logs_queries, default_region=settings.effective_default_region,
+                client_for_region=self._clients(settings, policy), datasource=settings.uid,
+                account=account_key(settings), logs_timeout=settings.logs_timeout,
+                page_limit=policy.list_metrics_page_limit, max_workers=self.tuning.max_concurrency))
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
         except Exception as exc:  # noqa: BLE001 - the last line of defence: answer every refId, never crash

@@ -93,6 +93,9 @@ class DataSourceSettings:
     proxy_url: str = ""
     proxy_username: str = ""
     proxy_password: str = field(default="", repr=False)
+    # jsonData.logsTimeout as text (a JSON number, Grafana's nanoseconds, as "<n>ns"); cloudwatch_logs/query.py
+    # reads it, so a bad value fails the logs queries only.
+    logs_timeout: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -203,7 +206,16 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         proxy_url=_string(json_data, "proxyUrl").strip(),
         proxy_username=_string(json_data, "proxyUsername"),
         proxy_password=_secret(secure, "proxyPassword"),
+        logs_timeout=_duration_text(json_data.get("logsTimeout")),
     )
+
+
+def _duration_text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return repr(raw)
+    if isinstance(raw, int | float):
+        return f"{raw:.0f}ns"
+    return raw if isinstance(raw, str) else ("" if raw is None else repr(raw))
 
 
 def _proxy_type(raw: str) -> ProxyType:

@@ -20,6 +20,7 @@ import structlog
 
 from ..aws import aws_call, aws_failure
 from ..backend import CallResourceRequest, CallResourceResponse
+from ..cloudwatch_logs.routes import log_group_fields, log_groups
 from ..errors import PluginError
 from ..settings import MISSING_REGION, DataSourceSettings, region_or_default
 from . import ClientFactory
@@ -198,6 +199,10 @@ _ROUTES: dict[str, Callable[[_Context], Any]] = {
     "dimension-values": _dimension_values,
     "accounts": _accounts,
     "external-id": _external_id,
+    "log-groups": lambda ctx: log_groups(ctx.params, client=ctx.client_for_region(_region(ctx), "logs"),
+                                         region=_region(ctx), datasource=ctx.settings.uid, page_limit=ctx.page_limit),
+    "log-group-fields": lambda ctx: log_group_fields(ctx.params, client=ctx.client_for_region(_region(ctx), "logs"),
+                                                     region=_region(ctx), datasource=ctx.settings.uid),
 }
 
 
