@@ -85,7 +85,8 @@ def _columns(rows: Sequence[Any]) -> tuple[dict[str, tuple[FieldType, list[Any]]
             value = item.get("value")
             values[name] = value if isinstance(value, str) else None
             names.setdefault(name)
-        parsed.append(values)
+        if values:
+            parsed.append(values)
     raw = {name: [values.get(name) for values in parsed] for name in names}
     ordered = sorted(raw, key=lambda n: (n != "@timestamp", n != "@message"))
     return {name: _typed(name, raw[name]) for name in ordered}, skipped
@@ -95,6 +96,9 @@ def _typed(name: str, values: list[str | None]) -> tuple[FieldType, list[Any]]:
     present = [v for v in values if v is not None]
     if name in _ALWAYS_STRING or not present:
         return FieldType.STRING, values
+    if name == "@timestamp" and all(v.isdigit() for v in present):
+        # Epoch milliseconds: what moto's Logs Insights answers (AWS answers the text format below).
+        return FieldType.TIME, [int(v) * 1_000_000 if v is not None else None for v in values]
     times = [_parse_time(v) for v in values]
     if all(t is not None for t, v in zip(times, values, strict=True) if v is not None):
         return FieldType.TIME, times
