@@ -21,6 +21,7 @@ from pathlib import Path
 
 from against_go import against_go
 from lib import DIST, ROOT, Report, executable, machine
+from logs import logs
 from sections import (
     Config,
     batching,
@@ -46,6 +47,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("8", "size", size),
     ("9", "against a Go plugin on the same SDK (bench/reference)", against_go),
     ("10", "bounded memory", bounded_memory),
+    ("13", "logs", logs),
 ]
 
 
