@@ -32,6 +32,9 @@ from support.grafana_host import (
 
 pytestmark = pytest.mark.processes
 
+# Handed to the plugin as the datasource's keys: tests/test_zz_secrets.py scans every plugin's output for them.
+LOGS_ACCESS_KEY = "AKIDLOGSINSIGHTS0018"
+LOGS_SECRET = "LogsInsightsSecretLogsInsightsSecret0018"
 END = datetime.now(UTC).replace(second=0, microsecond=0)
 START = END - timedelta(hours=1)
 GROUP = {"arn": "arn:aws:logs:us-east-1:123456789012:log-group:/app/web:*", "name": "/app/web"}
@@ -62,7 +65,7 @@ def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[
 
 def settings(endpoint: str, **json_data: Any) -> dict[str, Any]:
     return datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint, **json_data},
-                      {"accessKey": "AKIDLOGSINSIGHTS", "secretKey": "logs-insights-secret"})
+                      {"accessKey": LOGS_ACCESS_KEY, "secretKey": LOGS_SECRET})
 
 
 def stats_rows() -> list[dict[str, str]]:
@@ -181,3 +184,19 @@ def test_log_rows_and_log_groups_from_moto(plugin: GrafanaHost, moto: Any) -> No
     (frame,) = resp.frames("A")
     assert field_values(frame, "@message") == ["line 0", "line 1", "line 2"]
     assert frame["schema"]["meta"]["preferredVisualisationType"] == "logs"
+
+
+def test_aws_errors_fail_their_refid_without_the_secrets(plugin: GrafanaHost, fake: FakeAws) -> None:
+    fake.fail("StartQuery", status=400, code="AccessDeniedException", times=None,
+              message=f"User with key {LOGS_ACCESS_KEY} (secret {LOGS_SECRET}) is not authorized to logs:StartQuery")
+    fake.fail("GetLogGroupFields", status=400, code="AccessDeniedException", times=None,
+              message=f"not authorized: {LOGS_SECRET}")
+    resp = plugin.query([data_query("A", LOGS, ms(START), ms(END)), data_query("B", STATS, ms(START), ms(END))],
+                        settings(fake.url))
+    for ref in ("A", "B"):
+        result = resp.results[ref]
+        assert result["status"] == 403 and result["errorSource"] == "downstream", result
+        assert "logs:StartQuery" in result["error"] or "StartQuery" in result["error"]
+        assert LOGS_SECRET not in result["error"] and LOGS_ACCESS_KEY not in result["error"], result
+    fields = plugin.call_resource("log-group-fields", settings(fake.url), query="region=us-east-1&logGroupName=/a")
+    assert fields["status"] == 403 and LOGS_SECRET not in fields["body"], fields

@@ -149,6 +149,8 @@ def query_kind(raw_json: bytes) -> str:
     if not isinstance(model, dict):
         return "metrics"
     kind, mode = model.get("type"), model.get("queryMode")
+    if not isinstance(kind, str | None) or not isinstance(mode, str | None):
+        return "metrics"  # a wrong type: the metrics parser names the field
     if kind in _ANNOTATION_TYPES or mode == "Annotations":
         return "annotations"
     if kind in _LOGS_TYPES or mode == "Logs":
