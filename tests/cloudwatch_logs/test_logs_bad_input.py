@@ -6,7 +6,6 @@ In process, against the one fake (tests/support/fake_aws.py); the process-level 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,11 +28,11 @@ GOOD = {"queryMode": "Logs", "region": "us-east-1", "expression": "fields @messa
 RANGE = TimeRange(1_780_000_000_000, 1_780_003_600_000)
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeAws]:
-    with FakeAws() as running:
-        running.logs.states = ["Complete"]
-        yield running
+@pytest.fixture
+def fake(fake_server: FakeAws) -> FakeAws:
+    fake_server.reset()
+    fake_server.logs.states = ["Complete"]
+    return fake_server
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,16 +46,10 @@ def logs(**extra: Any) -> dict[str, Any]:
             **extra}
 
 
-@pytest.fixture(scope="module")
-def fake_module() -> Iterator[FakeAws]:
-    with FakeAws() as running:
-        yield running
-
-
 @pytest.fixture
-def fake(fake_module: FakeAws) -> FakeAws:
-    fake_module.reset()
-    return fake_module
+def fake(fake_server: FakeAws) -> FakeAws:
+    fake_server.reset()
+    return fake_server
 
 
 def runner(fake: FakeAws, *, timeout_s: float = 30.0, slots: QuerySlots | None = None) -> Runner:

@@ -25,10 +25,12 @@ from typing import Any
 from ..aws import aws_call
 from ..backend import DataQuery
 from ..cloudwatch.paging import items
+from ..cloudwatch.query import _load as load_model
+from ..cloudwatch.query import _str
 from ..data import Field, FieldType, Frame, Notice
 from ..errors import QueryError
 from ..settings import MISSING_REGION, region_or_default
-from .query import load_model, time_range
+from .query import time_range
 
 MAX_ALARMS = 100
 DEFAULT_PERIOD_S = 300  # Grafana's default when prefix matching is off
@@ -54,19 +56,19 @@ class AnnotationQuery:
 def parse_annotation_query(q: DataQuery, *, default_region: str) -> AnnotationQuery:
     model = load_model(q.json)
     start, end = time_range(q)
-    region = region_or_default(_text(model, "region"), default_region)
+    region = region_or_default(_str(model, "region"), default_region)
     if not region:
         raise QueryError(f"region: {MISSING_REGION}, or choose a region in the query")
     prefix = model.get("prefixMatching") is True
-    statistic = _text(model, "statistic")
+    statistic = _str(model, "statistic")
     legacy = model.get("statistics")
     if not statistic and isinstance(legacy, list) and legacy and isinstance(legacy[0], str):
         statistic = legacy[0]
     query = AnnotationQuery(
-        ref_id=q.ref_id, region=region, start=start, end=end, namespace=_text(model, "namespace"),
-        metric_name=_text(model, "metricName"), statistic=statistic, dimensions=_dimensions(model.get("dimensions")),
+        ref_id=q.ref_id, region=region, start=start, end=end, namespace=_str(model, "namespace"),
+        metric_name=_str(model, "metricName"), statistic=statistic, dimensions=_dimensions(model.get("dimensions")),
         period=_period(model.get("period"), 0 if prefix else DEFAULT_PERIOD_S), prefix_matching=prefix,
-        action_prefix=_text(model, "actionPrefix"), alarm_name_prefix=_text(model, "alarmNamePrefix"))
+        action_prefix=_str(model, "actionPrefix"), alarm_name_prefix=_str(model, "alarmNamePrefix"))
     if not prefix and not (query.namespace and query.metric_name and query.statistic):
         raise QueryError("invalid annotations query: namespace, metricName and statistic are required (or turn on "
                          "prefix matching and give an alarm name or action prefix)")
@@ -166,13 +168,3 @@ def _period(raw: Any, default: int) -> int:
     if period < 0:
         raise QueryError("period: must not be negative")
     return period or default
-
-
-def _text(model: Mapping[str, Any], key: str) -> str:
-    value = model.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise QueryError(f"{key}: must be a string, got {type(value).__name__}")
-    return value
-

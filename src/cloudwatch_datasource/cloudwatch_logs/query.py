@@ -25,9 +25,12 @@ from enum import StrEnum
 from typing import Any
 
 from ..backend import DataQuery
+
+# The metrics parser's JSON and string readers: one wording of JSON and field errors for every kind of query.
+from ..cloudwatch.query import _load as load_model
+from ..cloudwatch.query import _str
 from ..durations import parse_duration_seconds
 from ..errors import QueryError
-from ..jsontext import lone_surrogate_path
 from ..settings import MISSING_REGION, region_or_default
 
 # StartQuery: "You can include up to 50 log groups" (logGroupNames / logGroupIdentifiers).
@@ -235,19 +238,6 @@ def logs_timeout_seconds(raw: str) -> float:
     return seconds if seconds > 0 else DEFAULT_LOGS_TIMEOUT_S
 
 
-def load_model(raw: bytes) -> dict[str, Any]:
-    try:
-        model = json.loads(raw or b"{}")
-    except (ValueError, RecursionError) as exc:
-        raise QueryError(f"query JSON could not be parsed: {type(exc).__name__}") from None
-    if not isinstance(model, dict):
-        raise QueryError("query JSON must be an object")
-    bad = lone_surrogate_path(model)
-    if bad is not None:
-        raise QueryError(f"{bad or 'query'}: contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
-    return model
-
-
 def time_range(q: DataQuery) -> tuple[datetime, datetime]:
     try:
         start = datetime.fromtimestamp(q.time_range.from_ms / 1000, tz=UTC)
@@ -326,15 +316,6 @@ def _limit(raw: Any) -> int | None:
     if not 1 <= int(raw) <= MAX_ROWS:
         raise QueryError(f"limit: must be between 1 and {MAX_ROWS:,} (the rows one GetQueryResults call returns)")
     return int(raw)
-
-
-def _str(model: Mapping[str, Any], key: str) -> str:
-    value = model.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise QueryError(f"{key}: must be a string, got {type(value).__name__}")
-    return value
 
 
 def _str_list(model: Mapping[str, Any], key: str) -> list[str]:
