@@ -321,3 +321,19 @@ def test_alarm_history_becomes_an_annotations_frame(fake: FakeAws) -> None:
         assert frame.fields[1].values == ["cpu-high", "cpu-high"] and frame.fields[2].values == ["StateUpdate"] * 2
         assert frame.fields[3].values[0].endswith("(10)") and frame.meta["custom"]["rowCount"] == 2
     assert answers["BAD"].status == 400 and "invalid annotations query" in answers["BAD"].error
+
+
+def test_waiting_for_a_slot_ends_with_the_request_or_the_logs_timeout() -> None:
+    slots = QuerySlots({"CWLI": 1, "OpenSearch": 1})
+    key = ("acct", "us-east-1", "CWLI")
+    scope = RequestScope()
+    with slots.slot(key, until=time.monotonic() + 60, check=scope.check):
+        threading.Timer(0.3, scope.rpc_terminated).start()
+        with pytest.raises(PluginError, match="cancelled"), slots.slot(key, until=time.monotonic() + 60,
+                                                                      check=scope.check):
+            pass
+        with pytest.raises(PluginError, match="no Logs Insights query slot came free") as caught, \
+                slots.slot(key, until=time.monotonic() + 0.3, check=lambda: None):
+            pass
+        assert caught.value.status == 504
+    assert slots.running(key) == 0 and slots.waited == 2

@@ -74,7 +74,7 @@ class Runner:
         scope = deadlines.current.get()
         until = time.monotonic() + self.logs_timeout_s
         key = (self.account, self.region, family(query.language))
-        with self.slots.slot(key, until=until, stopped=lambda: bool(scope and scope.stopped)):
+        with self.slots.slot(key, until=until, check=scope.check if scope is not None else _nothing):
             query_id = self._start_with_backoff(query, until, scope)
             return self._poll(query, query_id, until, scope)
 
@@ -180,3 +180,7 @@ class Runner:
             if left <= 0:
                 return
             self.sleep(min(left, 0.05))
+
+
+def _nothing() -> None:
+    """No request scope (a direct caller): nothing can end the wait but its time."""

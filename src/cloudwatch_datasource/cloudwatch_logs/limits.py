@@ -51,17 +51,17 @@ class QuerySlots:
             return self._running.get(key, 0)
 
     @contextmanager
-    def slot(self, key: tuple[str, str, str], *, until: float, stopped: Callable[[], bool]) -> Iterator[None]:
-        """Hold one slot of `key` for the block. Waits while all are taken, up to `until` (time.monotonic())
-        or until `stopped()` turns true; raises a 504 PluginError then (the caller turns a stopped scope into its
-        own error)."""
+    def slot(self, key: tuple[str, str, str], *, until: float, check: Callable[[], None]) -> Iterator[None]:
+        """Hold one slot of `key` for the block. Waits while all are taken, up to `until` (time.monotonic()),
+        then raises a 504 PluginError; `check()` runs while waiting and raises to stop it (the request's end)."""
         limit = self.limits[key[2]]
         with self._cond:
             if self._running.get(key, 0) >= limit:
                 self.waited += 1
             while self._running.get(key, 0) >= limit:
+                check()
                 left = until - time.monotonic()
-                if left <= 0 or stopped():
+                if left <= 0:
                     raise PluginError(
                         f"no Logs Insights query slot came free in time: {limit} {key[2]} queries of this AWS "
                         f"account were already running in {key[1]} (AWS's concurrency quota, see docs/queries.md)",
