@@ -18,7 +18,8 @@ from cloudwatch_datasource.cloudwatch_logs import answer_queries
 
 LOGS_KEYS = ["queryMode", "type", "region", "expression", "queryString", "queryLanguage", "logGroups",
              "logGroupNames", "statsGroups", "limit", "subtype", "queryId", "namespace", "metricName", "statistic",
-             "statistics", "dimensions", "period", "prefixMatching", "alarmNamePrefix", "actionPrefix"]
+             "statistics", "dimensions", "period", "prefixMatching", "alarmNamePrefix", "actionPrefix",
+             "logsQueryScope", "logGroupPrefixes", "logGroupClass", "selectedAccountIds"]
 text = st.text(max_size=12)
 scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=True) | text
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)

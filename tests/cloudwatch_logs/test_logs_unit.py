@@ -337,3 +337,24 @@ def test_waiting_for_a_slot_ends_with_the_request_or_the_logs_timeout() -> None:
             pass
         assert caught.value.status == 504
     assert slots.running(key) == 0 and slots.waited == 2
+
+
+def test_name_prefix_and_all_log_groups_scopes_put_a_source_command_in_front() -> None:
+    prefixed = parse_logs_query(dq(logs(logsQueryScope="namePrefix", logGroupPrefixes=["/app", "/aws/lambda"],
+                                        logGroupClass="INFREQUENT_ACCESS", selectedAccountIds=["111111111111"])),
+                                default_region="")
+    params = prefixed.start_query_params()
+    assert params["queryString"] == ("SOURCE logGroups(namePrefix: ['/app', '/aws/lambda'], class: "
+                                     "['INFREQUENT_ACCESS'], accountIdentifier: ['111111111111']) | "
+                                     f"{CONTEXT_FIELDS}|fields @timestamp, @message")
+    assert "logGroupNames" not in params and "logGroupIdentifiers" not in params
+    everything = parse_logs_query(dq(logs(logsQueryScope="allLogGroups", logGroupClass="STANDARD")),
+                                  default_region="")
+    assert everything.start_query_params()["queryString"].startswith("SOURCE logGroups() | fields @timestamp,")
+    for model, error in ((logs(logsQueryScope="namePrefix", logGroupPrefixes=["ab"]), "at least 3"),
+                         (logs(logsQueryScope="namePrefix", logGroupPrefixes=[]), "1 to 5"),
+                         (logs(logsQueryScope="allLogGroups", expression="SOURCE logGroups() | fields x"),
+                          "own SOURCE"),
+                         (logs(logsQueryScope="everything"), "^logsQueryScope")):
+        with pytest.raises(QueryError, match=error):
+            parse_logs_query(dq(model), default_region="")

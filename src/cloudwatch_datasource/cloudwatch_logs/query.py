@@ -47,6 +47,12 @@ LOGSTREAM_IDENTIFIER = "__logstream__grafana_internal__"
 CONTEXT_FIELDS = f"fields @timestamp,ltrim(@log) as {LOG_IDENTIFIER},ltrim(@logStream) as {LOGSTREAM_IDENTIFIER}"
 LOG_GROUPS_MACRO = "$__logGroups"
 
+# SOURCE's limits (CloudWatch Logs user guide, "SOURCE"): at most 5 name prefixes of 3 characters or more, no
+# wildcard; at most 20 account identifiers (Grafana's log_actions.go checks the same before StartQuery).
+MAX_PREFIXES = 5
+MIN_PREFIX_LENGTH = 3
+MAX_ACCOUNTS = 20
+
 _LOGS_TYPES = {"logAction"}
 _ANNOTATION_TYPES = {"annotationQuery"}
 _SOURCE_CWLI = re.compile(r"(?i)^\s*source\s+")
@@ -70,6 +76,15 @@ class Subtype(StrEnum):
     STOP = "StopQuery"
 
 
+class Scope(StrEnum):
+    """Grafana's `logsQueryScope`: the selected log groups, every group whose name starts with one of
+    `logGroupPrefixes`, or all log groups; the last two become a SOURCE command in front of a CWLI query."""
+
+    LOG_GROUP_NAME = "logGroupName"
+    NAME_PREFIX = "namePrefix"
+    ALL = "allLogGroups"
+
+
 @dataclass(frozen=True)
 class LogGroup:
     name: str
@@ -91,6 +106,10 @@ class LogsQuery:
     limit: int | None = None
     subtype: Subtype = Subtype.RUN
     query_id: str = ""
+    scope: Scope = Scope.LOG_GROUP_NAME
+    prefixes: tuple[str, ...] = ()
+    log_group_class: str = ""
+    account_ids: tuple[str, ...] = ()
 
     @property
     def start_seconds(self) -> int:
@@ -119,8 +138,8 @@ class LogsQuery:
             params["queryLanguage"] = self.language.value
         if self.limit is not None:
             params["limit"] = self.limit
-        if self.language is QueryLanguage.SQL:
-            return params  # SQL names its log groups in the query text ($__logGroups)
+        if self.language is QueryLanguage.SQL or self.source_clause():
+            return params  # the query text names its log groups: SQL's $__logGroups, or the SOURCE in front
         if _cross_account(self.log_groups):
             params["logGroupIdentifiers"] = list(dict.fromkeys(_identifier(g) for g in self.log_groups))
         elif self.selected_names():
@@ -131,11 +150,28 @@ class LogsQuery:
         """What StartQuery runs: CWLI gets Grafana's context fields in front; SQL gets `$__logGroups` expanded to
         `logGroups(logGroupIdentifier: ['a', 'b'])` (Grafana's macro, log_actions.go)."""
         if self.language is QueryLanguage.CWLI:
-            return f"{CONTEXT_FIELDS}|{self.query_string}"
+            source = self.source_clause()
+            return f"{source} | {CONTEXT_FIELDS}|{self.query_string}" if source else \
+                f"{CONTEXT_FIELDS}|{self.query_string}"
         if self.language is QueryLanguage.SQL and LOG_GROUPS_MACRO in self.query_string:
             ids = ", ".join(f"'{_sql_quote(_identifier(g) if g.arn else g.name)}'" for g in self._groups())
             return self.query_string.replace(LOG_GROUPS_MACRO, f"logGroups(logGroupIdentifier: [{ids}])", 1)
         return self.query_string
+
+    def source_clause(self) -> str:
+        """`SOURCE logGroups(namePrefix: [...], class: [...], accountIdentifier: [...])` for the name-prefix and
+        all-log-groups scopes of a CWLI query (Grammar: CloudWatch Logs user guide, "SOURCE"; Grafana's
+        buildSourceClause), "" otherwise. STANDARD, the default class, is left out as Grafana does."""
+        if self.language is not QueryLanguage.CWLI or self.scope is Scope.LOG_GROUP_NAME:
+            return ""
+        parts = []
+        if self.scope is Scope.NAME_PREFIX:
+            parts.append(f"namePrefix: {_quoted_list(self.prefixes)}")
+        if self.log_group_class and self.log_group_class != "STANDARD":
+            parts.append(f"class: ['{self.log_group_class}']")
+        if self.account_ids:
+            parts.append(f"accountIdentifier: {_quoted_list(self.account_ids)}")
+        return f"SOURCE logGroups({', '.join(parts)})"
 
     def _groups(self) -> list[LogGroup]:
         return list(self.log_groups) or [LogGroup(name=n) for n in self.log_group_names]
@@ -189,9 +225,18 @@ def parse_logs_query(q: DataQuery, *, default_region: str) -> LogsQuery:
     names = tuple(n for n in _str_list(model, "logGroupNames") if n)
     stats = model.get("statsGroups")
     stats_groups = tuple(_str_list(model, "statsGroups")) if stats is not None else stats_groups_of(text, language)
+    scope_raw = _str(model, "logsQueryScope") or Scope.LOG_GROUP_NAME.value
+    try:
+        scope = Scope(scope_raw)
+    except ValueError:
+        raise QueryError(f"logsQueryScope: {scope_raw!r} is not one of logGroupName, namePrefix, "
+                         "allLogGroups") from None
     query = LogsQuery(ref_id=q.ref_id, region=region, start=start, end=end, query_string=text, language=language,
                       log_groups=log_groups, log_group_names=names, stats_groups=stats_groups,
-                      limit=_limit(model.get("limit")), subtype=subtype, query_id=query_id)
+                      limit=_limit(model.get("limit")), subtype=subtype, query_id=query_id, scope=scope,
+                      prefixes=tuple(_str_list(model, "logGroupPrefixes")),
+                      log_group_class=_str(model, "logGroupClass"),
+                      account_ids=tuple(_str_list(model, "selectedAccountIds")))
     if subtype in (Subtype.RUN, Subtype.START):
         _check_runnable(query)
     return query
@@ -255,6 +300,9 @@ def _check_runnable(query: LogsQuery) -> None:
     count = len(query.log_groups) or len(query.log_group_names)
     if count > MAX_LOG_GROUPS:
         raise QueryError(f"logGroups: {count} log groups selected; StartQuery takes at most {MAX_LOG_GROUPS}")
+    if query.source_clause():
+        _check_source_scope(query)
+        return
     if query.language is QueryLanguage.SQL:
         if LOG_GROUPS_MACRO in query.query_string and not query._groups():
             raise QueryError(f"logGroups: the query uses {LOG_GROUPS_MACRO} but no log groups are selected")
@@ -264,6 +312,31 @@ def _check_runnable(query: LogsQuery) -> None:
     if not count and names_source is None:
         raise QueryError("logGroups: select at least one log group (StartQuery needs log groups, or a SOURCE "
                          "command in the query)")
+
+
+def _check_source_scope(query: LogsQuery) -> None:
+    if _SOURCE_CWLI.search(query.query_string):
+        raise QueryError("expression: the query has its own SOURCE command, but logsQueryScope "
+                         f"{query.scope.value} adds one; use one or the other")
+    if query.scope is Scope.NAME_PREFIX:
+        if not 1 <= len(query.prefixes) <= MAX_PREFIXES:
+            raise QueryError(f"logGroupPrefixes: give 1 to {MAX_PREFIXES} log group name prefixes for the "
+                             "namePrefix scope")
+        for prefix in query.prefixes:
+            if len(prefix) < MIN_PREFIX_LENGTH or "*" in prefix:
+                raise QueryError(f"logGroupPrefixes: {prefix!r} must have at least {MIN_PREFIX_LENGTH} characters "
+                                 "and no '*'")
+    if len(query.account_ids) > MAX_ACCOUNTS:
+        raise QueryError(f"selectedAccountIds: at most {MAX_ACCOUNTS} accounts")
+    # SOURCE's lists are single-quoted strings: a quote inside one would end it.
+    for field, values in (("logGroupPrefixes", query.prefixes), ("selectedAccountIds", query.account_ids),
+                          ("logGroupClass", (query.log_group_class,))):
+        if any("'" in v for v in values):
+            raise QueryError(f"{field}: must not contain a quote (')")
+
+
+def _quoted_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
 def _cross_account(groups: tuple[LogGroup, ...]) -> bool:
