@@ -87,6 +87,9 @@ def test_legacy_names_sql_macro_and_ppl() -> None:
     assert params["queryLanguage"] == "SQL" and "logGroupNames" not in params
     assert params["queryString"] == ("SELECT * FROM `logGroups(logGroupIdentifier: "
                                      "['arn:aws:logs:us-east-1:123456789012:log-group:/app/web'])` LIMIT 5")
+    source = parse_logs_query(dq(logs(queryLanguage="SQL", expression="SELECT * FROM $__source")), default_region="")
+    assert source.start_query_params()["queryString"] == (
+        "SELECT * FROM logGroups(logGroupIdentifier: ['arn:aws:logs:us-east-1:123456789012:log-group:/app/web'])")
     ppl = parse_logs_query(dq(logs(queryLanguage="PPL", expression="fields `@message` | head 5")), default_region="")
     assert ppl.start_query_params()["queryString"] == "fields `@message` | head 5"
     assert ppl.language is QueryLanguage.PPL
@@ -101,6 +104,7 @@ def test_legacy_names_sql_macro_and_ppl() -> None:
     (logs(logGroups="x"), "^logGroups: must be a list"),
     (logs(subtype="GetQueryResults"), "^queryId: required"),
     (logs(queryLanguage="SQL", expression="SELECT * FROM `$__logGroups`", logGroups=[]), r"\$__logGroups"),
+    (logs(queryLanguage="SQL", expression="SELECT * FROM $__source JOIN $__source"), "once"),
 ])
 def test_bad_queries_name_the_field(model: dict[str, Any], error: str) -> None:
     with pytest.raises(QueryError, match=error):

@@ -46,6 +46,7 @@ LOG_IDENTIFIER = "__log__grafana_internal__"
 LOGSTREAM_IDENTIFIER = "__logstream__grafana_internal__"
 CONTEXT_FIELDS = f"fields @timestamp,ltrim(@log) as {LOG_IDENTIFIER},ltrim(@logStream) as {LOGSTREAM_IDENTIFIER}"
 LOG_GROUPS_MACRO = "$__logGroups"
+SOURCE_MACRO = "$__source"  # Grafana's newer SQL macro; without data-source selections it names the log groups
 
 # SOURCE's limits (CloudWatch Logs user guide, "SOURCE"): at most 5 name prefixes of 3 characters or more, no
 # wildcard; at most 20 account identifiers (Grafana's log_actions.go checks the same before StartQuery).
@@ -153,9 +154,10 @@ class LogsQuery:
             source = self.source_clause()
             return f"{source} | {CONTEXT_FIELDS}|{self.query_string}" if source else \
                 f"{CONTEXT_FIELDS}|{self.query_string}"
-        if self.language is QueryLanguage.SQL and LOG_GROUPS_MACRO in self.query_string:
+        if self.language is QueryLanguage.SQL:
             ids = ", ".join(f"'{_sql_quote(_identifier(g) if g.arn else g.name)}'" for g in self._groups())
-            return self.query_string.replace(LOG_GROUPS_MACRO, f"logGroups(logGroupIdentifier: [{ids}])", 1)
+            text = self.query_string.replace(LOG_GROUPS_MACRO, f"logGroups(logGroupIdentifier: [{ids}])", 1)
+            return text.replace(SOURCE_MACRO, f"logGroups(logGroupIdentifier: [{ids}])", 1)
         return self.query_string
 
     def source_clause(self) -> str:
@@ -304,8 +306,11 @@ def _check_runnable(query: LogsQuery) -> None:
         _check_source_scope(query)
         return
     if query.language is QueryLanguage.SQL:
-        if LOG_GROUPS_MACRO in query.query_string and not query._groups():
-            raise QueryError(f"logGroups: the query uses {LOG_GROUPS_MACRO} but no log groups are selected")
+        for macro in (LOG_GROUPS_MACRO, SOURCE_MACRO):
+            if macro in query.query_string and not query._groups():
+                raise QueryError(f"logGroups: the query uses {macro} but no log groups are selected")
+        if query.query_string.count(SOURCE_MACRO) > 1:
+            raise QueryError(f"expression: {SOURCE_MACRO} may appear once")
         return
     names_source = (_SOURCE_CWLI if query.language is QueryLanguage.CWLI else _SOURCE_PPL).search(
         query.query_string)
