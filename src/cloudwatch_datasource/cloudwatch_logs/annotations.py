@@ -25,12 +25,10 @@ from typing import Any
 from ..aws import aws_call
 from ..backend import DataQuery
 from ..cloudwatch.paging import items
-from ..cloudwatch.query import _load as load_model
 from ..cloudwatch.query import _str
 from ..data import Field, FieldType, Frame, Notice
 from ..errors import QueryError
-from ..settings import MISSING_REGION, region_or_default
-from .query import time_range
+from .query import common_fields
 
 MAX_ALARMS = 100
 DEFAULT_PERIOD_S = 300  # Grafana's default when prefix matching is off
@@ -54,11 +52,7 @@ class AnnotationQuery:
 
 
 def parse_annotation_query(q: DataQuery, *, default_region: str) -> AnnotationQuery:
-    model = load_model(q.json)
-    start, end = time_range(q)
-    region = region_or_default(_str(model, "region"), default_region)
-    if not region:
-        raise QueryError(f"region: {MISSING_REGION}, or choose a region in the query")
+    model, start, end, region = common_fields(q, default_region)
     prefix = model.get("prefixMatching") is True
     statistic = _str(model, "statistic")
     legacy = model.get("statistics")

@@ -201,11 +201,7 @@ def query_kind(raw_json: bytes) -> str:
 
 def parse_logs_query(q: DataQuery, *, default_region: str) -> LogsQuery:
     """Parse and validate one logs query. Raises QueryError naming the field."""
-    model = load_model(q.json)
-    start, end = time_range(q)
-    region = region_or_default(_str(model, "region"), default_region)
-    if not region:
-        raise QueryError(f"region: {MISSING_REGION}, or choose a region in the query")
+    model, start, end, region = common_fields(q, default_region)
     subtype_raw = _str(model, "subtype")
     try:
         subtype = Subtype(subtype_raw)
@@ -283,6 +279,16 @@ def logs_timeout_seconds(raw: str) -> float:
     except ValueError as exc:
         raise QueryError(f"jsonData.logsTimeout: {exc}") from None
     return seconds if seconds > 0 else DEFAULT_LOGS_TIMEOUT_S
+
+
+def common_fields(q: DataQuery, default_region: str) -> tuple[dict[str, Any], datetime, datetime, str]:
+    """The JSON object, time range and region every logs and annotation query has."""
+    model = load_model(q.json)
+    start, end = time_range(q)
+    region = region_or_default(_str(model, "region"), default_region)
+    if not region:
+        raise QueryError(f"region: {MISSING_REGION}, or choose a region in the query")
+    return model, start, end, region
 
 
 def time_range(q: DataQuery) -> tuple[datetime, datetime]:
