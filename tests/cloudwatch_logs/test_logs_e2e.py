@@ -50,9 +50,9 @@ def ms(moment: datetime) -> int:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAws]:
-    with FakeAws() as running:
-        yield running
+def fake(fake_server: FakeAws) -> FakeAws:
+    fake_server.reset()
+    return fake_server
 
 
 @pytest.fixture
