@@ -241,8 +241,10 @@ def jsurl(value: Any) -> str:
         return "~null"
     if isinstance(value, bool):
         return "~true" if value else "~false"
-    if isinstance(value, int | float):
-        return f"~{value:g}" if math.isfinite(value) else "~null"
+    if isinstance(value, int):
+        return f"~{value}"
+    if isinstance(value, float):
+        return f"~{value!r}".removesuffix(".0") if math.isfinite(value) else "~null"
     if isinstance(value, str):
         return "~'" + _jsurl_text(value)
     if isinstance(value, list | tuple):
