@@ -4,8 +4,10 @@ limits included) scripted to answer every GetMetricData query with a fixed serie
 
     python bench/fake_endpoint.py [--points 60]
 prints the endpoint URL on one line, serves until its standard input closes. Besides CloudWatch's operations it
-answers `BenchStats` (X-Amz-Target `x.BenchStats`): the number of GetMetricData calls and MetricDataQueries
-served since the last BenchStats, so the benchmarks can cross-check the plugin's own call counter.
+answers `BenchStats` (X-Amz-Target `x.BenchStats`): the number of GetMetricData calls and MetricDataQueries, and
+of ListMetrics calls, served since the last BenchStats, so the benchmarks can cross-check the plugin's own call
+counter. ListMetrics of the namespace `Bench/Picker` answers a large account: LIST_PAGES pages of 500 metrics (AWS's
+page size), each with a `Service` dimension of 250 values and a `Host`; any other namespace has no metrics.
 """
 
 from __future__ import annotations
@@ -24,11 +26,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import cbor2  # noqa: E402 - a dev dependency, like the fake's own import of it
 from support.fake_aws import FakeAws  # noqa: E402 - found through the path set just above
 
+LIST_PAGES = 20  # 10,000 metrics: a large account's picker, still quick to serve
+PICKER_NAMESPACE = "Bench/Picker"
+
 
 def serve(points: int) -> None:
     values = [float(i % 17) for i in range(points)]
     timestamps: dict[tuple[float, bool], list[Any]] = {}
-    served = {"GetMetricData": 0, "queries": 0}
+    served = {"GetMetricData": 0, "queries": 0, "ListMetrics": 0}
+
+    def list_metrics(request: dict[str, Any]) -> dict[str, Any]:
+        served["ListMetrics"] += 1
+        if request.get("Namespace") != PICKER_NAMESPACE:
+            return {"Metrics": []}
+        page = int(request.get("NextToken") or 0)
+        metrics = [{"Namespace": PICKER_NAMESPACE, "MetricName": request.get("MetricName") or "Latency",
+                    "Dimensions": [{"Name": "Service", "Value": f"svc-{i % 250:03d}"},
+                                   {"Name": "Host", "Value": f"host-{page:02d}-{i:03d}"}]} for i in range(500)]
+        answer: dict[str, Any] = {"Metrics": metrics}
+        if page + 1 < LIST_PAGES:
+            answer["NextToken"] = str(page + 1)
+        return answer
 
     def get_metric_data(request: dict[str, Any]) -> dict[str, Any]:
         # botocore speaks awsJson1_0 (StartTime an epoch number); aws-sdk-go-v2, for the Go reference plugin,
@@ -50,7 +68,7 @@ def serve(points: int) -> None:
 
     def stats(_: dict[str, Any]) -> dict[str, Any]:
         out = dict(served)
-        served.update(GetMetricData=0, queries=0)
+        served.update(GetMetricData=0, queries=0, ListMetrics=0)
         fake.reset_requests()  # the fake keeps every request; a long run must not grow without bound
         return out
 
@@ -58,7 +76,7 @@ def serve(points: int) -> None:
     # algorithm off (no 40 ms delayed-ACK stalls) and keeps quiet about clients that reset idle connections.
     fake = FakeAws()
     fake.handler("GetMetricData", get_metric_data)
-    fake.handler("ListMetrics", lambda _: {"Metrics": []})
+    fake.handler("ListMetrics", list_metrics)
     fake.handler("BenchStats", stats)
     with fake:
         sys.stdout.write(fake.url + "\n")
@@ -67,7 +85,8 @@ def serve(points: int) -> None:
 
 
 def bench_stats(url: str) -> dict[str, int]:
-    """GetMetricData calls and queries the fake served since the last call (and reset them)."""
+    """GetMetricData calls and queries, and ListMetrics calls, the fake served since the last call (and reset
+    them)."""
     req = urllib.request.Request(url, data=b"{}", method="POST", headers={
         "X-Amz-Target": "x.BenchStats", "Content-Type": "application/x-amz-json-1.0"})
     with urllib.request.urlopen(req, timeout=10) as resp:  # our loopback URL

@@ -30,6 +30,7 @@ from sections import (
     credential_cache,
     frames,
     overhead,
+    picker_cache,
     size,
     throughput_and_memory,
 )
@@ -47,6 +48,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("8", "size", size),
     ("9", "against a Go plugin on the same SDK (bench/reference)", against_go),
     ("10", "bounded memory", bounded_memory),
+    ("12", "picker cache", picker_cache),
     ("13", "logs", logs),
 ]
 

@@ -193,6 +193,17 @@ def prune_site(site: Path) -> None:
     drop_unused_libraries(pyarrow)
 
 
+def check_package_data(site: Path) -> None:
+    """Every data file of the package (src/cloudwatch_datasource/**/data/*, e.g. cloudwatch/data/namespaces.json)
+    reaches the dist through the wheel's package-data (pyproject.toml); one the wheel forgot fails the build here
+    rather than the plugin at run time."""
+    package = ROOT / "src" / "cloudwatch_datasource"
+    missing = [str(f.relative_to(package)) for f in package.rglob("data/*") if f.is_file()
+               and not (site / "cloudwatch_datasource" / f.relative_to(package)).is_file()]
+    if missing:
+        raise SystemExit(f"package data missing from the wheel (add it to pyproject's package-data): {missing}")
+
+
 def stdlib(roots: list[Path], dest: Path) -> None:
     """Debian's standard library as one zip on sys.path (zipimport, as CPython's own embeddable distribution
     does): 19 MB of sources and bytecode in files become about 6 MB. Each module is stored as source and
@@ -450,6 +461,7 @@ def main() -> None:
     for site in sites.values():
         prune_site(site)
     split_site(sites, staging / "runtime" / "python" / "site")
+    check_package_data(staging / "runtime" / "python" / "site")
     stdlib([roots[a.go] for a in arches], staging / "runtime" / "python" / "stdlib.zip")
     for arch in arches:
         assemble_arch(arch, roots[arch.go], sites[arch.go], staging)

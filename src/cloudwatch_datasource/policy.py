@@ -122,11 +122,29 @@ DEFAULT_PRICE_PER_1000_METRICS = 0.01
 
 def _parse_price(value: str | None) -> float:
     """A price is ≥ 0 (0 turns the estimate off, e.g. within the free tier); anything else keeps the default."""
+    return _parse_non_negative_float(value, DEFAULT_PRICE_PER_1000_METRICS)
+
+
+def _parse_non_negative_float(value: str | None, default: float) -> float:
     try:
-        parsed = float(value) if value is not None else DEFAULT_PRICE_PER_1000_METRICS
+        parsed = float(value) if value is not None else default
     except ValueError:
-        return DEFAULT_PRICE_PER_1000_METRICS
-    return parsed if 0 <= parsed < float("inf") else DEFAULT_PRICE_PER_1000_METRICS
+        return default
+    return parsed if 0 <= parsed < float("inf") else default
+
+
+# Picker answers (ListMetrics-backed routes) are reused for 5 minutes: a new metric shows up in a picker within
+# that, while an editor session's repeated opens cost no AWS call; 500,000 items is about 50 MB at most.
+DEFAULT_PICKER_CACHE_TTL_S = 300.0
+DEFAULT_PICKER_CACHE_MAX_ENTRIES = 1024
+DEFAULT_PICKER_CACHE_MAX_ITEMS = 500_000
+
+
+def _parse_ttl(value: str | None) -> float:
+    """Seconds ≥ 0 (0 turns the picker cache off); anything else keeps the default."""
+    return _parse_non_negative_float(value, DEFAULT_PICKER_CACHE_TTL_S)
+
+
 # About 90 bytes of Python objects per kept point (a datetime and a float in lists, cloudwatch/execute.py), plus
 # the Arrow frame and its protobuf copy: 1 M points per request keeps a request's peak near 200 MB over the idle
 # process (`make bench`, section 10). 1 M points is 2 years of 1-minute data for one series.
@@ -157,6 +175,11 @@ class ClientTuning:
     # US dollars per 1,000 GetMetricData metrics requested, for the cost estimate in CloudWatch metrics and frame
     # meta (docs/queries.md, "Metrics requested and cost": AWS's list price and its date).
     price_per_1000_metrics: float = DEFAULT_PRICE_PER_1000_METRICS
+    # The editor's picker cache (cloudwatch/picker_cache.py): how long a ListMetrics-backed answer is reused
+    # (0 turns the cache off), and how many answers and answer items it keeps at most.
+    picker_cache_ttl_s: float = DEFAULT_PICKER_CACHE_TTL_S
+    picker_cache_max_entries: int = DEFAULT_PICKER_CACHE_MAX_ENTRIES
+    picker_cache_max_items: int = DEFAULT_PICKER_CACHE_MAX_ITEMS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -179,4 +202,9 @@ class ClientTuning:
             max_points_per_request=_parse_positive_int(env.get("GF_PLUGIN_MAX_POINTS_PER_REQUEST"),
                                                        DEFAULT_MAX_POINTS_PER_REQUEST),
             price_per_1000_metrics=_parse_price(env.get("GF_PLUGIN_PRICE_PER_1000_METRICS")),
+            picker_cache_ttl_s=_parse_ttl(env.get("GF_PLUGIN_PICKER_CACHE_TTL")),
+            picker_cache_max_entries=_parse_positive_int(env.get("GF_PLUGIN_PICKER_CACHE_MAX_ENTRIES"),
+                                                         DEFAULT_PICKER_CACHE_MAX_ENTRIES),
+            picker_cache_max_items=_parse_positive_int(env.get("GF_PLUGIN_PICKER_CACHE_MAX_ITEMS"),
+                                                       DEFAULT_PICKER_CACHE_MAX_ITEMS),
         )

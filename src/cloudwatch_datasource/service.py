@@ -12,17 +12,15 @@ gRPC deadline, a cancellation) its AWS work stops and its in-flight slot (admiss
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
 
 from . import deadlines, metrics, scrubbing
 from .admission import InFlightLimit
-from .aws import AwsSession, AwsSessions, recent_failures
+from .aws import AwsSessions
 from .backend import (
     CallResourceRequest,
     CallResourceResponse,
@@ -32,12 +30,14 @@ from .backend import (
     PluginContext,
     QueryDataRequest,
 )
-from .cloudwatch import ClientFactory
+from .cloudwatch import ClientFactory, resources, variables
 from .cloudwatch.execute import PointBudget
-from .cloudwatch.health import check_logs_access, check_metrics_access
+from .cloudwatch.health import check_access, health_lines, recent_failures_line
+from .cloudwatch.picker_cache import PickerCache
 from .cloudwatch.pipeline import run_metric_queries
-from .cloudwatch.resources import handle_resource
+from .cloudwatch.routes import ResourceRequest, handle_resource, json_error, parse_request, route_table
 from .cloudwatch_logs import account_key, answer_queries, split_queries
+from .cloudwatch_logs import routes as logs_routes
 from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
 from .policy import ClientTuning, OperatorPolicy
@@ -59,6 +59,10 @@ class PluginService:
         self.tuning = tuning or ClientTuning.from_env()
         self.sessions = sessions or AwsSessions(self.tuning)
         self.admission = InFlightLimit(self.tuning.max_in_flight_per_datasource)
+        self.picker_cache = PickerCache(self.tuning.picker_cache_ttl_s, self.tuning.picker_cache_max_entries,
+                                        self.tuning.picker_cache_max_items)
+        # Every CallResource route, by path (cloudwatch/routes.py); another module's routes are added here.
+        self.routes = route_table(resources.ROUTES, variables.ROUTES, logs_routes.ROUTES)
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -164,39 +168,29 @@ class PluginService:
             metrics.REQUEST_SECONDS.labels("CheckHealth").observe(time.perf_counter() - started)
 
     def _check_health(self, ctx: PluginContext) -> CheckHealthResult:
-        lines: list[str] = []
         details: dict[str, Any] = {}
         try:
             settings = self._settings(ctx)
             policy = OperatorPolicy.resolve(ctx.grafana_config)
             details["authType"] = settings.auth_type.value
             session = self.sessions.get(settings, policy, None)
-            details["region"] = session.region
-            source = session.credentials_source()
         except PluginError as exc:
             return CheckHealthResult(HealthStatus.ERROR, f"1. Authentication failed: {exc.message}",
                                      {**details, "error": exc.message})
-        details["credentialsSource"] = source
-        lines.append(f"Authentication: {AUTH_TYPE_LABELS[settings.auth_type]}, credentials from {source}.")
-
-        # The three checks are independent AWS calls: run together, a hung endpoint costs one timeout, not three.
-        # Each in the RPC's scope (pool threads do not inherit the caller's context): a deadline stops all three.
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="health") as pool:
-            identity_call = pool.submit(deadlines.run_in_scope(_identity_line), session)
-            metrics_call = pool.submit(deadlines.run_in_scope(_metrics_line), session, policy.list_metrics_page_limit)
-            logs_call = pool.submit(deadlines.run_in_scope(_logs_line), session)
-        identity, identity_line = identity_call.result()
-        if identity:
-            details["identity"] = identity
-        ok, metrics_line = metrics_call.result()
-        lines += [identity_line, metrics_line, logs_call.result()]
-
+        report = check_access(session, page_limit=policy.list_metrics_page_limit)
+        details["region"] = report.region
+        lines = health_lines(report, AUTH_TYPE_LABELS[settings.auth_type])
         message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+        if report.credentials_error:
+            return CheckHealthResult(HealthStatus.ERROR, message, {**details, "error": report.credentials_error})
+        details["credentialsSource"] = report.credentials_source
+        if report.identity:
+            details["identity"] = report.identity
         details["checks"] = lines
-        recent = _recent_failures_line(settings.uid)
+        recent = recent_failures_line(settings.uid)
         if recent:
             details["recentAwsFailures"] = recent
-        return CheckHealthResult(HealthStatus.OK if ok else HealthStatus.ERROR, message, details)
+        return CheckHealthResult(HealthStatus.OK if report.ok else HealthStatus.ERROR, message, details)
 
     def collect_metrics(self) -> bytes:
         return metrics.exposition()
@@ -208,14 +202,14 @@ class PluginService:
         started = time.perf_counter()
         owner = _owner(request.context)
         if not self.admission.try_acquire(owner):
-            return _json_error(429, f"too many requests in flight for this datasource (limit "
-                                    f"{self.admission.limit}); try again shortly")
+            return json_error(429, f"too many requests in flight for this datasource (limit "
+                                   f"{self.admission.limit}); try again shortly")
         try:
             with self._scope(scope) as current:
                 response = self._call_resource(request)
                 if current.stopped and response.status >= 400:
                     # Whatever the stopped AWS call raised, the reason is the RPC's end.
-                    response = _json_error(current.error().status, current.error().message)
+                    response = json_error(current.error().status, current.error().message)
                 return scrubbing.resource(response, scrubbing.request_scrubber(request.context))
         finally:
             self.admission.release(owner)
@@ -225,57 +219,21 @@ class PluginService:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
-            return handle_resource(
-                request, settings=settings, page_limit=policy.list_metrics_page_limit,
-                client_for_region=self._clients(settings, policy), external_id=policy.external_id,
+            path, params = parse_request(request)
+            resource = ResourceRequest(
+                path, params, default_region=settings.effective_default_region,
+                custom_namespaces=settings.custom_metrics_namespaces, page_limit=policy.list_metrics_page_limit,
+                clients=self._clients(settings, policy), datasource=settings.uid, external_id=policy.external_id,
+                identity=settings.fingerprint,
             )
+            return handle_resource(request, self.routes, resource, self.picker_cache)
         except PluginError as exc:
-            return _json_error(exc.status, exc.message)
+            return json_error(exc.status, exc.message)
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             log.exception("resource call failed unexpectedly", path=request.path)
-            return _json_error(500, f"internal plugin error: {type(exc).__name__}")
-
-
-def _recent_failures_line(uid: str) -> str:
-    """The AWS layer's view (aws/calls.py): which operations failed in the last minutes and why, newest first; the
-    reasons are the described messages, already free of secrets, and are scrubbed again with the whole answer."""
-    failed = recent_failures(uid)
-    if not failed:
-        return ""
-    now = time.time()
-    return "; ".join(f"{f.operation} in {f.region or 'no region'}, {int(now - f.at) // 60} min ago: {f.message}"
-                     for f in failed[:5])
-
-
-def _identity_line(session: AwsSession) -> tuple[str, str]:
-    try:
-        identity = session.caller_identity()
-        return identity, f"Identity: {identity}."
-    except PluginError as exc:  # reported as a line; the metrics check decides the status
-        return "", f"Identity: could not call sts:GetCallerIdentity: {exc.message}"
-
-
-def _metrics_line(session: AwsSession, page_limit: int) -> tuple[bool, str]:
-    try:
-        line = check_metrics_access(session.client("cloudwatch"), page_limit=page_limit, region=session.region,
-                                    datasource=session.uid)
-        return line.ok, line.message
-    except PluginError as exc:
-        return False, f"CloudWatch metrics query failed: {exc.message}"
-
-
-def _logs_line(session: AwsSession) -> str:
-    try:
-        return check_logs_access(session.client("logs"), region=session.region, datasource=session.uid).message
-    except PluginError as exc:
-        return f"Warning: CloudWatch logs API not checked: {exc.message}"
+            return json_error(500, f"internal plugin error: {type(exc).__name__}")
 
 
 def _owner(ctx: PluginContext) -> tuple[int, str]:
     """The datasource a request is for, across organisations (uids are unique per organisation only)."""
     return (ctx.datasource.org_id, ctx.datasource.uid) if ctx.datasource else (ctx.org_id, "")
-
-
-def _json_error(status: int, message: str) -> CallResourceResponse:
-    body = json.dumps({"Message": message, "Error": message, "StatusCode": status}).encode()
-    return CallResourceResponse(status=status, body=body, headers={"Content-Type": ("application/json",)})

@@ -9,10 +9,7 @@ from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws, FakeError
-
-from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
-from cloudwatch_datasource.cloudwatch.resources import handle_resource
-from cloudwatch_datasource.settings import DataSourceSettings
+from support.routes import call_route
 
 SINK = "arn:aws:oam:us-east-1:111111111111:sink/f00d"
 
@@ -24,11 +21,8 @@ def fake() -> Iterator[FakeAws]:
 
 
 def accounts(fake: FakeAws) -> tuple[int, Any]:
-    request = CallResourceRequest(context=PluginContext(), path="accounts", method="GET",
-                                  url="accounts?region=us-east-1")
-    response = handle_resource(request, settings=DataSourceSettings(default_region="us-east-1"), page_limit=10,
-                               client_for_region=lambda region, service: fake.client(region, service),
-                               external_id="")
+    response = call_route("accounts", "region=us-east-1", page_limit=10,
+                          clients=lambda region, service: fake.client(region, service))
     return response.status, json.loads(response.body)
 
 

@@ -169,14 +169,17 @@ def test_every_route_and_query_type_is_counted_by_operation(plugin: GrafanaHost,
     assert {op: latency.get(op) for op in operations} == received
     assert by_operation(text, "cloudwatch_plugin_aws_errors_total", datasource=UID) == {}
 
-    # AWS namespaces are answered from the built-in lists (cloudwatch/constants.py); custom ones call ListMetrics.
+    # AWS namespaces are answered from the data file (cloudwatch/namespaces.py); custom ones call ListMetrics.
     assert received["ListMetrics"] == 3  # health's probe, metrics and dimension-keys
+    # A picker's repeat is answered from the picker cache: no call, nothing counted.
+    assert plugin.call_resource("metrics", ds, query="region=us-east-1&namespace=Custom/App")["status"] == 200
+    assert fake.count("ListMetrics") == 3
 
     # Failures of any operation are counted by code, throttles apart, and the health check names them.
     fake.fail("DescribeRegions", status=403, code="UnauthorizedOperation", message="not allowed", times=1)
     fake.fail("ListMetrics", status=400, code="Throttling", message="Rate exceeded", times=1)
     assert plugin.call_resource("regions", ds)["status"] == 200  # the static list still answers
-    listing = plugin.call_resource("metrics", ds, query="region=us-east-1&namespace=Custom/App")
+    listing = plugin.call_resource("metrics", ds, query="region=us-east-1&namespace=Custom/Other")
     assert listing["status"] == 429 and "Throttling:" in json.loads(listing["body"])["Error"]
     text = plugin.collect_metrics()
     errors = samples(text, "cloudwatch_plugin_aws_errors_total")

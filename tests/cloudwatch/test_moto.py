@@ -11,12 +11,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from support.routes import call_route
 
-from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.health import check_logs_access, check_metrics_access
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
-from cloudwatch_datasource.cloudwatch.resources import handle_resource
-from cloudwatch_datasource.settings import MISSING_REGION, DataSourceSettings
+from cloudwatch_datasource.settings import MISSING_REGION
 from cloudwatch_datasource.tools.emulator import free_port
 
 from .helpers import data_query, epoch_ns, metric_stat, numbers
@@ -119,15 +118,10 @@ def test_bad_query_only_errors_its_refid(clients: Clients) -> None:
 
 # --- resource routes --------------------------------------------------------------------------------------
 
-SETTINGS = DataSourceSettings(default_region="us-east-1", custom_metrics_namespaces=("Test/App",))
-
-
 def call(clients: Clients, path: str, query_string: str = "", method: str = "GET", page_limit: int = 500,
-         settings: DataSourceSettings = SETTINGS) -> tuple[int, Any]:
-    request = CallResourceRequest(context=PluginContext(), path=path, method=method,
-                                  url=f"/{path}?{query_string}" if query_string else f"/{path}")
-    response = handle_resource(request, settings=settings, page_limit=page_limit, client_for_region=clients,
-                               external_id="stack-123")
+         default_region: str = "us-east-1") -> tuple[int, Any]:
+    response = call_route(f"/{path}", query_string, method=method, page_limit=page_limit, clients=clients,
+                          default_region=default_region, custom_namespaces=("Test/App",), external_id="stack-123")
     assert response.headers["Content-Type"] == ("application/json",)
     return response.status, json.loads(response.body)
 
@@ -170,7 +164,7 @@ def test_static_routes(clients: Clients) -> None:
     assert status == 200 and {"value": {"name": "eu-west-1"}} in body
     assert body == sorted(body, key=lambda i: i["value"]["name"])
 
-    assert call(clients, "external-id", settings=DataSourceSettings()) == (200, {"externalId": "stack-123"})
+    assert call(clients, "external-id", default_region="") == (200, {"externalId": "stack-123"})
 
 
 def test_route_errors(clients: Clients) -> None:
@@ -179,9 +173,9 @@ def test_route_errors(clients: Clients) -> None:
     assert set(body) == {"Message", "Error", "StatusCode"}
     assert call(clients, "metrics", "region=us-east-1", method="POST")[0] == 405
     assert call(clients, "log-groups")[0] == 404
-    status, body = call(clients, "regions", settings=DataSourceSettings())
+    status, body = call(clients, "regions", default_region="")
     assert status == 400 and body["Error"] == MISSING_REGION
-    status, body = call(clients, "dimension-values", "region=default&dimensionKey=x", settings=DataSourceSettings())
+    status, body = call(clients, "dimension-values", "region=default&dimensionKey=x", default_region="")
     assert status == 500 and body["Error"] == MISSING_REGION
 
 

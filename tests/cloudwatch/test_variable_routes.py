@@ -24,10 +24,8 @@ from botocore.config import Config
 from support.fake_aws import FakeAws
 from support.grafana_host import PLUGIN_COMMAND, GrafanaHost, datasource
 from support.plugins import StartedPlugins
+from support.routes import call_route
 
-from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
-from cloudwatch_datasource.cloudwatch.resources import handle_resource
-from cloudwatch_datasource.settings import DataSourceSettings
 from cloudwatch_datasource.tools.emulator import Emulator
 
 ACCOUNT = "123456789012"  # moto's account
@@ -313,11 +311,9 @@ def fake() -> Iterator[FakeAws]:
 
 
 def resource_arns_with_page_cap(fake: FakeAws, page_limit: int) -> Answer:
-    request = CallResourceRequest(context=PluginContext(), path="/resource-arns", method="GET",
-                                  url='resource-arns?region=default&resourceType=ec2:instance&tags={"team":["web"]}')
-    response = handle_resource(request, settings=DataSourceSettings(default_region="eu-west-1"),
-                               page_limit=page_limit, external_id="",
-                               client_for_region=lambda region, service: fake.client(region, service))
+    response = call_route("/resource-arns", 'region=default&resourceType=ec2:instance&tags={"team":["web"]}',
+                          default_region="eu-west-1", page_limit=page_limit,
+                          clients=lambda region, service: fake.client(region, service))
     return Answer(response.status, response.body, response.headers["Content-Type"][0])
 
 

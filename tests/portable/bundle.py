@@ -22,7 +22,8 @@ def executable(arch: str, dist: Path = DIST) -> Path:
 def built_dist() -> Path:
     """dist/, rebuilt when any input changed since the last `make dist` (a stale dist would test old code)."""
     inputs = [ROOT / "pyproject.toml", ROOT / "scripts" / "build_dist.py", ROOT / "launcher" / "main.go",
-              ROOT / "plugin" / "plugin.json", *(ROOT / "src").rglob("*.py")]
+              ROOT / "plugin" / "plugin.json", *(ROOT / "src").rglob("*.py"),
+              *(ROOT / "src").rglob("data/*")]
     outputs = [executable(arch) for arch in ARCHES]
     if not all(p.exists() for p in outputs) or \
             max(p.stat().st_mtime for p in inputs) > min(p.stat().st_mtime for p in outputs):

@@ -50,6 +50,7 @@ def test_bundle_imports_only_what_the_plugin_needs(dist: Path, tmp_path: Path) -
     shared = dist / "runtime" / "python" / "site"
     for absent in ("numpy", "boto3", "s3transfer"):
         assert not (site / absent).exists() and not (shared / absent).exists(), absent
+    assert (shared / "cloudwatch_datasource" / "cloudwatch" / "data" / "namespaces.json").is_file()
     script = (
         "import sys\n"
         "from datetime import datetime, timedelta, timezone\n"
@@ -68,6 +69,8 @@ def test_bundle_imports_only_what_the_plugin_needs(dist: Path, tmp_path: Path) -
         "s = SeriesResult(qid, 'CPU', [t0 + timedelta(minutes=m) for m in (1, 0)], [1.0, 0.0])\n"
         "[frame] = build_responses([PlanOutcome(plan=plan, results={qid: [s]})])['A'].frames\n"
         "assert encode_frame(frame)[:6] == b'ARROW1'\n"
+        "from cloudwatch_datasource.cloudwatch.namespaces import known_namespaces\n"
+        "assert 'AWS/ElastiCache' in known_namespaces()  # the data file is in the bundle and read from it\n"
         "print('pyarrow.compute' in sys.modules, sys.flags.isolated)\n"
     )
     # A PYTHONPATH whose json.py would break the script proves the ._pth isolation.

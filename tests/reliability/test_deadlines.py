@@ -101,8 +101,11 @@ def test_client_deadline_stops_call_resource_and_check_health(plugins: StartPlug
     [ok] = list(plugin.resource.CallResource(request, timeout=SOON_S))
     assert ok.code == 200, ok.body
     trickle(fake)
+    # Another namespace: the first one's answer is in the picker cache and would need no AWS call.
+    uncached = pb.CallResourceRequest(pluginContext=plugin_context(settings), path="metrics", method="GET",
+                                      url="metrics?region=us-east-1&namespace=Custom/Slow")
     try:
-        list(plugin.resource.CallResource(request, timeout=CLIENT_DEADLINE_S))
+        list(plugin.resource.CallResource(uncached, timeout=CLIENT_DEADLINE_S))
         raise AssertionError("a resource call on a trickling endpoint answered before its deadline")
     except grpc.RpcError as err:
         LEAKS.add_rpc_error(err)

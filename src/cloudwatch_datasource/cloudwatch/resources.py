@@ -1,17 +1,15 @@
-"""CallResource routes the CloudWatch query editor uses, with Grafana's paths and JSON shapes
-(grafana/grafana pkg/tsdb/cloudwatch/routes/).
+"""The CloudWatch editor's resource routes, with Grafana's paths and JSON shapes
+(grafana/grafana pkg/tsdb/cloudwatch/routes/): `regions`, `namespaces`, `metrics`, `dimension-keys`,
+`dimension-values`, `accounts`, `external-id`.
 
-`regions`, `namespaces`, `metrics`, `dimension-keys`, `dimension-values`, `accounts`, `external-id`. GET
-only (405 otherwise); errors are Grafana's modern-middleware JSON `{"Message","Error","StatusCode"}`; an unknown
-path is a JSON 404. ListMetrics paging stops at the operator's page limit (AWS_CW_LIST_METRICS_PAGE_LIMIT).
-The legacy template-variable routes (`ebs-volume-ids`, `ec2-instance-attribute`, `resource-arns`) are dispatched
-from here to variables.py, which answers in Grafana's legacy shape.
+Each route reads its parameters from the ResourceRequest (routes.py: parsing, errors and the picker cache live
+there) and calls a function of plain values. Known AWS namespaces are answered from namespaces.py's data file;
+custom ones (and any namespace the datasource lists as custom) from ListMetrics, whose paging stops at the
+operator's page limit (AWS_CW_LIST_METRICS_PAGE_LIMIT). The ListMetrics-backed routes are cached (picker_cache.py).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,159 +17,190 @@ from typing import Any
 import structlog
 
 from ..aws import aws_call, aws_failure
-from ..backend import CallResourceRequest, CallResourceResponse
-from ..cloudwatch_logs.routes import log_group_fields, log_groups
 from ..errors import PluginError
-from ..settings import MISSING_REGION, DataSourceSettings, region_or_default
-from . import ClientFactory
-from .constants import NAMESPACE_DIMENSION_KEYS, NAMESPACE_METRICS, REGIONS
+from ..settings import MISSING_REGION
+from .namespaces import known_namespaces
 from .paging import items, pages
-from .variables import VARIABLE_ROUTES, VariableRequest, handle_variable_route
+from .regions import cloudwatch_regions
+from .routes import ResourceRequest, Route, RouteError
 
 log = structlog.get_logger(__name__)
 
-_JSON = {"Content-Type": ("application/json",)}
-
-
-class RouteError(Exception):
-    """An HTTP error for one route: status, Grafana's message prefix, and the underlying error text."""
-
-    def __init__(self, status: int, message: str, error: str) -> None:
-        super().__init__(f"{message}: {error}")
-        self.status, self.message, self.error = status, message, error
-
-
-@dataclass(frozen=True)
-class _Context:
-    params: Mapping[str, str]
-    settings: DataSourceSettings
-    page_limit: int
-    client_for_region: ClientFactory
-    external_id: str
-
-
-def handle_resource(request: CallResourceRequest, *, settings: DataSourceSettings, page_limit: int,
-                    client_for_region: ClientFactory, external_id: str) -> CallResourceResponse:
-    path = request.path.strip("/")
-    route = _ROUTES.get(path)
-    if route is None and path not in VARIABLE_ROUTES:
-        return _error(404, "not found", f"no resource route {path!r}")
-    if request.method.upper() != "GET":
-        return _error(405, "method not allowed", f"{request.method} is not supported; use GET")
-    params = _query_params(request.url)
-    if route is None:
-        return handle_variable_route(path, VariableRequest(params, settings.effective_default_region, page_limit,
-                                                           client_for_region, settings.uid))
-    ctx = _Context(params, settings, page_limit, client_for_region, external_id)
-    try:
-        body = route(ctx)
-    except RouteError as exc:
-        return _error(exc.status, exc.message, exc.error)
-    except PluginError as exc:
-        return _error(exc.status, f"error in {path} handler", exc.message)
-    return CallResourceResponse(status=200, body=json.dumps(body).encode(), headers=_JSON)
+# ListMetrics takes at most 10 dimension filters (ListMetrics API reference, `Dimensions`: "Maximum number of
+# 10 items").
+MAX_DIMENSION_FILTERS = 10
 
 
 # --- routes -------------------------------------------------------------------------------------------------
 
-def _regions(ctx: _Context) -> Any:
-    default = ctx.settings.effective_default_region
-    if not default:
+def _regions(request: ResourceRequest) -> Any:
+    if not request.default_region:
         raise RouteError(400, "Error in Regions Handler when connecting to aws without a default region "
                          "selection", MISSING_REGION)
-    names = set(REGIONS)
+    return region_answer(request.default_region, request.clients, request.datasource)
+
+
+def _namespaces(request: ResourceRequest) -> Any:
+    return [{"value": n} for n in sorted(set(known_namespaces()) | {n for n in request.custom_namespaces if n})]
+
+
+def _metrics(request: ResourceRequest) -> Any:
+    region = request.region()
+    namespace = request.param("namespace")
+    known = known_namespaces()
+    if not namespace:
+        return [{"value": {"name": m, "namespace": ns}} for ns in sorted(known) for m in known[ns].metrics]
+    if _is_known(namespace, request.custom_namespaces):
+        return [{"value": {"name": m, "namespace": namespace}} for m in known[namespace].metrics]
+    listing = _listing(request, region)
+    return metric_names(listing, {"Namespace": namespace})
+
+
+def _dimension_keys(request: ResourceRequest) -> Any:
+    region = request.region()
+    namespace, metric_name = request.param("namespace"), request.param("metricName")
+    filters = dimension_filters(request.json_param("dimensionFilters"))
+    if _is_known(namespace, request.custom_namespaces) and not filters:
+        keys = known_namespaces()[namespace].dimension_keys
+        if keys:  # a namespace whose keys the file does not list (AWS/EC2/API, ...) is asked of ListMetrics
+            return [{"value": k} for k in keys]
+    if not namespace and not filters and not metric_name:
+        raise RouteError(400, "error in dimension-keys handler", "namespace is required")
+    return dimension_keys(_listing(request, region), namespace, metric_name, filters)
+
+
+def _dimension_values(request: ResourceRequest) -> Any:
+    region = request.region()
+    key = request.param("dimensionKey")
+    if not key:
+        raise RouteError(400, "error in dimension-values handler", "dimensionKey is required")
+    filters = [f for f in dimension_filters(request.json_param("dimensionFilters")) if f.name != key]
+    return dimension_values(_listing(request, region), request.param("namespace"), request.param("metricName"),
+                            key, filters)
+
+
+def _accounts(request: ResourceRequest) -> Any:
+    region = request.region()
+    return monitoring_accounts(request.clients(region, "oam"), region, request.page_limit, request.datasource)
+
+
+def _external_id(request: ResourceRequest) -> Any:
+    # Needs no AWS config at all (GF #84229): a datasource without a region must still show it.
+    return {"externalId": request.external_id}
+
+
+ROUTES: dict[str, Route] = {
+    "regions": Route(_regions),
+    "namespaces": Route(_namespaces),
+    "metrics": Route(_metrics, cached=True),
+    "dimension-keys": Route(_dimension_keys, cached=True),
+    "dimension-values": Route(_dimension_values, cached=True),
+    "accounts": Route(_accounts),
+    "external-id": Route(_external_id),
+}
+
+
+# --- answers from plain values -------------------------------------------------------------------------------
+
+def region_answer(default_region: str, clients: Any, datasource: str) -> list[dict[str, Any]]:
+    """botocore's regions of the default region's partition, plus what ec2:DescribeRegions adds (the account's
+    enabled regions); DescribeRegions failing is logged and ignored, as Grafana does: the list still helps."""
+    names = set(cloudwatch_regions(default_region))
     try:
-        ec2 = ctx.client_for_region(default, "ec2")
-        with aws_call("DescribeRegions", region=default, datasource=ctx.settings.uid):
+        ec2 = clients(default_region, "ec2")
+        with aws_call("DescribeRegions", region=default_region, datasource=datasource):
             regions = ec2.describe_regions().get("Regions", [])
         names.update(r["RegionName"] for r in regions if r.get("RegionName"))
-    except PluginError as exc:  # Grafana logs and ignores it: the static list still helps
-        log.warning("ec2:DescribeRegions failed, answering with the built-in region list", error=exc.message)
+    except PluginError as exc:
+        log.warning("ec2:DescribeRegions failed, answering with botocore's region list", error=exc.message)
     return [{"value": {"name": n}} for n in sorted(names)]
 
 
-def _namespaces(ctx: _Context) -> Any:
-    names = set(NAMESPACE_METRICS) | {n for n in ctx.settings.custom_metrics_namespaces if n}
-    return [{"value": n} for n in sorted(names)]
+@dataclass(frozen=True)
+class DimensionFilter:
+    """One `dimensionFilters` entry: a name, and the values a metric's dimension may have (none: any value)."""
+
+    name: str
+    values: tuple[str, ...]
+
+    def list_metrics_filter(self) -> dict[str, str]:
+        # ListMetrics matches one value per filter; several values are matched here, after the call.
+        return {"Name": self.name, "Value": self.values[0]} if len(self.values) == 1 else {"Name": self.name}
+
+    def matches(self, dimensions: Mapping[str, str]) -> bool:
+        return self.name in dimensions and (not self.values or dimensions[self.name] in self.values)
 
 
-def _metrics(ctx: _Context) -> Any:
-    region = _region(ctx)
-    namespace = ctx.params.get("namespace", "")
-    if not namespace:
-        return [{"value": {"name": m, "namespace": ns}}
-                for ns in sorted(NAMESPACE_METRICS) for m in NAMESPACE_METRICS[ns]]
-    if _is_known(namespace, ctx):
-        return [{"value": {"name": m, "namespace": namespace}} for m in NAMESPACE_METRICS[namespace]]
+def dimension_filters(parsed: Any) -> list[DimensionFilter]:
+    """Grafana's `dimensionFilters`: `{"name": "v" | ["v", ...] | null}`. A value of "*" or "" (or null, or no
+    values) means "has this dimension, any value" (grafana/grafana pkg/tsdb/cloudwatch/models/resources,
+    parseDimensionFilter). Several concrete values mean "any of them": ListMetrics is asked by name and the
+    answer narrowed here, where Grafana would send one filter per value (which AWS ANDs, matching nothing)."""
+    if parsed is None:
+        return []
+    if not isinstance(parsed, dict):
+        raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object")
+    out: list[DimensionFilter] = []
+    for name, value in sorted(parsed.items()):
+        values = value if isinstance(value, list) else [value]
+        if not all(v is None or isinstance(v, str) for v in values):
+            raise RouteError(400, "error in handler", f"dimensionFilters[{name!r}] must be a string or a list of "
+                                                      "strings")
+        concrete = tuple(dict.fromkeys(v for v in values if v not in (None, "", "*")))
+        out.append(DimensionFilter(name, () if len(concrete) < len(values) else concrete))
+    if len(out) > MAX_DIMENSION_FILTERS:
+        raise RouteError(400, "error in handler", f"at most {MAX_DIMENSION_FILTERS} dimension filters (a "
+                                                  f"ListMetrics limit); got {len(out)}")
+    return out
+
+
+# ListMetrics parameters → (metric, owning account or "") of every page, up to the page cap.
+Listing = Callable[[dict[str, Any]], Iterator[tuple[dict[str, Any], str]]]
+
+
+def metric_names(listing: Listing, params: dict[str, Any]) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str], dict[str, Any]] = {}
-    for metric, account in _list_metrics(ctx, region, {"Namespace": namespace}):
+    for metric, account in listing(params):
         name = metric.get("MetricName", "")
         if (name, account) not in seen:
-            item: dict[str, Any] = {"value": {"name": name, "namespace": metric.get("Namespace", namespace)}}
-            if account:
-                item["accountId"] = account
-            seen[(name, account)] = item
+            seen[(name, account)] = _with_account(
+                {"value": {"name": name, "namespace": metric.get("Namespace", params["Namespace"])}}, account)
     return sorted(seen.values(), key=lambda i: (i["value"]["name"], i.get("accountId", "")))
 
 
-def _dimension_keys(ctx: _Context) -> Any:
-    region = _region(ctx)
-    namespace = ctx.params.get("namespace", "")
-    metric_name = ctx.params.get("metricName", "")
-    filters = _dimension_filters(ctx.params.get("dimensionFilters", ""))
-    if _is_known(namespace, ctx) and not filters:
-        return [{"value": k} for k in NAMESPACE_DIMENSION_KEYS.get(namespace, ())]
-    if not namespace and not filters and not metric_name:
-        raise RouteError(400, "error in dimension-keys handler", "namespace is required")
-    params: dict[str, Any] = {}
-    if namespace:
-        params["Namespace"] = namespace
-    if metric_name:
-        params["MetricName"] = metric_name
-    if filters:
-        params["Dimensions"] = filters
-    filtered = {f["Name"] for f in filters}
+def dimension_keys(listing: Listing, namespace: str, metric_name: str,
+                   filters: list[DimensionFilter]) -> list[dict[str, Any]]:
+    """The dimension names of the matching metrics, except the filtered ones (Grafana's rule)."""
+    filtered = {f.name for f in filters}
     keys: dict[tuple[str, str], None] = {}
-    for metric, account in _list_metrics(ctx, region, params):
-        for dim in metric.get("Dimensions") or []:
-            if dim.get("Name") and dim["Name"] not in filtered:
-                keys[(dim["Name"], account)] = None
+    for dims, account in _matching(listing, namespace, metric_name, filters):
+        for name in dims:
+            if name not in filtered:
+                keys[(name, account)] = None
     return [_with_account({"value": k}, a) for k, a in sorted(keys)]
 
 
-def _dimension_values(ctx: _Context) -> Any:
-    region = _region(ctx)
-    key = ctx.params.get("dimensionKey", "")
-    if not key:
-        raise RouteError(400, "error in dimension-values handler", "dimensionKey is required")
-    filters = [f for f in _dimension_filters(ctx.params.get("dimensionFilters", "")) if f["Name"] != key]
-    params: dict[str, Any] = {"Dimensions": [{"Name": key}, *filters]}
-    if ctx.params.get("namespace"):
-        params["Namespace"] = ctx.params["namespace"]
-    if ctx.params.get("metricName"):
-        params["MetricName"] = ctx.params["metricName"]
+def dimension_values(listing: Listing, namespace: str, metric_name: str, key: str,
+                     filters: list[DimensionFilter]) -> list[dict[str, Any]]:
     values: dict[tuple[str, str], None] = {}
-    for metric, account in _list_metrics(ctx, region, params):
-        for dim in metric.get("Dimensions") or []:
-            if dim.get("Name") == key and dim.get("Value") is not None:
-                values[(dim["Value"], account)] = None
+    for dims, account in _matching(listing, namespace, metric_name, [DimensionFilter(key, ()), *filters]):
+        values[(dims[key], account)] = None
     return [_with_account({"value": v}, a) for v, a in sorted(values)]
 
 
-def _accounts(ctx: _Context) -> Any:
-    region = _region(ctx)
-    oam = ctx.client_for_region(region, "oam")
+def monitoring_accounts(oam: Any, region: str, page_limit: int, datasource: str) -> Any:
+    """The monitoring account (its sink) and the source accounts linked to it; JSON null when this account is
+    not a monitoring account, as Grafana answers."""
     try:
-        with aws_call("ListSinks", region=region, datasource=ctx.settings.uid):
-            sinks = list(items(oam, "list_sinks", "Items", ctx.page_limit))
+        with aws_call("ListSinks", region=region, datasource=datasource):
+            sinks = list(items(oam, "list_sinks", "Items", page_limit))
         if not sinks:
-            return None  # Grafana answers JSON null when this account is not a monitoring account
+            return None
         sink = sinks[0]
         accounts = [{"value": {"id": _arn_account(sink.get("Arn", "")), "arn": sink.get("Arn", ""),
                                "label": sink.get("Name", ""), "isMonitoringAccount": True}}]
-        with aws_call("ListAttachedLinks", region=region, datasource=ctx.settings.uid, shown_as="ListSinks"):
-            links = list(items(oam, "list_attached_links", "Items", ctx.page_limit,
-                               SinkIdentifier=sink.get("Arn", "")))
+        with aws_call("ListAttachedLinks", region=region, datasource=datasource, shown_as="ListSinks"):
+            links = list(items(oam, "list_attached_links", "Items", page_limit, SinkIdentifier=sink.get("Arn", "")))
         for link in links:
             arn = link.get("ResourceArn") or link.get("LinkArn", "")
             accounts.append({"value": {"id": _arn_account(arn), "arn": arn, "label": link.get("Label", ""),
@@ -186,82 +215,50 @@ def _accounts(ctx: _Context) -> Any:
         raise RouteError(err.status, "error getting accounts for current user or role", err.message) from None
 
 
-def _external_id(ctx: _Context) -> Any:
-    # Needs no AWS config at all (GF #84229): a datasource without a region must still show it.
-    return {"externalId": ctx.external_id}
-
-
-_ROUTES: dict[str, Callable[[_Context], Any]] = {
-    "regions": _regions,
-    "namespaces": _namespaces,
-    "metrics": _metrics,
-    "dimension-keys": _dimension_keys,
-    "dimension-values": _dimension_values,
-    "accounts": _accounts,
-    "external-id": _external_id,
-    "log-groups": lambda ctx: log_groups(ctx.params, client=ctx.client_for_region(_region(ctx), "logs"),
-                                         region=_region(ctx), datasource=ctx.settings.uid, page_limit=ctx.page_limit),
-    "log-group-fields": lambda ctx: log_group_fields(ctx.params, client=ctx.client_for_region(_region(ctx), "logs"),
-                                                     region=_region(ctx), datasource=ctx.settings.uid),
-}
-
-
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def _query_params(url: str) -> dict[str, str]:
-    # Grafana sends the path plus "?query"; a URL without "?" has no parameters.
-    query = urllib.parse.urlsplit(url).query
-    # Blank values are kept: region="" means the default region, but an absent region is an error.
-    return {k: v[0] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+def _is_known(namespace: str, custom_namespaces: tuple[str, ...]) -> bool:
+    # A namespace listed as custom is always asked of AWS, even if it shadows a known one.
+    return namespace in known_namespaces() and namespace not in custom_namespaces
 
 
-def _region(ctx: _Context) -> str:
-    if "region" not in ctx.params:
-        raise RouteError(400, "error in handler", "region is required")
-    region = region_or_default(ctx.params["region"], ctx.settings.effective_default_region)
-    if not region:
-        raise RouteError(500, "error in handler", MISSING_REGION)
-    return region
+def _matching(listing: Listing, namespace: str, metric_name: str, filters: list[DimensionFilter]
+              ) -> Iterator[tuple[dict[str, str], str]]:
+    """(dimensions as a dict, account) of every listed metric every filter matches."""
+    params: dict[str, Any] = {}
+    if namespace:
+        params["Namespace"] = namespace
+    if metric_name:
+        params["MetricName"] = metric_name
+    if filters:
+        params["Dimensions"] = [f.list_metrics_filter() for f in filters]
+    for metric, account in listing(params):
+        dims = {d["Name"]: d.get("Value", "") for d in metric.get("Dimensions") or [] if d.get("Name")}
+        if all(f.matches(dims) for f in filters):
+            yield dims, account
 
 
-def _is_known(namespace: str, ctx: _Context) -> bool:
-    # A namespace listed as custom is always asked of AWS, even if it shadows a built-in one.
-    return namespace in NAMESPACE_METRICS and namespace not in ctx.settings.custom_metrics_namespaces
+def _listing(request: ResourceRequest, region: str) -> Listing:
+    """ListMetrics for this request: its region, account selection, page cap and datasource."""
+    account = request.param("accountId").strip()
+    client = request.clients(region, "cloudwatch")
+
+    def listing(params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+        if account:
+            params["IncludeLinkedAccounts"] = True
+            if account != "all":
+                params["OwningAccount"] = account
+        yield from list_metrics(client, region, params, request.page_limit, request.datasource)
+
+    return listing
 
 
-def _dimension_filters(raw: str) -> list[dict[str, str]]:
-    """`{"k": "v" | ["v", ...] | null}` → ListMetrics DimensionFilters; `*`/""/null → a name-only filter."""
-    if not raw.strip():
-        return []
-    try:
-        parsed = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object") from None
-    if not isinstance(parsed, dict):
-        raise RouteError(400, "error in handler", "dimensionFilters must be a JSON object")
-    out: list[dict[str, str]] = []
-    for name, value in sorted(parsed.items()):
-        values = value if isinstance(value, list) else [value]
-        concrete = [v for v in values if isinstance(v, str) and v not in ("", "*")]
-        if concrete:
-            # ListMetrics takes one value per dimension filter; the first one narrows like Grafana does.
-            out.append({"Name": name, "Value": concrete[0]})
-        else:
-            out.append({"Name": name})
-    return out
-
-
-def _list_metrics(ctx: _Context, region: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+def list_metrics(client: Any, region: str, params: dict[str, Any], page_limit: int, datasource: str
+                 ) -> Iterator[tuple[dict[str, Any], str]]:
     """ListMetrics pages (capped) → (metric, owning account or "")."""
-    account = ctx.params.get("accountId", "").strip()
-    if account:
-        params["IncludeLinkedAccounts"] = True
-        if account != "all":
-            params["OwningAccount"] = account
-    client = ctx.client_for_region(region, "cloudwatch")
     try:
-        with aws_call("ListMetrics", region=region, datasource=ctx.settings.uid):
-            for page in pages(client, "list_metrics", ctx.page_limit, **params):
+        with aws_call("ListMetrics", region=region, datasource=datasource):
+            for page in pages(client, "list_metrics", page_limit, **params):
                 owners = page.get("OwningAccounts") or []
                 for i, metric in enumerate(page.get("Metrics") or []):
                     yield metric, (owners[i] if i < len(owners) else "")
@@ -280,8 +277,3 @@ def _with_account(item: dict[str, Any], account: str) -> dict[str, Any]:
 def _arn_account(arn: str) -> str:
     parts = arn.split(":")
     return parts[4] if len(parts) > 4 else ""
-
-
-def _error(status: int, message: str, error: str) -> CallResourceResponse:
-    body = {"Message": f"{message}: {error}", "Error": error, "StatusCode": status}
-    return CallResourceResponse(status=status, body=json.dumps(body).encode(), headers=_JSON)

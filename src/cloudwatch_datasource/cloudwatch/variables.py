@@ -3,8 +3,9 @@
 "Template-variable routes"):
 `ebs-volume-ids`, `ec2-instance-attribute` and `resource-arns`.
 
-They keep Grafana's legacy handler shape, not the modern one of resources.py: success is a JSON array of
-`{"text", "value", "label"}`, and every error is HTTP 400 with the plain-text body `unexpected error <message>`.
+They keep Grafana's legacy handler shape (routes.py, `Shape.LEGACY`), not the modern one of resources.py: success
+is a JSON array of `{"text", "value", "label"}`, and every error is HTTP 400 with the plain-text body
+`unexpected error <message>`.
 `region` absent, "" or "default" means the datasource's default region. Listings stop at the operator's page cap
 (AWS_CW_LIST_METRICS_PAGE_LIMIT), like every other listing of the plugin.
 """
@@ -13,62 +14,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..aws import aws_call, scrub
-from ..backend import CallResourceResponse
-from ..errors import PluginError
-from ..settings import MISSING_REGION, region_or_default
-from . import ClientFactory
 from .paging import items
+from .routes import ResourceRequest, Route, RouteError, Shape
 
-_JSON = {"Content-Type": ("application/json",)}
-_TEXT = {"Content-Type": ("text/plain; charset=utf-8",)}
 _TAG_PREFIX = "Tags."
 
 
-class VariableQueryError(Exception):
-    """A request this route cannot answer; its text follows Grafana's `unexpected error ` prefix."""
-
-
-@dataclass(frozen=True)
-class VariableRequest:
-    params: Mapping[str, str]
-    default_region: str
-    page_limit: int
-    client_for_region: ClientFactory
-    datasource: str = ""  # the uid: the AWS layer's metrics and recent failures are per datasource
-
-    @property
-    def region(self) -> str:
-        region = region_or_default(self.params.get("region"), self.default_region)
-        if not region:
-            raise VariableQueryError(MISSING_REGION)
-        return region
-
-
-def handle_variable_route(path: str, request: VariableRequest) -> CallResourceResponse:
-    """Answer one of VARIABLE_ROUTES (`path` without slashes) in Grafana's legacy shape."""
-    try:
-        values = VARIABLE_ROUTES[path](request)
-    except VariableQueryError as exc:
-        return _unexpected_error(str(exc))
-    except PluginError as exc:
-        return _unexpected_error(exc.message)
-    body = [{"text": v, "value": v, "label": v} for v in values]
-    return CallResourceResponse(status=200, body=json.dumps(body).encode(), headers=_JSON)
+def _unanswerable(message: str) -> RouteError:
+    """A request this route cannot answer; rendered as Grafana's `unexpected error <message>`."""
+    return RouteError(400, "unexpected error", message)
 
 
 # --- routes -------------------------------------------------------------------------------------------------
 
-def ebs_volume_ids(request: VariableRequest) -> list[str]:
+def ebs_volume_ids(request: ResourceRequest) -> list[str]:
     """The EBS volume ids attached to the `instanceId` instances, in DescribeInstances order."""
     instance_ids = _multi_value(request.params.get("instanceId", ""))
     if not instance_ids:
         # Without ids DescribeInstances would list every instance of the region: not what the variable asks for.
-        raise VariableQueryError("instanceId is required")
+        raise _unanswerable("instanceId is required")
     ec2 = _client(request, "ec2")
     volumes: dict[str, None] = {}
     for instance in _describe_instances(ec2, request, InstanceIds=instance_ids):
@@ -79,12 +47,12 @@ def ebs_volume_ids(request: VariableRequest) -> list[str]:
     return list(volumes)
 
 
-def ec2_instance_attribute(request: VariableRequest) -> list[str]:
+def ec2_instance_attribute(request: ResourceRequest) -> list[str]:
     """One attribute (`Tags.<key>` or a path of Instance fields) of every instance the filters match, unique
     and sorted. Instances without a value for it (no such tag, no private IP once terminated) add nothing."""
     attribute = request.params.get("attributeName", "").strip()
     if not attribute:
-        raise VariableQueryError("attributeName is required")
+        raise _unanswerable("attributeName is required")
     pairs = _json_lists("filters", request.params, example='{"tag:Team": ["web"]}')
     # A filter with no values is a row nothing was picked in yet (or a variable that expanded to nothing): no
     # filter on that name, rather than a value-less EC2 filter whose meaning EC2 does not document.
@@ -97,7 +65,7 @@ def ec2_instance_attribute(request: VariableRequest) -> list[str]:
     return sorted(found)
 
 
-def resource_arns(request: VariableRequest) -> list[str]:
+def resource_arns(request: ResourceRequest) -> list[str]:
     """The ARNs of the `resourceType` resources carrying the `tags` (key → values; no values means any value)."""
     params: dict[str, Any] = {}
     resource_type = request.params.get("resourceType", "").strip()
@@ -110,30 +78,32 @@ def resource_arns(request: VariableRequest) -> list[str]:
     tagging = _client(request, "resourcegroupstaggingapi")
     arns: dict[str, None] = {}
     for resource in _listing(tagging, "get_resources", "ResourceTagMappingList", request.page_limit,
-                             "tag:GetResources", region=request.region, datasource=request.datasource,
+                             "tag:GetResources", region=request.region_or_default(),
+                             datasource=request.datasource,
                              **params):
         if resource.get("ResourceARN"):
             arns[resource["ResourceARN"]] = None
     return list(arns)
 
 
-VARIABLE_ROUTES: dict[str, Callable[[VariableRequest], list[str]]] = {
-    "ebs-volume-ids": ebs_volume_ids,
-    "ec2-instance-attribute": ec2_instance_attribute,
-    "resource-arns": resource_arns,
+ROUTES: dict[str, Route] = {
+    "ebs-volume-ids": Route(ebs_volume_ids, Shape.LEGACY),
+    "ec2-instance-attribute": Route(ec2_instance_attribute, Shape.LEGACY),
+    "resource-arns": Route(resource_arns, Shape.LEGACY),
 }
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def _client(request: VariableRequest, service_name: str) -> Any:
-    return request.client_for_region(request.region, service_name)
+def _client(request: ResourceRequest, service_name: str) -> Any:
+    return request.clients(request.region_or_default(), service_name)
 
 
-def _describe_instances(ec2: Any, request: VariableRequest, **params: Any) -> Iterator[dict[str, Any]]:
+def _describe_instances(ec2: Any, request: ResourceRequest, **params: Any) -> Iterator[dict[str, Any]]:
     """Every instance of every reservation DescribeInstances returns (pages capped)."""
     for reservation in _listing(ec2, "describe_instances", "Reservations", request.page_limit,
-                                "ec2:DescribeInstances", region=request.region, datasource=request.datasource,
+                                "ec2:DescribeInstances", region=request.region_or_default(),
+                                datasource=request.datasource,
                                 **params):
         yield from reservation.get("Instances") or []
 
@@ -162,15 +132,15 @@ def _json_lists(name: str, params: Mapping[str, str], *, example: str) -> Iterab
     try:
         parsed = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise VariableQueryError(f"error parsing {name}: {problem} ({exc})") from None
+        raise _unanswerable(f"error parsing {name}: {problem} ({exc})") from None
     if not isinstance(parsed, dict):
-        raise VariableQueryError(f"error parsing {name}: {problem}")
+        raise _unanswerable(f"error parsing {name}: {problem}")
     pairs: list[tuple[str, list[str]]] = []
     for key, values in sorted(parsed.items()):
         if values is None:
             continue
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise VariableQueryError(f"error parsing {name}: {problem}")
+            raise _unanswerable(f"error parsing {name}: {problem}")
         pairs.append((key, values))
     return pairs
 
@@ -195,7 +165,7 @@ def _attribute_reader(attribute: str, ec2: Any) -> Callable[[dict[str, Any]], st
         if shape is None:
             break
     if shape is None or shape.type_name not in ("string", "timestamp", "boolean", "integer", "long"):
-        raise VariableQueryError(f"invalid attribute path {scrub(attribute[:100])!r}: use Tags.<key> or a text "
+        raise _unanswerable(f"invalid attribute path {scrub(attribute[:100])!r}: use Tags.<key> or a text "
                                  "field of an EC2 instance such as InstanceId, InstanceType or "
                                  "Placement.AvailabilityZone")
 
@@ -219,7 +189,3 @@ def _go_time_string(moment: datetime) -> str:
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     fraction = f".{utc.microsecond:06d}".rstrip("0") if utc.microsecond else ""
     return f"{utc:%Y-%m-%d %H:%M:%S}{fraction} +0000 UTC"
-
-
-def _unexpected_error(message: str) -> CallResourceResponse:
-    return CallResourceResponse(status=400, body=f"unexpected error {message}".encode(), headers=_TEXT)

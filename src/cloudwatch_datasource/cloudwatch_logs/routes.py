@@ -1,7 +1,8 @@
 """The logs editor's CallResource routes, with Grafana's paths, parameters and JSON shapes (grafana/grafana
 pkg/tsdb/cloudwatch routes/log_groups.go, routes/log_group_fields.go, services/log_groups.go,
 models/resources/log_groups_resource_request.go; facts only). Plain functions: parameters in, JSON-able values
-out, a PluginError (its status kept) for what cannot be answered; cloudwatch/resources.py registers them.
+out, a PluginError (its status kept) for what cannot be answered; `ROUTES` adapts them to the route layer
+(cloudwatch/routes.py), and service.py adds it to its table.
 
 - `log-groups?region=&logGroupNamePrefix=|logGroupPattern=&accountId=&limit=&listAllLogGroups=` → DescribeLogGroups;
   `[{"value": {"arn", "name"}, "accountId"}]` sorted as Grafana sorts (exact match, then prefix, then substring
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..aws import aws_call
 from ..cloudwatch.paging import pages
+from ..cloudwatch.routes import ResourceRequest, Route
 from ..errors import PluginError
 
 MAX_PAGE = 50  # DescribeLogGroups' `limit` maximum
@@ -65,6 +67,25 @@ def log_group_fields(params: Mapping[str, str], *, client: Any, region: str, dat
         answer = client.get_log_group_fields(**request)
     return [{"value": {"name": f["name"], "percent": int(f.get("percent") or 0)}}
             for f in answer.get("logGroupFields") or [] if isinstance(f.get("name"), str)]
+
+
+def _log_groups_route(request: ResourceRequest) -> Any:
+    region = request.region()
+    return log_groups(request.params, client=request.clients(region, "logs"), region=region,
+                      datasource=request.datasource, page_limit=request.page_limit)
+
+
+def _log_group_fields_route(request: ResourceRequest) -> Any:
+    region = request.region()
+    return log_group_fields(request.params, client=request.clients(region, "logs"), region=region,
+                            datasource=request.datasource)
+
+
+# Not cached: log groups come and go, and a picker search is one DescribeLogGroups call.
+ROUTES: dict[str, Route] = {
+    "log-groups": Route(_log_groups_route),
+    "log-group-fields": Route(_log_group_fields_route),
+}
 
 
 def _limit(raw: str) -> int:

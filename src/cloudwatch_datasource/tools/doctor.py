@@ -181,23 +181,20 @@ def _resolve(report: Report, s: DataSourceSettings, policy: OperatorPolicy, regi
         return
     report.line(OK, f"allowed by the operator's policy (allowed: {', '.join(policy.allowed_auth_providers)}; "
                     f"assume role {'enabled' if policy.assume_role_enabled else 'disabled'})")
-    try:
-        report.line(OK, f"credentials from {session.credentials_source()}")
-    except PluginError as exc:
-        report.line(FAIL, f"credentials: {exc.message}")
-        return
-    try:
-        report.line(OK, f"identity: {session.caller_identity()}")
-    except PluginError as exc:
-        report.line(FAIL, f"identity: {exc.message}")
-    try:
-        from ..cloudwatch.health import check_metrics_access
+    # The health check's own calls (cloudwatch/health.py), with one page of ListMetrics and no Logs probe.
+    from ..cloudwatch.health import check_access
 
-        result = check_metrics_access(session.client("cloudwatch"), page_limit=1, region=session.region,
-                                      datasource=session.uid)
-        report.line(OK if result.ok else FAIL, f"region {session.region}: {result.message}")
-    except PluginError as exc:  # reported, never raised
-        report.line(FAIL, f"region {session.region}: {exc.message}")
+    access = check_access(session, page_limit=1, check_logs=False)
+    if access.credentials_error:
+        report.line(FAIL, f"credentials: {access.credentials_error}")
+        return
+    report.line(OK, f"credentials from {access.credentials_source}")
+    if access.identity:
+        report.line(OK, f"identity: {access.identity}")
+    else:
+        report.line(FAIL, f"identity: {access.identity_error}")
+    if access.metrics is not None:
+        report.line(OK if access.metrics.ok else FAIL, f"region {access.region}: {access.metrics.message}")
     # The AWS layer's own view (aws/calls.py): every operation that failed above, by its API name and AWS code.
     failed = recent_failures(session.uid)
     if failed:
