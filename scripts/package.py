@@ -48,7 +48,9 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 DOCUMENTS = {"README.md": ROOT / "plugin" / "README.md", "CHANGELOG.md": ROOT / "CHANGELOG.md",
              "LICENSE": ROOT / "LICENSE",
              "img/screenshot-config-editor.png": ROOT / "docs" / "img" / "config-editor.png",
-             "img/screenshot-query-editor.png": ROOT / "docs" / "img" / "query-editor.png"}
+             "img/screenshot-query-editor.png": ROOT / "docs" / "img" / "query-editor.png",
+             "img/screenshot-logs-editor.png": ROOT / "docs" / "img" / "logs-editor.png",
+             "img/screenshot-annotation-editor.png": ROOT / "docs" / "img" / "annotation-editor.png"}
 
 
 class PackageError(Exception):

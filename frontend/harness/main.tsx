@@ -137,9 +137,18 @@ function App({ plugin }: { plugin: any }) {
   // Old dashboards store variable queries as strings; the editor migrates them.
   const [variableQuery, setVariableQuery] = React.useState<any>('metrics(AWS/EC2)');
   const VariableQueryEditor = ds.variables?.editor;
+  // A second panel query for the Logs editor, and a dashboard annotation (Grafana passes its target to the editor).
+  const [logsQuery, setLogsQuery] = React.useState<any>({ refId: 'B', ...ds.getDefaultQuery('panel-editor') });
+  const [annotationTarget, setAnnotationTarget] = React.useState<any>({
+    refId: 'Anno',
+    ...ds.annotations?.getDefaultQuery?.(),
+  });
+  const AnnotationEditor = ds.annotations?.QueryEditor;
   w.__options = options;
   w.__query = query;
   w.__variableQuery = variableQuery;
+  w.__logsQuery = logsQuery;
+  w.__annotationTarget = annotationTarget;
   w.__datasource = ds;
 
   return (
@@ -163,6 +172,21 @@ function App({ plugin }: { plugin: any }) {
           <pre id="query-json" style={{ fontSize: 11 }}>
             {JSON.stringify(query, null, 1)}
           </pre>
+        </section>
+        <section id="logs-editor" style={{ padding: 16 }}>
+          <h2>Query editor — CloudWatch Logs</h2>
+          <QueryEditor
+            datasource={ds}
+            query={logsQuery}
+            onChange={setLogsQuery}
+            onRunQuery={() => w.__events.push('runLogsQuery')}
+          />
+        </section>
+        <section id="annotation-editor" style={{ padding: 16 }}>
+          <h2>Annotation query — CloudWatch alarms</h2>
+          {AnnotationEditor && (
+            <AnnotationEditor datasource={ds} query={annotationTarget} onChange={setAnnotationTarget} onRunQuery={() => {}} />
+          )}
         </section>
         <section id="variable-editor" style={{ padding: 16 }}>
           <h2>Variable query editor</h2>

@@ -16,9 +16,9 @@ const started = Date.now();
 
 // Whole run must finish in time; never hang CI.
 const watchdog = setTimeout(() => {
-  console.error('browser test: timed out after 110 s');
+  console.error('browser test: timed out after 150 s');
   process.exit(1);
-}, 110_000);
+}, 150_000);
 
 function fail(msg) {
   throw new Error(msg);
@@ -57,8 +57,33 @@ const RESOURCES = {
   ],
   'dimension-keys': [{ value: 'InstanceId' }, { value: 'AutoScalingGroupName' }],
   'dimension-values': [{ value: 'i-0123456789abcdef0' }, { value: 'i-0fedcba9876543210' }],
-  accounts: null, // not a monitoring account: Grafana's backend answers JSON null
+  // Grafana's backend answers JSON null where the account is not a monitoring account; eu-west-1 plays one here.
+  accounts: (params) =>
+    params.get('region') === 'eu-west-1'
+      ? [
+          { value: { id: '111111111111', arn: 'arn:aws:iam::111111111111:root', label: 'monitoring', isMonitoringAccount: true } },
+          { value: { id: '222222222222', arn: 'arn:aws:iam::222222222222:root', label: 'payments', isMonitoringAccount: false } },
+        ]
+      : null,
+  // DescribeLogGroups as the backend answers it, filtered by Grafana's params.
+  'log-groups': (params) =>
+    LOG_GROUPS.filter(
+      (g) =>
+        g.value.name.includes(params.get('logGroupPattern') ?? '') &&
+        g.value.name.startsWith(params.get('logGroupNamePrefix') ?? '') &&
+        [null, '', 'all', g.accountId].includes(params.get('accountId'))
+    ),
 };
+const logGroup = (account, name) => ({
+  accountId: account,
+  value: { arn: `arn:aws:logs:eu-west-1:${account}:log-group:${name}:*`, name },
+});
+const LOG_GROUPS = [
+  logGroup('111111111111', '/aws/lambda/checkout'),
+  logGroup('111111111111', '/aws/lambda/orders'),
+  logGroup('222222222222', '/aws/lambda/payments'),
+  logGroup('222222222222', '/ecs/payments-api'),
+];
 const resourceHits = [];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.json': 'application/json' };
 const server = createServer((req, res) => {
@@ -67,8 +92,9 @@ const server = createServer((req, res) => {
   if (m) {
     resourceHits.push(`${m[2]}${url.search}`);
     const known = Object.hasOwn(RESOURCES, m[2]);
+    const answer = typeof RESOURCES[m[2]] === 'function' ? RESOURCES[m[2]](url.searchParams) : RESOURCES[m[2]];
     res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(known ? RESOURCES[m[2]] : { message: 'not found' }));
+    res.end(JSON.stringify(known ? answer : { message: 'not found' }));
     return;
   }
   let rel = url.pathname === '/' ? 'harness/index.html' : normalize(url.pathname).replace(/^\/+/, '');
@@ -134,6 +160,12 @@ async function check(name, fn) {
   }
 }
 const state = (expr) => page.evaluate(expr);
+/** Fail unless each key of `expected` has that value (as JSON) in `actual`. */
+function assertFields(what, actual, expected) {
+  for (const [k, v] of Object.entries(expected)) {
+    if (JSON.stringify(actual[k]) !== JSON.stringify(v)) fail(`${what}.${k} = ${JSON.stringify(actual[k])}, want ${JSON.stringify(v)}`);
+  }
+}
 async function pick(scope, label, text) {
   const input = scope.getByLabel(label, { exact: false }).first();
   await input.click();
@@ -252,6 +284,77 @@ try {
     const q = await state(() => window.__query);
     if (q.metricEditorMode !== 1 || q.expression !== 'SUM(METRICS())') fail(JSON.stringify(q));
   });
+  const le = page.locator('#logs-editor');
+  await check('logs editor: Logs mode, region, log groups of a source account, stats query → Grafana logs query JSON', async () => {
+    await le.scrollIntoViewIfNeeded();
+    await le.getByRole('radio', { name: 'CloudWatch Logs' }).check({ force: true });
+    await le.getByTestId('pyaws-cloudwatch-logs-editor').waitFor();
+    await pick(le, 'Region', 'eu-west-1');
+    resourceHits.length = 0;
+    await le.getByRole('button', { name: 'Select log groups' }).click();
+    await le.getByLabel('Log group name search').fill('lambda');
+    await le.getByLabel('/aws/lambda/checkout').check({ force: true });
+    await pick(le, 'Account', 'payments');
+    await le.getByLabel('/aws/lambda/payments').check({ force: true });
+    const code = le.getByLabel('Logs query');
+    await code.fill('filter @message like /ERROR/\n| stats count(*) as errors by bin(5m), @logStream');
+    const q = await state(() => window.__logsQuery);
+    const expected = {
+      queryMode: 'Logs',
+      region: 'eu-west-1',
+      queryLanguage: 'CWLI',
+      expression: 'filter @message like /ERROR/\n| stats count(*) as errors by bin(5m), @logStream',
+      statsGroups: ['bin(5m)', '@logStream'],
+      logGroups: [
+        { ...LOG_GROUPS[0].value, accountId: '111111111111', accountLabel: 'monitoring' },
+        { ...LOG_GROUPS[2].value, accountId: '222222222222', accountLabel: 'payments' },
+      ],
+    };
+    assertFields('logs query', q, expected);
+    const searches = resourceHits.filter((h) => h.startsWith('log-groups?'));
+    const wanted = (h, account) =>
+      h.includes('logGroupPattern=lambda') && h.includes('listAllLogGroups=true') && h.includes(`accountId=${account}`) && h.includes('region=eu-west-1');
+    if (!searches.some((h) => wanted(h, 'all')) || !searches.some((h) => wanted(h, '222222222222'))) {
+      fail(`log-groups not searched with Grafana's params: ${searches.join(' | ')}`);
+    }
+    await le.getByTestId('selected-log-groups').getByText('/aws/lambda/payments').waitFor();
+  });
+  await page.mouse.click(1250, 10);
+  await le.screenshot({ path: join(imgDir, 'logs-editor.png') });
+  await check('logs editor: the language switch keeps a written query; OpenSearch SQL is stored as "SQL"', async () => {
+    await le.getByRole('radio', { name: 'OpenSearch SQL' }).check({ force: true });
+    const q = await state(() => window.__logsQuery);
+    if (q.queryLanguage !== 'SQL' || !q.expression.startsWith('filter @message')) fail(JSON.stringify(q));
+    await le.getByRole('radio', { name: 'Logs Insights QL' }).check({ force: true });
+  });
+
+  const ae = page.locator('#annotation-editor');
+  await check('annotation editor emits Grafana CloudWatch alarm annotation JSON', async () => {
+    await ae.scrollIntoViewIfNeeded();
+    await pick(ae, 'Namespace', 'AWS/EC2');
+    await pick(ae, 'Metric name', 'CPUUtilization');
+    await pick(ae, 'Statistic', 'Maximum');
+    await ae.getByRole('button', { name: 'Add dimension' }).click();
+    await pick(ae, 'Dimension key 1', 'InstanceId');
+    await pick(ae, 'Dimension value 1', 'i-0123456789abcdef0');
+    await ae.getByLabel('Period').fill('300');
+    const t = await state(() => window.__annotationTarget);
+    const expected = {
+      queryMode: 'Annotations',
+      region: 'default',
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      statistic: 'Maximum',
+      dimensions: { InstanceId: ['i-0123456789abcdef0'] },
+      period: '300',
+    };
+    assertFields('annotation target', t, expected);
+    const prepared = await page.evaluate(() => window.__datasource.annotations.prepareQuery({ target: window.__annotationTarget }));
+    if (!prepared) fail('prepareQuery skipped a complete annotation query');
+  });
+  await page.mouse.click(1250, 10);
+  await ae.screenshot({ path: join(imgDir, 'annotation-editor.png') });
+
   const ve = page.locator('#variable-editor');
   await check('variable editor migrates a legacy query, emits the variable query and query() answers', async () => {
     await ve.scrollIntoViewIfNeeded();

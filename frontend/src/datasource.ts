@@ -2,16 +2,23 @@ import { CoreApp, DataSourceInstanceSettings, MetricFindValue, ScopedVars } from
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import {
+  AnyCloudWatchQuery,
+  CloudWatchAnnotationQuery,
   CloudWatchJsonData,
+  CloudWatchLogsQuery,
   CloudWatchQuery,
   DEFAULT_QUERY,
   DimensionFilters,
   Dimensions,
+  LogGroup,
+  LogsQueryLanguage,
   MetricEditorMode,
   MetricQueryType,
   MultiFilters,
   STATIC_REGIONS,
 } from './types';
+import { CloudWatchAnnotationSupport } from './components/annotations/annotationSupport';
+import type { LogGroupItem } from './migrations';
 import { CloudWatchVariableSupport } from './variables';
 
 type ResourceItem<T> = { value: T; label?: string; text?: string };
@@ -35,8 +42,27 @@ export interface ResourceOptions {
   keepDefaultRegion?: boolean;
 }
 
+/**
+ * A logs query runs with an expression and at least one log group (ARN list or legacy names); OpenSearch SQL names
+ * its log groups in the query text, so it needs none. Grafana CloudWatch skips the same queries.
+ */
+export function isCompleteLogsQuery(query: Partial<CloudWatchLogsQuery>): boolean {
+  if (!query.expression?.trim()) {
+    return false;
+  }
+  return query.queryLanguage === LogsQueryLanguage.SQL || !!query.logGroups?.length || !!query.logGroupNames?.length;
+}
+
 /** True when the query carries enough information for the backend to run it. */
 export function isCompleteQuery(query: Partial<CloudWatchQuery>): boolean {
+  const mode = (query as Partial<AnyCloudWatchQuery> | undefined)?.queryMode;
+  if (mode === 'Logs') {
+    return isCompleteLogsQuery(query as Partial<CloudWatchLogsQuery>);
+  }
+  if (mode === 'Annotations') {
+    // Checked before it gets here, by the annotation support's prepareQuery.
+    return true;
+  }
   if (!query || !query.region) {
     return false;
   }
@@ -102,6 +128,7 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
     super(instanceSettings);
     this.defaultRegion = instanceSettings.jsonData?.defaultRegion;
     this.variables = new CloudWatchVariableSupport(this);
+    this.annotations = CloudWatchAnnotationSupport;
   }
 
   getDefaultQuery(_app: CoreApp): Partial<CloudWatchQuery> {
@@ -113,6 +140,13 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
   }
 
   applyTemplateVariables(query: CloudWatchQuery, scopedVars: ScopedVars): CloudWatchQuery {
+    const mode = (query as AnyCloudWatchQuery).queryMode;
+    if (mode === 'Logs') {
+      return interpolateLogsQuery(query as unknown as CloudWatchLogsQuery, scopedVars) as unknown as CloudWatchQuery;
+    }
+    if (mode === 'Annotations') {
+      return interpolateAnnotationQuery(query as unknown as CloudWatchAnnotationQuery, scopedVars) as unknown as CloudWatchQuery;
+    }
     const dimensions: Dimensions = {};
     for (const [key, values] of Object.entries(query.dimensions ?? {})) {
       const list = Array.isArray(values) ? values : [values as unknown as string];
@@ -235,6 +269,44 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
     return items.map((i) => i.value).filter((a) => !!a?.id);
   }
 
+  /**
+   * Log groups from the `log-groups` route (DescribeLogGroups). The picker searches like Grafana's:
+   * `logGroupPattern` + `listAllLogGroups=true` (+ `accountId`, `all` = every linked account); the legacy-name
+   * migration looks names up with `logGroupNamePrefix`.
+   */
+  async getLogGroups(
+    region: string,
+    search: { logGroupPattern?: string; logGroupNamePrefix?: string; listAllLogGroups?: boolean },
+    options?: ResourceOptions
+  ): Promise<LogGroupItem[]> {
+    const params: Record<string, string> = { ...this.scopeParams(region, options) };
+    if (search.logGroupPattern !== undefined) {
+      params.logGroupPattern = search.logGroupPattern;
+    }
+    if (search.logGroupNamePrefix !== undefined) {
+      params.logGroupNamePrefix = search.logGroupNamePrefix;
+    }
+    params.listAllLogGroups = search.listAllLogGroups ? 'true' : 'false';
+    const res = await this.getResource('log-groups', params);
+    return (Array.isArray(res) ? res : []).filter((i: LogGroupItem) => !!i?.value?.arn);
+  }
+
+  /** Fields discovered in a log group (`log-group-fields`, GetLogGroupFields): `[{ name, percent }]`. */
+  async getLogGroupFields(region: string, logGroupName: string): Promise<Array<{ name: string; percent: number }>> {
+    const items = await this.list<{ name: string; percent: number }>('log-group-fields', {
+      region: this.resolveRegion(region),
+      logGroupName: interpolate(logGroupName) ?? logGroupName,
+    });
+    return items.map((i) => i.value).filter((f) => !!f?.name);
+  }
+
+  /** True when a dashboard variable of that name exists (`$name`, `${name}`, `[[name]]`). */
+  isVariable(value: string): boolean {
+    const name = /^\$\{?(\w+)|^\[\[(\w+)/.exec(value ?? '');
+    const wanted = name?.[1] ?? name?.[2];
+    return !!wanted && this.getVariables().includes(`$${wanted}`);
+  }
+
   /** EBS volume ids attached to an instance; `instanceId` may be `{i-1,i-2}` (a multi-value variable). */
   getEbsVolumeIds(region: string, instanceId: string, options?: ResourceOptions): Promise<MetricFindValue[]> {
     return this.listTextValues('ebs-volume-ids', {
@@ -280,4 +352,46 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
       return [];
     }
   }
+}
+
+/**
+ * Variables in a logs query, like Grafana CloudWatch: the expression; each log group ARN and legacy name, where a
+ * multi-value variable gives one entry per value (duplicates dropped: StartQuery refuses a log group twice);
+ * the region (`default` stays for the backend to resolve).
+ */
+export function interpolateLogsQuery(query: CloudWatchLogsQuery, scopedVars: ScopedVars): CloudWatchLogsQuery {
+  const expand = (values: string[]) => Array.from(new Set(values.flatMap((v) => interpolateList(v, scopedVars))));
+  const arns = expand((query.logGroups ?? []).map((g: LogGroup) => g.arn));
+  const out: CloudWatchLogsQuery = {
+    ...query,
+    region: interpolate(query.region, scopedVars) || 'default',
+    expression: interpolate(query.expression ?? '', scopedVars),
+    logGroups: arns.map((arn) => ({ arn, name: arn })),
+  };
+  if (query.logGroupNames) {
+    out.logGroupNames = expand(query.logGroupNames);
+  }
+  return out;
+}
+
+/**
+ * Variables in an alarm annotation query, and the fields Grafana CloudWatch always sends with one (`period` "",
+ * prefixes "" when unset, `type: "annotationQuery"`).
+ */
+export function interpolateAnnotationQuery(
+  query: CloudWatchAnnotationQuery,
+  scopedVars: ScopedVars
+): CloudWatchAnnotationQuery & { type: string } {
+  return {
+    ...query,
+    region: interpolate(query.region, scopedVars) || 'default',
+    namespace: interpolate(query.namespace, scopedVars) ?? '',
+    metricName: interpolate(query.metricName, scopedVars),
+    statistic: interpolate(query.statistic, scopedVars),
+    dimensions: interpolateFilters(query.dimensions, scopedVars),
+    period: query.period ?? '',
+    actionPrefix: query.actionPrefix ?? '',
+    alarmNamePrefix: query.alarmNamePrefix ?? '',
+    type: 'annotationQuery',
+  };
 }

@@ -1,5 +1,13 @@
+import { DataSourceRef } from '@grafana/schema';
+
 import {
+  CloudWatchAnnotationQuery,
+  CloudWatchLogsQuery,
+  DEFAULT_ANNOTATION_QUERY,
+  DEFAULT_LOGS_QUERY,
   DEFAULT_VARIABLE_QUERY,
+  LogGroup,
+  LogsQueryLanguage,
   DimensionFilters,
   MultiFilters,
   OldVariableQuery,
@@ -158,4 +166,89 @@ export function migrateVariableQuery(raw: string | VariableQuery | OldVariableQu
     ec2Filters: typeof ec2Filters === 'string' ? parseFilters(ec2Filters, true) : ec2Filters ?? {},
     tags: typeof tags === 'string' ? parseFilters(tags, true) : tags ?? {},
   } as VariableQuery;
+}
+
+/**
+ * A stored logs query with Grafana's defaults filled in: dashboards saved before `queryLanguage` existed are Logs
+ * Insights QL, and an empty region is `default`. `logGroupNames` (the form before cross-account log groups) is kept:
+ * the backend still reads it, and the editor turns it into `logGroups` (see `migrateLegacyLogGroupNames`).
+ */
+export function migrateLogsQuery(query: Partial<CloudWatchLogsQuery> & { refId: string }): CloudWatchLogsQuery {
+  return {
+    ...DEFAULT_LOGS_QUERY,
+    ...query,
+    queryMode: 'Logs',
+    region: query.region || 'default',
+    queryLanguage: query.queryLanguage || LogsQueryLanguage.CWLI,
+    logGroups: query.logGroups ?? [],
+  };
+}
+
+/** A log group the `log-groups` route answered: `{ accountId?, value: { arn, name } }`. */
+export interface LogGroupItem {
+  accountId?: string;
+  value: { arn: string; name: string };
+}
+
+/**
+ * Legacy `logGroupNames` → `logGroups`, as Grafana's editor migrates them: each name is looked up by prefix through
+ * the `log-groups` route to learn its ARN; template variables stay as `{ name: '$var', arn: '$var' }` (after the
+ * looked-up groups). Unlike Grafana, which keeps every group sharing the prefix, only the exact name is kept; a name
+ * that cannot be found keeps its name as `arn` (StartQuery's `logGroupIdentifiers` accepts names as well as ARNs).
+ */
+export async function migrateLegacyLogGroupNames(
+  names: string[],
+  isVariable: (name: string) => boolean,
+  lookup: (prefix: string) => Promise<LogGroupItem[]>
+): Promise<LogGroup[]> {
+  const variables = names.filter(isVariable);
+  const plain = names.filter((n) => !isVariable(n));
+  const found = await Promise.all(
+    plain.map(async (name): Promise<LogGroup> => {
+      const items = await lookup(name).catch(() => [] as LogGroupItem[]);
+      const match = items.find((i) => i.value?.name === name);
+      return match ? { arn: match.value.arn, name, accountId: match.accountId } : { arn: name, name };
+    })
+  );
+  return [...found, ...variables.map((v) => ({ name: v, arn: v }))];
+}
+
+/** Grafana's annotation before it became a query target: its fields sit on the annotation itself. */
+export interface LegacyAnnotation extends Partial<Omit<CloudWatchAnnotationQuery, 'queryMode'>> {
+  datasource?: DataSourceRef | null;
+  enable?: boolean;
+  iconColor?: string;
+  name?: string;
+  builtIn?: number;
+  hide?: boolean;
+  target?: Partial<CloudWatchAnnotationQuery>;
+  [key: string]: unknown;
+}
+
+/**
+ * A stored annotation → one whose `target` is a `CloudWatchAnnotationQuery`, as Grafana's `prepareAnnotation` does:
+ * current annotations (target with `queryMode: "Annotations"`) are kept; older ones have their query fields moved
+ * into `target` with statistic `Average` and region `default` when missing.
+ */
+export function migrateAnnotation(annotation: LegacyAnnotation) {
+  if (annotation.target?.queryMode === 'Annotations') {
+    return annotation;
+  }
+  const { datasource, enable, iconColor, name, builtIn, hide, target, ...fields } = annotation;
+  return {
+    datasource,
+    enable,
+    iconColor,
+    name,
+    builtIn,
+    hide,
+    target: {
+      ...target,
+      ...fields,
+      statistic: annotation.statistic || DEFAULT_ANNOTATION_QUERY.statistic,
+      region: annotation.region || DEFAULT_ANNOTATION_QUERY.region,
+      queryMode: 'Annotations' as const,
+      refId: annotation.refId || 'annotationQuery',
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { DataSourcePlugin } from '@grafana/data';
 
 import { ConfigEditor } from './components/ConfigEditor';
-import { QueryEditor } from './components/QueryEditor';
+import { QueryModeEditor } from './components/QueryModeEditor';
 import { DataSource } from './datasource';
 import { CloudWatchJsonData, CloudWatchQuery, CloudWatchSecureJsonData } from './types';
 
@@ -9,4 +9,4 @@ export const plugin = new DataSourcePlugin<DataSource, CloudWatchQuery, CloudWat
   DataSource
 )
   .setConfigEditor(ConfigEditor)
-  .setQueryEditor(QueryEditor);
+  .setQueryEditor(QueryModeEditor);

@@ -182,3 +182,77 @@ export const DEFAULT_VARIABLE_QUERY: VariableQuery = {
   resourceType: '',
   tags: {},
 };
+
+// ---- Logs Insights and alarm annotations: Grafana CloudWatch's `CloudWatchLogsQuery` / `CloudWatchAnnotationQuery`.
+
+/** What a query asks for; Grafana CloudWatch's `CloudWatchQueryMode`. */
+export type QueryMode = 'Metrics' | 'Logs' | 'Annotations';
+
+/** The query languages StartQuery accepts (`queryLanguage`): Logs Insights QL, OpenSearch SQL, OpenSearch PPL. */
+export enum LogsQueryLanguage {
+  CWLI = 'CWLI',
+  SQL = 'SQL',
+  PPL = 'PPL',
+}
+
+/**
+ * A selected log group. `arn` is what StartQuery gets (`logGroupIdentifiers`); a template variable is stored as
+ * `{ name: '$var', arn: '$var' }` and expanded into ARNs when the query runs.
+ */
+export interface LogGroup {
+  arn: string;
+  name: string;
+  accountId?: string;
+  accountLabel?: string;
+}
+
+/** Same JSON shape as Grafana CloudWatch's Logs Insights query (`queryMode: "Logs"`). */
+export interface CloudWatchLogsQuery extends DataQuery {
+  queryMode: 'Logs';
+  id: string;
+  region: string;
+  expression?: string;
+  queryLanguage?: LogsQueryLanguage;
+  logGroups?: LogGroup[];
+  /** Older dashboards: log group names only (Grafana before cross-account log groups). */
+  logGroupNames?: string[];
+  /** The `by` fields of a `stats` command; a stats query is answered as time series. */
+  statsGroups?: string[];
+}
+
+/** Same JSON shape as Grafana CloudWatch's alarm annotation query (`queryMode: "Annotations"`). */
+export interface CloudWatchAnnotationQuery
+  extends DataQuery,
+    Pick<CloudWatchQuery, 'region' | 'namespace' | 'metricName' | 'dimensions' | 'matchExact' | 'statistic' | 'period'> {
+  queryMode: 'Annotations';
+  accountId?: string;
+  /** Alarms by name/action prefix (DescribeAlarms) instead of by metric (DescribeAlarmsForMetric). */
+  prefixMatching?: boolean;
+  actionPrefix?: string;
+  alarmNamePrefix?: string;
+}
+
+/** Any query of this data source, told apart by `queryMode`. */
+export type AnyCloudWatchQuery = CloudWatchQuery | CloudWatchLogsQuery | CloudWatchAnnotationQuery;
+
+/** Starting text of a new logs query, one per language (Grafana CloudWatch starts with the same queries). */
+export const DEFAULT_LOGS_EXPRESSION: Record<LogsQueryLanguage, string> = {
+  [LogsQueryLanguage.CWLI]: 'fields @timestamp, @message |\nsort @timestamp desc |\nlimit 20',
+  [LogsQueryLanguage.SQL]: 'SELECT `@timestamp`, `@message`\nFROM `log_group`\nORDER BY `@timestamp` DESC\nLIMIT 25;',
+  [LogsQueryLanguage.PPL]: 'fields `@timestamp`, `@message`\n| sort - `@timestamp`\n| head 25',
+};
+
+export const DEFAULT_LOGS_QUERY: Omit<CloudWatchLogsQuery, 'refId'> = {
+  queryMode: 'Logs',
+  id: '',
+  region: 'default',
+  logGroups: [],
+  queryLanguage: LogsQueryLanguage.CWLI,
+};
+
+export const DEFAULT_ANNOTATION_QUERY: Omit<CloudWatchAnnotationQuery, 'refId'> = {
+  queryMode: 'Annotations',
+  namespace: '',
+  region: 'default',
+  statistic: 'Average',
+};

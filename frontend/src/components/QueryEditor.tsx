@@ -14,6 +14,7 @@ import {
 } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
+import { MetricStatFields, RegionField } from './MetricStatFields';
 import {
   CloudWatchJsonData,
   CloudWatchQuery,
@@ -21,7 +22,6 @@ import {
   Dimensions,
   MetricEditorMode,
   MetricQueryType,
-  STANDARD_STATISTICS,
 } from '../types';
 
 export type Props = QueryEditorProps<DataSource, CloudWatchQuery, CloudWatchJsonData>;
@@ -221,23 +221,6 @@ export function QueryEditor(props: Props) {
 
   const isInsights = query.metricQueryType === MetricQueryType.Insights;
   const isCode = query.metricEditorMode === MetricEditorMode.Code;
-  const variables = datasource.getVariables();
-
-  const regions = useOptions(() => datasource.getRegions(), []);
-  const namespaces = useOptions(() => datasource.getNamespaces(), []);
-  const metrics = useOptions(
-    () => datasource.getMetrics(query.region, query.namespace),
-    [query.region, query.namespace]
-  );
-
-  const regionOptions = withCurrent(
-    [
-      { label: `default${datasource.defaultRegion ? ` (${datasource.defaultRegion})` : ''}`, value: 'default' },
-      ...toOptions([...regions.options, ...variables]),
-    ],
-    query.region
-  );
-  const statisticOptions = withCurrent(toOptions([...STANDARD_STATISTICS, ...variables]), query.statistic);
   const idInvalid = !!query.id && !/^[a-z][a-zA-Z0-9_]*$/.test(query.id);
 
   return (
@@ -270,61 +253,12 @@ export function QueryEditor(props: Props) {
       </InlineFieldRow>
 
       <InlineFieldRow>
-        <InlineField label="Region" labelWidth={LABEL_WIDTH} tooltip="“default” uses the data source's default region">
-          <Select
-            inputId="cw-region"
-            aria-label="Region"
-            width={28}
-            allowCustomValue
-            isLoading={regions.loading}
-            value={query.region}
-            options={regionOptions}
-            onChange={(v) => change({ region: v?.value ?? 'default' })}
-          />
-        </InlineField>
+        <RegionField datasource={datasource} region={query.region} onChange={(region) => change({ region })} />
       </InlineFieldRow>
 
       {!isInsights && !isCode && (
         <>
-          <InlineFieldRow>
-            <InlineField label="Namespace" labelWidth={LABEL_WIDTH}>
-              <Select
-                inputId="cw-namespace"
-                aria-label="Namespace"
-                width={28}
-                allowCustomValue
-                isLoading={namespaces.loading}
-                placeholder="Select namespace"
-                value={query.namespace || null}
-                options={withCurrent(toOptions([...namespaces.options, ...variables]), query.namespace)}
-                onChange={(v) => change({ namespace: v?.value ?? '', metricName: '', dimensions: {} })}
-              />
-            </InlineField>
-            <InlineField label="Metric name" labelWidth={14}>
-              <Select
-                inputId="cw-metric-name"
-                aria-label="Metric name"
-                width={32}
-                allowCustomValue
-                isLoading={metrics.loading}
-                placeholder="Select metric name"
-                value={query.metricName || null}
-                options={withCurrent(toOptions([...metrics.options, ...variables]), query.metricName)}
-                onChange={(v) => change({ metricName: v?.value ?? '' })}
-              />
-            </InlineField>
-            <InlineField label="Statistic" labelWidth={12}>
-              <Select
-                inputId="cw-statistic"
-                aria-label="Statistic"
-                width={20}
-                allowCustomValue
-                value={query.statistic}
-                options={statisticOptions}
-                onChange={(v) => change({ statistic: v?.value ?? 'Average' })}
-              />
-            </InlineField>
-          </InlineFieldRow>
+          <MetricStatFields datasource={datasource} query={query} onChange={change} />
           <DimensionsEditor datasource={datasource} query={query} onChange={(dimensions) => change({ dimensions })} />
           <InlineFieldRow>
             <InlineField
