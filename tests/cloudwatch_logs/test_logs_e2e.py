@@ -104,7 +104,7 @@ def test_logs_and_stats_queries_from_a_panel_and_refids_fail_alone(plugin: Grafa
     assert field_values(frame, "latency") == [0, 1, 2, 3, 4]  # typed: numbers, not text
     assert "links" in field_schema(frame, "@message")["config"]
     (start,) = fake.calls("StartQuery")
-    assert start["logGroupNames"] == ["/app/web"] and start["queryString"].endswith(LOGS["expression"])
+    assert start["logGroupIdentifiers"] == [GROUP["arn"][:-2]] and start["queryString"].endswith(LOGS["expression"])
 
     assert resp.results["BAD"]["status"] == 400 and "logGroups" in resp.results["BAD"]["error"]
     assert resp.results["MET"]["status"] == 200 and resp.frames("MET"), resp.results["MET"]
@@ -177,7 +177,8 @@ def test_log_rows_and_log_groups_from_moto(plugin: GrafanaHost, moto: Any) -> No
     groups = json.loads(plugin.call_resource("log-groups", ds, query="region=us-east-1&logGroupNamePrefix=/moto")
                         ["body"])
     assert [g["value"]["name"] for g in groups] == ["/moto/app"]
-    query = {**LOGS, "logGroups": [{"arn": groups[0]["value"]["arn"], "name": "/moto/app"}],
+    # moto's StartQuery reads logGroupNames only (not logGroupIdentifiers): the legacy field.
+    query = {**LOGS, "logGroups": [], "logGroupNames": [groups[0]["value"]["name"]],
              "expression": "fields @timestamp, @message"}
     resp = plugin.query([data_query("A", query, ms(START), ms(END))], ds)
     assert resp.results["A"]["status"] == 200, resp.results["A"]

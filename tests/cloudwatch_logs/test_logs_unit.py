@@ -62,10 +62,19 @@ def runner(fake: FakeAws, *, timeout_s: float = 30.0, slots: QuerySlots | None =
 def test_grafana_fields_become_start_query_parameters() -> None:
     query = parse_logs_query(dq(logs(limit=20, statsGroups=["bin(5m)"])), default_region="eu-west-1")
     params = query.start_query_params()
-    assert params["logGroupNames"] == ["/app/web"] and params["limit"] == 20
+    assert params["logGroupIdentifiers"] == ["arn:aws:logs:us-east-1:123456789012:log-group:/app/web"]
+    assert "logGroupNames" not in params and params["limit"] == 20
     assert params["queryString"] == f"{CONTEXT_FIELDS}|fields @timestamp, @message"
     assert (params["startTime"], params["endTime"]) == (int(START.timestamp()), int(END.timestamp()))
     assert "queryLanguage" not in params and query.stats_groups == ("bin(5m)",)
+
+
+def test_groups_as_grafanas_frontend_interpolates_them_keep_their_names() -> None:
+    arn = "arn:aws:logs:us-east-1:222222222222:log-group:/src/app:*"
+    query = parse_logs_query(dq(logs(logGroups=[{"arn": arn, "name": arn}])), default_region="")
+    assert query.log_groups[0].name == "/src/app" and query.log_groups[0].account_id == "222222222222"
+    assert query.start_query_params()["logGroupIdentifiers"] == [arn[:-2]]
+    assert console_link(query).endswith("source~(~'*2fsrc*2fapp))")
 
 
 def test_source_accounts_go_as_arns_without_the_trailing_star() -> None:

@@ -224,8 +224,7 @@ def console_link(query: LogsQuery) -> str:
     detail = {
         "end": _iso(query.end), "start": _iso(query.start), "timeType": "ABSOLUTE", "tz": "UTC",
         "editorString": query.query_string, "isLiveTail": False,
-        "source": [g.arn.removesuffix(":*") if g.account_id and g.arn else g.name for g in query.log_groups]
-        or list(query.log_group_names),
+        "source": [g.name for g in query.log_groups] or list(query.log_group_names),
     }
     region = query.region
     host = ("console.amazonaws-us-gov.com" if region.startswith("us-gov-")

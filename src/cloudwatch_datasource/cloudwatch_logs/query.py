@@ -130,9 +130,9 @@ class LogsQuery:
         return list(dict.fromkeys(names))
 
     def start_query_params(self) -> dict[str, Any]:
-        """StartQuery's parameters (botocore names). Log groups go as `logGroupIdentifiers` (ARNs without the
-        trailing `:*` StartQuery refuses) when any selected group is in another account than the others (a
-        monitoring account's source accounts: "you must specify the ARN"), else as `logGroupNames`."""
+        """StartQuery's parameters (botocore names). Selected log groups with ARNs go as `logGroupIdentifiers`
+        (StartQuery: "the log group name or ARN"; an ARN "without an * at the end", and the only way to name a
+        monitoring account's source-account group), the legacy names as `logGroupNames`."""
         params: dict[str, Any] = {"startTime": self.start_seconds, "endTime": self.end_seconds,
                                   "queryString": self.final_query_string()}
         if self.language is not QueryLanguage.CWLI:
@@ -141,7 +141,7 @@ class LogsQuery:
             params["limit"] = self.limit
         if self.language is QueryLanguage.SQL or self.source_clause():
             return params  # the query text names its log groups: SQL's $__logGroups, or the SOURCE in front
-        if _cross_account(self.log_groups):
+        if any(g.arn for g in self.log_groups):
             params["logGroupIdentifiers"] = list(dict.fromkeys(_identifier(g) for g in self.log_groups))
         elif self.selected_names():
             params["logGroupNames"] = self.selected_names()
@@ -350,11 +350,6 @@ def _quoted_list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
-def _cross_account(groups: tuple[LogGroup, ...]) -> bool:
-    accounts = {g.account_id for g in groups if g.account_id}
-    return len(accounts) > 1 or (bool(accounts) and any(not g.account_id for g in groups))
-
-
 def _identifier(group: LogGroup) -> str:
     arn = group.arn.removesuffix("*").removesuffix(":")
     return arn or group.name
@@ -381,9 +376,16 @@ def _log_groups(raw: Any) -> tuple[LogGroup, ...]:
             values[key] = value or ""
         if not values["name"] and not values["arn"]:
             raise QueryError(f"logGroups[{i}]: needs a name or an arn")
-        name = values["name"] or _name_from_arn(values["arn"])
-        out.append(LogGroup(name=name, arn=values["arn"], account_id=values["accountId"]))
+        # Grafana's frontend sends interpolated groups as {arn, name: arn}: the name is then the ARN's.
+        arn = values["arn"] or (values["name"] if values["name"].startswith("arn:") else "")
+        name = values["name"] if values["name"] and not values["name"].startswith("arn:") else _name_from_arn(arn)
+        out.append(LogGroup(name=name, arn=arn, account_id=values["accountId"] or _account_of(arn)))
     return tuple(dict.fromkeys(out))
+
+
+def _account_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
 
 
 def _name_from_arn(arn: str) -> str:
