@@ -5,7 +5,7 @@ PROTOS := proto/backend.proto proto/grpc_controller.proto proto/grpc_stdio.proto
 # The machine's Go toolchain (the launcher's and the test host's go.mod need Go >= 1.26, newer than Debian's).
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: setup setup-system run test test-fast test-frontend dist package frontend proto bench lint audit clean
+.PHONY: setup setup-system run test test-fast test-frontend dist package sign frontend proto bench lint audit clean
 
 setup:
 	@scripts/setup.sh
@@ -35,9 +35,17 @@ test-frontend:
 dist: setup-system frontend
 	$(PY) scripts/build_dist.py
 
-## package: one zip per architecture in dist/ (<id>-<version>.linux_<arch>.zip + .zip.sha1), from the dist folder
+## package: one zip per architecture in dist/ (<id>-<version>.linux_<arch>.zip + .zip.sha1), from the dist folder,
+## and its SBOM (<id>-<version>.linux_<arch>.cdx.json, CycloneDX: scripts/sbom.py)
 package: dist
 	$(PY) scripts/package.py
+
+## sign: the zips again, each signed from its final files (scripts/sign.py, @grafana/sign-plugin, grafana.com);
+## needs GRAFANA_ACCESS_POLICY_TOKEN in the environment and ROOT_URLS=https://grafana.example.com/ (private)
+sign:
+	@[ -n "$$GRAFANA_ACCESS_POLICY_TOKEN" ] || { echo "make sign: GRAFANA_ACCESS_POLICY_TOKEN is not set (docs/releases.md, Signing)" >&2; exit 1; }
+	$(MAKE) --no-print-directory package
+	$(PY) scripts/sign.py --root-urls "$(ROOT_URLS)"
 
 frontend:
 	cd frontend && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund ) && npm run build

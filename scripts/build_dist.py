@@ -406,8 +406,31 @@ def manifest(out: Path, arches: list[Arch]) -> None:
         infos = sorted(p.name.removesuffix(".dist-info")
                        for p in (out / "runtime").glob("*/site/*.dist-info")
                        if "linux_" not in p.parts[-3] or p.parts[-3] == f"linux_{arch.go}")
-        result[f"linux_{arch.go}"] = {"debian": debs, "python": infos}
+        result[f"linux_{arch.go}"] = {"debian": debs, "python": infos,
+                                      "debian_files": debian_origins(out / "runtime" / f"linux_{arch.go}", arch)}
     (out / "runtime" / "MANIFEST.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+def debian_origins(arch_dir: Path, arch: Arch) -> dict[str, dict[str, str]]:
+    """Every ELF file of `arch_dir` that came from a Debian package (the loader, the libraries needed_closure
+    copied, CPython and its extension modules), by path relative to the plugin folder: {"package", "version"}.
+    scripts/sbom.py reads this to name each native file's origin; a file from a wheel is found from its
+    dist-info RECORD instead. Files are matched by name: needed_closure copies a library under its soname, which
+    is the name (file or symlink) the package ships it as."""
+    by_name: dict[str, dict[str, str]] = {}
+    for deb in sorted((BUILD / "debs" / arch.debian).glob("*.deb")):
+        fields = run(["dpkg-deb", "-f", str(deb), "Package", "Version"], capture_output=True).stdout
+        info = dict(line.split(": ", 1) for line in fields.splitlines() if ": " in line)
+        for line in run(["dpkg-deb", "-c", str(deb)], capture_output=True).stdout.splitlines():
+            name = line.split(" -> ")[0].rsplit("/", 1)[-1]
+            if name:
+                by_name.setdefault(name, {"package": info["Package"], "version": info["Version"]})
+    origins: dict[str, dict[str, str]] = {}
+    for sub in ("bin", "lib", "lib-dynload"):
+        for path in sorted((arch_dir / sub).rglob("*")):
+            if path.is_file() and is_elf(path) and path.name in by_name:
+                origins[path.relative_to(arch_dir.parent.parent).as_posix()] = by_name[path.name]
+    return origins
 
 
 def plugin_json(out: Path) -> None:

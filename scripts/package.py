@@ -6,6 +6,7 @@ writes, for each architecture the folder has a launcher for (amd64, arm64):
 
     dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.zip        the plugin folder at the zip's root
     dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.zip.sha1   its SHA1, hex, one line
+    dist/pyaws-cloudwatch-datasource-<version>.linux_<arch>.cdx.json   its SBOM (CycloneDX; scripts/sbom.py)
 
 What the conventions are and where they come from (docs/design.md, "Packaging", has the sources):
 - one top-level folder named after the plugin id (Grafana's docs, "Package a plugin"; the validator's archive and
@@ -33,6 +34,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import stat
 import sys
 import tomllib
@@ -101,7 +103,8 @@ def entry(name: str, mode: int) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
+def zip_members(dist: Path, arch: str, executable: str) -> dict[str, tuple[int, Path | None]]:
+    """Zip member name → (mode, source file, None for a directory): what the linux_<arch> zip holds."""
     others = [a for a in ARCHES if a != arch]
     members: dict[str, tuple[int, Path | None]] = {PLUGIN_ID + "/": (stat.S_IFDIR | 0o755, None)}
     for relative, path in walk(dist):
@@ -116,7 +119,28 @@ def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
             members[f"{PLUGIN_ID}/{relative}"] = (stat.S_IFREG | (0o755 if executable_bit else 0o644), path)
     for name, document in DOCUMENTS.items():
         members[f"{PLUGIN_ID}/{name}"] = (stat.S_IFREG | 0o644, document)
+    return members
 
+
+def stage(dist: Path, arch: str, executable: str, target: Path) -> Path:
+    """Copy exactly what the linux_<arch> zip holds into target/<plugin id>/ (modes as in the zip): the folder
+    scripts/sign.py signs, so the manifest is made from the final files."""
+    root = target / PLUGIN_ID
+    if root.exists():
+        shutil.rmtree(root)
+    for name, (mode, source) in zip_members(dist, arch, executable).items():
+        path = target / name
+        if source is None:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            path.chmod(stat.S_IMODE(mode))
+    return root
+
+
+def write_zip(dist: Path, target: Path, arch: str, executable: str) -> None:
+    members = zip_members(dist, arch, executable)
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name in sorted(members):
@@ -161,6 +185,12 @@ def package(dist: Path, out: Path) -> list[Path]:
         write_zip(dist, target, arch, executable)
         (out / (target.name + ".sha1")).write_text(sha1_file(target) + "\n")
         written.append(target)
+    import sbom  # scripts/sbom.py, beside this file: the CycloneDX SBOM of each zip
+
+    try:
+        written += sbom.write_sboms(dist, out, arches)
+    except sbom.SbomError as e:
+        raise PackageError(str(e)) from e
     return written
 
 
@@ -171,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         for path in package(args.dist, args.out):
-            print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha1 {sha1_file(path)})")
+            if path.suffix == ".zip":
+                print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha1 {sha1_file(path)})")
+            else:
+                print(f"wrote {path}")
     except PackageError as e:
         print(f"package: {e}", file=sys.stderr)
         return 1

@@ -8,7 +8,8 @@
 #                             qemu-user-static and busybox-static for the libc-free runtime tests, docker-compose
 #                             (a client only: `docker-compose config` checks deploy/docker-compose.yaml); and the Go
 #                             host's modules (`go mod download` in tests/goplugin_host, pinned by its go.sum, from the
-#                             Go module proxy). Go itself comes from the machine (/usr/local/go/bin/go, or go on
+#                             Go module proxy), and @grafana/sign-plugin into build/sign-plugin (the signing
+#                             tests). Go itself comes from the machine (/usr/local/go/bin/go, or go on
 #                             PATH): the go.mod files need Go >= 1.26, newer than Debian's golang-go.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,4 +62,12 @@ if $system; then
     exit 1
   fi
   (cd tests/goplugin_host && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go mod download)
+  # Grafana's plugin signer, the version scripts/sign.py pins, for tests/test_signing.py: it runs the real signer
+  # against a local stand-in for grafana.com (no network in the tests themselves).
+  signer_version=$(sed -n 's/^SIGN_PLUGIN_VERSION = "\(.*\)".*/\1/p' scripts/sign.py)
+  if [ ! -f "build/sign-plugin/node_modules/@grafana/sign-plugin/package.json" ] ||
+     ! grep -q "\"version\": \"$signer_version\"" build/sign-plugin/node_modules/@grafana/sign-plugin/package.json; then
+    echo "setup: npm install @grafana/sign-plugin@$signer_version into build/sign-plugin"
+    npm install --prefix build/sign-plugin --no-audit --no-fund --silent "@grafana/sign-plugin@$signer_version"
+  fi
 fi

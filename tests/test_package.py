@@ -27,6 +27,7 @@ from pathlib import Path
 
 import package  # scripts/package.py, on the path through pyproject's pytest `pythonpath`
 import pytest
+from packageurl import PackageURL
 from support.grafana_host import StartGrafana
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,8 @@ def zips() -> dict[str, Path]:
     if not launchers or _newest_mtime(_dist_sources()) > min(p.stat().st_mtime for p in launchers):
         subprocess.run(["make", "--no-print-directory", "dist", "package"], cwd=ROOT, check=True, timeout=3000)
     targets = {arch: DIST_ROOT / package.archive_name(version, arch) for arch in package.ARCHES}
-    inputs = [p for p in DIST.rglob("*")] + [ROOT / "scripts" / "package.py", *package.DOCUMENTS.values()]
+    inputs = [p for p in DIST.rglob("*")] + [ROOT / "scripts" / "package.py", ROOT / "scripts" / "sbom.py",
+                                             *package.DOCUMENTS.values()]
     newest = _newest_mtime(inputs)
     if any(not t.exists() or t.stat().st_mtime < newest for t in targets.values()):
         subprocess.run([sys.executable, str(ROOT / "scripts" / "package.py")], check=True, timeout=1200)
@@ -211,6 +213,74 @@ def test_zip_holds_the_dist_folder_for_its_architecture_only(zips: dict[str, Pat
     assert any(n.startswith(f"{PLUGIN_ID}/runtime/linux_{arch}/") for n in names) or not (
         DIST / "runtime" / f"linux_{arch}").exists()
     assert _zip_mode(files[f"{PLUGIN_ID}/{executable}_linux_{arch}"]) & 0o111
+
+
+@pytest.mark.parametrize("arch", package.ARCHES)
+def test_sbom_names_every_native_file_of_the_zip_with_its_origin(zips: dict[str, Path], arch: str) -> None:
+    """`make package` writes <zip>.cdx.json (scripts/sbom.py): every ELF file in the zip (shared libraries,
+    extension modules, interpreter, loader, launcher) is a `file` component with the zip's bytes' sha256, owned
+    by a Debian package (the version build_dist downloaded), a wheel (the dist-info bundled) or this repository."""
+    version = package.project_version()
+    sbom = json.loads((DIST_ROOT / f"{PLUGIN_ID}-{version}.linux_{arch}.cdx.json").read_text())
+    assert sbom["bomFormat"] == "CycloneDX" and sbom["specVersion"] == "1.6"
+    assert sbom["metadata"]["component"]["name"] == PLUGIN_ID
+    assert sbom["metadata"]["component"]["version"] == version
+    components = {c["bom-ref"]: c for c in sbom["components"]}
+    files = {c["name"]: c for c in components.values() if c["type"] == "file"}
+    owner = {ref: d["ref"] for d in sbom["dependencies"] for ref in d.get("dependsOn", [])}
+    native = {}
+    with zipfile.ZipFile(zips[arch]) as zf:
+        for info in zf.infolist():
+            if not info.is_dir():
+                with zf.open(info) as member:
+                    if member.read(4) == b"\x7fELF":
+                        native[info.filename.removeprefix(PLUGIN_ID + "/")] = hashlib.sha256(
+                            zf.read(info)).hexdigest()
+    assert any(".so" in name for name in native) and len(native) > 40
+    assert set(files) == set(native)
+    manifest = json.loads((DIST / "runtime" / "MANIFEST.json").read_text())[f"linux_{arch}"]
+    debs = {name.split("_")[0]: name.split("_")[1].replace("%3a", ":") for name in manifest["debian"]}
+    wheels = {name.rsplit("-", 1)[0].lower().replace("_", "-") for name in manifest["python"]}
+    for name, digest in native.items():
+        component = files[name]
+        assert component["hashes"] == [{"alg": "SHA-256", "content": digest}], name
+        purl = PackageURL.from_string(components[owner[component["bom-ref"]]]["purl"])
+        if purl.type == "deb":
+            assert (purl.namespace, purl.qualifiers["arch"]) == ("debian", arch)
+            assert debs[purl.name] == purl.version, name
+        elif purl.type == "pypi":
+            assert purl.name in wheels, name
+            assert name.startswith(("runtime/python/site/", f"runtime/linux_{arch}/site/")), name
+        else:
+            assert name == f"{json.loads((DIST / 'plugin.json').read_text())['executable']}_linux_{arch}"
+    for needed in ("libssl3", "libc6", "pyarrow", "grpcio"):
+        assert any(c["name"] == needed for c in components.values()), needed
+
+
+def test_signed_zip_installs_with_a_manifest_that_matches_its_files(zips: dict[str, Path], tmp_path: Path) -> None:
+    """scripts/sign.py on the real dist with the real @grafana/sign-plugin (scripts/setup.sh --system installs
+    it), grafana.com played on 127.0.0.1 (tests/support/fake_grafana_com.py): the manifest is made from the
+    folder each zip holds, so after Grafana's installer unpacks the zip every file matches it
+    (verify_manifest.py, Grafana's rules), and a file changed after signing fails the check."""
+    import sign
+    import verify_manifest
+    from support.fake_grafana_com import fake_grafana_com
+
+    run_js = ROOT / "build" / "sign-plugin" / "node_modules" / "@grafana" / "sign-plugin" / "dist" / "bin" / "run.js"
+    assert run_js.is_file(), "the signer is missing: run scripts/setup.sh --system"
+    with fake_grafana_com(tmp_path) as grafana_com:
+        env = {key: value for key, value in os.environ.items() if "proxy" not in key.lower()}
+        env.update({sign.TOKEN_VARIABLE: "glc_test", "GRAFANA_COM_URL": grafana_com.url,
+                    "NODE_EXTRA_CA_CERTS": str(grafana_com.cert), "SIGN_PLUGIN_COMMAND": f"node {run_js}"})
+        sign.sign(DIST, tmp_path / "out", "https://grafana.example.com/", "private", env, work=tmp_path / "work")
+    signed = tmp_path / "out" / zips[HOST_ARCH].name
+    installed = grafana_install(signed, tmp_path / "plugins", PLUGIN_ID)
+    manifest = verify_manifest.read_manifest((installed / "MANIFEST.txt").read_text())
+    assert len(manifest["files"]) == sum(1 for p in installed.rglob("*") if p.is_file()) - 1
+    assert verify_manifest.verify(installed) == []
+    library = next(p for p in (installed / "runtime" / f"linux_{HOST_ARCH}" / "lib").iterdir() if ".so" in p.name)
+    library.write_bytes(library.read_bytes() + b"\0")
+    assert [p for p in verify_manifest.verify(installed) if library.name in p]
 
 
 def _crc32(path: Path) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from .. import PLUGIN_ID
+from .. import PLUGIN_ID, __version__
 from .pb import backend_pb2 as pb
 from .pb import backend_pb2_grpc, grpc_controller_pb2, grpc_controller_pb2_grpc
 
@@ -181,7 +181,7 @@ def datasource_settings(json_data: Mapping[str, Any] | None = None, secure: Mapp
 
 def plugin_context(settings: pb.DataSourceInstanceSettings | None,
                    grafana_config: Mapping[str, str] | None = None) -> pb.PluginContext:
-    ctx = pb.PluginContext(orgId=1, pluginId=PLUGIN_ID, pluginVersion="0.1.0",
+    ctx = pb.PluginContext(orgId=1, pluginId=PLUGIN_ID, pluginVersion=__version__,
                            grafanaConfig=dict(grafana_config or {}))
     if settings is not None:
         ctx.dataSourceInstanceSettings.CopyFrom(settings)

@@ -1,0 +1,206 @@
+"""Parse JSON and YAML into trees that remember where each value sits in the text, and rewrite only the values
+that change, so every other byte of the file stays as it was.
+
+Why not load and dump: the stdlib json module and PyYAML's dumper re-emit the whole document (indentation, key
+order within flow mappings, quoting, comments, number spellings, line endings), so a two-string change would show
+as a diff of the whole dashboard and lose YAML comments. Here a document is parsed into `Node`s with the span
+(start, end offsets into the text) of each value; an edit replaces one scalar's span with that scalar re-written
+in the same style, and `apply` splices the edits into the original text.
+
+- JSON: json.loads first (it is the validator and gives the usual line/column errors), then a walk over the same
+  text that records spans, using the stdlib's own pieces for tokens (json.decoder.scanstring, json.scanner's
+  NUMBER_RE) so strings and numbers decode exactly as json.loads decodes them.
+- YAML: PyYAML's composer (yaml.compose_all) already gives every node a start_mark/end_mark with a character
+  index; only the tree shape is converted. Scalars are re-written in their original style (plain, single or
+  double quoted); a plain scalar stays plain only if it reads back as the same string in block and flow context.
+"""
+
+from __future__ import annotations
+
+import json
+import json.decoder
+import json.scanner
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON_WS = " \t\n\r"
+# The stdlib's string token decoder (the C one when built), exactly what json.loads uses; typeshed omits it.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+@dataclass(eq=False)
+class Node:
+    """One value of a document. `value` is a str / int / float / bool / None for scalars (YAML scalars that are
+    not strings keep their text in `text` with `value` None and `is_string` False), a dict of key → Node for
+    mappings and a list of Node for sequences. `start`/`end` are offsets into the document's text."""
+
+    value: Any
+    start: int
+    end: int
+    is_string: bool = False
+    style: str = '"'  # YAML scalar style: '' plain, "'" single, '"' double, '|' / '>' block; JSON strings: '"'
+    text: str = ""
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+    def str_at(self, key: str) -> str | None:
+        """The string value under `key` of a mapping, or None when absent or not a string."""
+        node = self.get(key)
+        return node.value if node is not None and node.is_string else None
+
+    def items(self) -> list[tuple[str, Node]]:
+        return list(self.value.items()) if isinstance(self.value, dict) else []
+
+    def elements(self) -> list[Node]:
+        return list(self.value) if isinstance(self.value, list) else []
+
+
+@dataclass
+class Document:
+    text: str
+    roots: list[Node]
+    kind: str  # "json" or "yaml"
+    edits: dict[int, tuple[Node, str]] = field(default_factory=dict)  # node start → (node, new string value)
+
+    def set_string(self, node: Node, new: str) -> bool:
+        """Queue `node` (a string scalar) to become `new`; False when it already is `new` (nothing to do)."""
+        if not node.is_string or node.style in ("|", ">"):
+            raise ValueError("only string values in JSON or quoted/plain YAML style are rewritten")
+        if node.value == new:
+            return False
+        self.edits[node.start] = (node, new)
+        return True
+
+    def render(self) -> str:
+        """The text with every queued edit spliced in; untouched bytes are the original's."""
+        out: list[str] = []
+        position = 0
+        for start in sorted(self.edits):
+            node, new = self.edits[start]
+            out.append(self.text[position:node.start])
+            out.append(render_json_string(new) if self.kind == "json" else render_yaml_string(new, node.style))
+            position = node.end
+        out.append(self.text[position:])
+        return "".join(out)
+
+
+class ParseError(ValueError):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------------- JSON
+def parse_json(text: str) -> Document:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"not valid JSON: {exc}") from exc
+    node, end = _json_value(text, _skip_ws(text, 0))
+    return Document(text, [node], "json")
+
+
+def _skip_ws(text: str, i: int) -> int:
+    while i < len(text) and text[i] in JSON_WS:
+        i += 1
+    return i
+
+
+def _json_value(text: str, i: int) -> tuple[Node, int]:
+    """The value starting at text[i] (already validated by json.loads) and the offset just after it."""
+    c = text[i]
+    if c == '"':
+        value, end = scanstring(text, i + 1)
+        return Node(value, i, end, is_string=True), end
+    if c == "{":
+        members: dict[str, Node] = {}
+        j = _skip_ws(text, i + 1)
+        if text[j] == "}":
+            return Node(members, i, j + 1), j + 1
+        while True:
+            key, j = scanstring(text, j + 1)
+            j = _skip_ws(text, _skip_ws(text, j) + 1)  # past ':'
+            members[key], j = _json_value(text, j)  # a repeated key: the last wins, as in json.loads
+            j = _skip_ws(text, j)
+            if text[j] == "}":
+                return Node(members, i, j + 1), j + 1
+            j = _skip_ws(text, j + 1)  # past ','
+    if c == "[":
+        elements: list[Node] = []
+        j = _skip_ws(text, i + 1)
+        if text[j] == "]":
+            return Node(elements, i, j + 1), j + 1
+        while True:
+            element, j = _json_value(text, j)
+            elements.append(element)
+            j = _skip_ws(text, j)
+            if text[j] == "]":
+                return Node(elements, i, j + 1), j + 1
+            j = _skip_ws(text, j + 1)
+    constants: tuple[tuple[str, bool | None], ...] = (("true", True), ("false", False), ("null", None))
+    for literal, constant in constants:
+        if text.startswith(literal, i):
+            return Node(constant, i, i + len(literal)), i + len(literal)
+    match = json.scanner.NUMBER_RE.match(text, i)
+    if match is None:  # json.loads accepted it, so only NaN / Infinity are left
+        for literal in ("NaN", "Infinity", "-Infinity"):
+            if text.startswith(literal, i):
+                return Node(float(literal), i, i + len(literal)), i + len(literal)
+        raise ParseError(f"unexpected character at offset {i}")
+    return Node(json.loads(match.group(0)), i, match.end()), match.end()
+
+
+def render_json_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------------------------------- YAML
+def parse_yaml(text: str) -> Document:
+    try:
+        import yaml  # the `migrate` extra (and a dev dependency); only this tool needs it
+    except ImportError as exc:
+        raise ParseError("reading YAML needs PyYAML: pip install 'cloudwatch-datasource[migrate]'") from exc
+
+    try:
+        composed = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ParseError(f"not valid YAML: {exc}") from exc
+    return Document(text, [_yaml_node(n) for n in composed if n is not None], "yaml")
+
+
+def _yaml_node(node: Any) -> Node:
+    import yaml
+
+    start, end = node.start_mark.index, node.end_mark.index
+    if isinstance(node, yaml.MappingNode):
+        members: dict[str, Node] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                members[key.value] = _yaml_node(value)
+        return Node(members, start, end)
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_yaml_node(n) for n in node.value], start, end)
+    is_string = node.tag == "tag:yaml.org,2002:str"
+    return Node(node.value if is_string else None, start, end, is_string=is_string, style=node.style or "",
+                text=node.value)
+
+
+def _reads_back_plain(value: str) -> bool:
+    import yaml
+
+    if not value or value != value.strip():
+        return False
+    try:
+        block = yaml.safe_load("- " + value)
+        flow = yaml.safe_load("[" + value + "]")
+    except yaml.YAMLError:
+        return False
+    return block == [value] and flow == [value] and "\n" not in value and "#" not in value
+
+
+def render_yaml_string(value: str, style: str) -> str:
+    if style == "" and _reads_back_plain(value):
+        return value
+    if style == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar

@@ -1,0 +1,305 @@
+"""`cloudwatch-datasource migrate` on the committed fixtures (tests/fixtures/migrate, SOURCES.md says where each
+shape comes from): forward, reverse, idempotent, round trip, and every byte outside the changed values kept."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cloudwatch_datasource import cli
+from cloudwatch_datasource.tools import migrate
+from cloudwatch_datasource.tools.migrate import Report, Side, migrate_text
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "migrate"
+FILES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".json", ".yaml"))
+BUILTIN = Side("cloudwatch", "CloudWatch", "P034F075C744B399F", "CloudWatch")
+PLUGIN = Side("pyaws-cloudwatch-datasource", "CloudWatch (Python)", "cw-python", "CloudWatch (Python)")
+ARGS = ["--builtin-uid", "P034F075C744B399F", "--builtin-name", "CloudWatch", "--plugin-uid", "cw-python",
+        "--plugin-name", "CloudWatch (Python)"]
+
+
+def kind(path: Path) -> str:
+    return "json" if path.suffix == ".json" else "yaml"
+
+
+def load(text: str, how: str) -> Any:
+    return json.loads(text) if how == "json" else list(yaml.safe_load_all(text))
+
+
+def set_path(document: Any, pointer: str, old: str, new: str) -> None:
+    """Set the value at a report path (/a/0/b) in a loaded document, checking it held `old`."""
+    *parents, last = [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]
+    for part in parents:
+        document = document[part]
+    assert document[last] == old, pointer
+    document[last] = new
+
+
+def spellings(value: str, how: str) -> list[str]:
+    if how == "json":
+        return [json.dumps(value, ensure_ascii=False)]
+    return [value, "'" + value.replace("'", "''") + "'", json.dumps(value, ensure_ascii=False)]
+
+
+def assert_only_reported_changes(before: str, after: str, report: Report, how: str) -> None:
+    """Line by line: the same lines, and each line that differs is the old line with reported values replaced
+    (in some quoting of the format). Then the loaded documents: the old one with each reported change applied
+    is the new one."""
+    old_lines, new_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    assert len(old_lines) == len(new_lines)
+    pairs = {(old, new) for _, old, new in report.changed}
+    for old_line, new_line in zip(old_lines, new_lines, strict=True):
+        if old_line == new_line:
+            continue
+        candidates = {old_line}
+        for old, new in pairs:
+            for a, b in zip(spellings(old, how), spellings(new, how), strict=True):
+                candidates |= {c.replace(a, b) for c in candidates}
+        assert new_line in candidates, (old_line, new_line)
+    expected = load(before, how)
+    for pointer, old, new in report.changed:
+        set_path(expected if how == "json" else expected[0], pointer, old, new)
+    assert expected == load(after, how)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_forward_changes_only_the_references_and_undoes_byte_for_byte(path: Path) -> None:
+    original = path.read_text()
+    moved, report = migrate_text(original, kind(path), BUILTIN, PLUGIN)
+    assert report.changed, "every fixture refers to the built-in datasource"
+    assert moved != original
+    assert_only_reported_changes(original, moved, report, kind(path))
+
+    again, second = migrate_text(moved, kind(path), BUILTIN, PLUGIN)
+    assert again == moved and second.changed == []  # idempotent
+
+    back, reverse = migrate_text(moved, kind(path), BUILTIN, PLUGIN, reverse=True)
+    assert back == original  # the round trip returns the input's bytes
+    assert sorted((p, n, o) for p, o, n in reverse.changed) == sorted(report.changed)
+    assert_only_reported_changes(moved, back, reverse, kind(path))
+
+
+def changed(report: Report) -> dict[str, tuple[str, str]]:
+    return {pointer: (old, new) for pointer, old, new in report.changed}
+
+
+def test_exported_dashboard_inputs_rows_library_panels_and_what_stays() -> None:
+    text = (FIXTURES / "export-aws-lambda.json").read_text()
+    moved, report = migrate_text(text, "json", BUILTIN, PLUGIN)
+    done = changed(report)
+    assert done["/__inputs/0/pluginId"] == ("cloudwatch", "pyaws-cloudwatch-datasource")
+    assert done["/__inputs/0/pluginName"] == ("CloudWatch", "CloudWatch (Python)")
+    assert done["/__requires/0/id"][1] == "pyaws-cloudwatch-datasource"
+    assert "/__elements/c1a9e2f0-lambda-errors/model/targets/0/datasource/type" in done  # the export's library panel
+    assert "/panels/2/panels/0/targets/0/datasource/type" in done  # inside a collapsed row
+    assert "/templating/list/0/datasource/type" in done
+    result = json.loads(moved)
+    assert result["panels"][2]["panels"][0]["datasource"]["uid"] == "${DS_CLOUDWATCH}"  # the input's name stays
+    # Logs and alarm annotations are not answered by this plugin: kept on the built-in datasource and reported.
+    assert result["panels"][2]["panels"][1]["datasource"]["type"] == "cloudwatch"
+    assert result["panels"][2]["panels"][1]["targets"][0]["datasource"]["type"] == "cloudwatch"
+    assert result["annotations"]["list"][1]["datasource"]["type"] == "cloudwatch"
+    left = dict(report.left)
+    assert "CloudWatch Logs queries" in left["/panels/2/panels/1 'Function logs'"]
+    assert "alarm annotations" in left["/annotations/list/1 'Lambda alarms'"]
+    assert "DS_CLOUDWATCH" in left["/annotations/list/1 'Lambda alarms'"]
+    assert any("GROUP BY" in why for _, why in report.notes)
+    assert result["annotations"]["list"][0]["datasource"] == {"type": "grafana", "uid": "-- Grafana --"}
+
+
+def test_the_unsupported_table_decides_what_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When Logs lands, dropping its line from UNSUPPORTED is all it takes for Logs panels to move."""
+    text = (FIXTURES / "export-aws-lambda.json").read_text()
+    monkeypatch.setattr(migrate, "UNSUPPORTED", tuple(f for f in migrate.UNSUPPORTED if "Logs" not in f.what))
+    moved, report = migrate_text(text, "json", BUILTIN, PLUGIN)
+    assert json.loads(moved)["panels"][2]["panels"][1]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
+    assert [where for where, _ in report.left] == ["/annotations/list/1 'Lambda alarms'"]
+
+
+def test_community_dashboard_datasource_variable() -> None:
+    moved, report = migrate_text((FIXTURES / "community-aws-ec2.json").read_text(), "json", BUILTIN, PLUGIN)
+    result = json.loads(moved)
+    assert result["templating"]["list"][0]["query"] == "pyaws-cloudwatch-datasource"
+    assert result["panels"][0]["datasource"] == {"uid": "$datasource"}  # nothing to change in a typeless ref
+    assert {t["datasource"]["type"] for p in result["panels"] for t in p["targets"]} == {"pyaws-cloudwatch-datasource"}
+    assert report.left == []
+
+
+def test_legacy_names_mixed_panels_and_other_datasources() -> None:
+    moved, report = migrate_text((FIXTURES / "legacy-by-name.json").read_text(), "json", BUILTIN, PLUGIN)
+    result = json.loads(moved)
+    assert result["panels"][0]["datasource"] == "CloudWatch (Python)"
+    assert result["panels"][1]["datasource"] == "-- Mixed --"
+    assert [t["datasource"] for t in result["panels"][1]["targets"]] == ["CloudWatch (Python)", "Prometheus"]
+    assert result["panels"][3]["datasource"] == "CloudWatch (account B)"  # another CloudWatch datasource
+    assert result["panels"][4]["datasource"] is None  # the default datasource: unknown, left
+
+
+def test_without_a_plugin_name_name_references_become_the_uid() -> None:
+    plugin = Side(PLUGIN.type, PLUGIN.plugin_name, "cw-python", None)
+    moved, _ = migrate_text((FIXTURES / "legacy-by-name.json").read_text(), "json", BUILTIN, plugin)
+    assert json.loads(moved)["panels"][0]["datasource"] == "cw-python"  # Grafana resolves a uid string too
+
+
+def test_alert_rules_and_provisioning_yaml_keep_comments_and_quoting() -> None:
+    text = (FIXTURES / "alert-rules.yaml").read_text()
+    moved, report = migrate_text(text, "yaml", BUILTIN, PLUGIN)
+    rules = yaml.safe_load(moved)["groups"][0]["rules"]
+    assert rules[0]["data"][0]["datasourceUid"] == "cw-python"
+    assert rules[0]["data"][0]["model"]["datasource"] == {"type": "pyaws-cloudwatch-datasource", "uid": "cw-python"}
+    assert rules[0]["data"][1]["datasourceUid"] == "__expr__"
+    assert rules[1]["data"][0]["datasourceUid"] == "P034F075C744B399F"  # a Logs rule stays
+    assert "(in 'Lambda timeouts (logs)')" in report.left[0][0]
+    assert "# A rule on CloudWatch Logs" in moved
+
+    text = (FIXTURES / "datasources.yaml").read_text()
+    moved, report = migrate_text(text, "yaml", BUILTIN, PLUGIN)
+    loaded = yaml.safe_load(moved)
+    assert loaded["datasources"][0]["type"] == "pyaws-cloudwatch-datasource"
+    assert loaded["datasources"][0]["name"] == "CloudWatch (Python)"
+    assert "  - name: CloudWatch (Python)\n" in moved  # plain stays plain when it reads back the same
+    assert loaded["datasources"][1]["type"] == "cloudwatch"  # account B is another datasource
+    assert loaded["deleteDatasources"][0]["name"] == "CloudWatch (Python)"
+    assert ("/datasources/0/jsonData/logsTimeout", "kept; this plugin does not use it") in report.notes
+    assert "logsTimeout: 30m   # Logs Insights" in moved
+
+
+def test_yaml_scalars_keep_their_style_or_get_quoted_when_plain_would_change_meaning() -> None:
+    text = "datasources:\n  - {name: 'CloudWatch', type: \"cloudwatch\", uid: old}\n"
+    for new_uid, spelled in [("new-uid", "uid: new-uid}"), ("123", 'uid: "123"}'), ("a: b", 'uid: "a: b"}'),
+                             ("true", 'uid: "true"}')]:
+        plugin = Side(PLUGIN.type, PLUGIN.plugin_name, new_uid, "it's mine")
+        moved, _ = migrate_text(text, "yaml", Side("cloudwatch", "CloudWatch", "old", None), plugin)
+        assert spelled in moved
+        assert "name: 'it''s mine'" in moved  # the provisioned datasource takes the new name, quoted as before
+        assert 'type: "pyaws-cloudwatch-datasource"' in moved
+        assert yaml.safe_load(moved)["datasources"][0]["uid"] == new_uid
+
+
+@pytest.mark.parametrize("variant", ["crlf", "compact", "bom", "escapes"])
+def test_formatting_of_the_input_is_kept(variant: str) -> None:
+    original = (FIXTURES / "export-aws-lambda.json").read_text()
+    if variant == "crlf":
+        original = original.replace("\n", "\r\n")
+    elif variant == "compact":
+        original = json.dumps(json.loads(original), separators=(",", ":"))
+    elif variant == "bom":
+        original = "\ufeff" + original
+    else:
+        original = original.replace('"AWS Lambda"', '"AWS \\u03bbambda \\/ \\"fn\\""')
+    moved, report = migrate_text(original, "json", BUILTIN, PLUGIN)
+    assert len(report.changed) == 11
+    assert migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)[0] == original
+    if variant == "crlf":
+        assert moved.count("\r\n") == original.count("\r\n") and "\n" not in moved.replace("\r\n", "")
+    if variant == "escapes":
+        assert '"AWS \\u03bbambda \\/ \\"fn\\""' in moved
+
+
+def test_cli_dry_run_write_output_and_stdin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "dash.json"
+    original = (FIXTURES / "community-aws-ec2.json").read_bytes().replace(b"\n", b"\r\n")
+    source.write_bytes(original)
+    assert migrate.main([*ARGS, str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "10 value(s) changed" in out and "dry run" in out
+    assert source.read_bytes() == original  # dry run by default
+
+    assert migrate.main([*ARGS, str(source), "-o", str(tmp_path / "new.json")]) == 0
+    assert source.read_bytes() == original
+    new = (tmp_path / "new.json").read_bytes()
+    assert b"pyaws-cloudwatch-datasource" in new and new.count(b"\r\n") == original.count(b"\r\n")
+
+    assert migrate.main([*ARGS, "--write", str(source)]) == 0
+    assert source.read_bytes() == new
+    assert migrate.main([*ARGS, "--reverse", "--write", str(source)]) == 0
+    assert source.read_bytes() == original
+    capsys.readouterr()
+
+    stdout = io.StringIO()
+    yaml_text = (FIXTURES / "alert-rules.yaml").read_text()
+    assert migrate.main([*ARGS, "-o", "-"], stdin=io.StringIO(yaml_text), stdout=stdout) == 0
+    assert stdout.getvalue() == migrate_text(yaml_text, "yaml", BUILTIN, PLUGIN)[0]
+    assert "changed /groups/0/rules/0/data/0/datasourceUid" in capsys.readouterr().err  # the report: stderr
+
+
+def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"panels": [}')
+    assert migrate.main([*ARGS, str(bad)]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        migrate.main(["--plugin-uid", "x", str(bad)])  # no built-in uid or name
+    assert "--builtin-uid or --builtin-name" in capsys.readouterr().err
+
+
+def test_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("doctor", "query", "demo", "migrate"):
+        assert f"\n  {command} " in out
+    assert cli.main(["nonsense"]) == 2
+    assert "unknown command 'nonsense'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["migrate", "--help"])
+    assert exit_info.value.code == 0
+    assert "--reverse" in capsys.readouterr().out
+
+
+def test_plugin_id_and_name_are_plugin_json_s() -> None:
+    plugin_json = json.loads((ROOT / "plugin" / "plugin.json").read_text())
+    assert (migrate.PLUGIN_ID, migrate.PLUGIN_NAME) == (plugin_json["id"], plugin_json["name"])
+
+
+def test_every_fixture_has_a_source() -> None:
+    sources = (FIXTURES / "SOURCES.md").read_text()
+    for path in FILES:
+        assert f"`{path.name}`" in sources
+
+
+def test_datasource_variable_current_value_and_references_through_it() -> None:
+    text = json.dumps({"templating": {"list": [
+        {"name": "ds", "type": "datasource", "query": "cloudwatch",
+         "current": {"text": "CloudWatch", "value": "P034F075C744B399F"},
+         "options": [{"text": "CloudWatch", "value": "P034F075C744B399F", "selected": True}]}]},
+        "panels": [{"title": "p", "datasource": "[[ds]]", "targets": [
+            {"refId": "A", "datasource": {"type": "cloudwatch", "uid": "${ds:raw}"}, "namespace": "AWS/EC2"}]}]},
+        indent=2)
+    moved, report = migrate_text(text, "json", BUILTIN, PLUGIN)
+    result = json.loads(moved)
+    variable = result["templating"]["list"][0]
+    assert variable["query"] == "pyaws-cloudwatch-datasource"
+    assert variable["current"] == {"text": "CloudWatch (Python)", "value": "cw-python"}
+    assert variable["options"][0]["value"] == "cw-python"
+    assert result["panels"][0]["datasource"] == "[[ds]]"
+    assert result["panels"][0]["targets"][0]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
+    assert migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)[0] == text
+
+
+def test_reverse_notes_what_the_built_in_datasource_refuses() -> None:
+    moved, _ = migrate_text((FIXTURES / "library-panel.json").read_text(), "json", BUILTIN, PLUGIN)
+    _, report = migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)
+    assert ("/result/model/targets/0", migrate.NOTES[True][0].what) in report.notes
+
+
+@pytest.mark.processes  # the installed command, through real standard input and output (bytes, CRLF kept)
+def test_the_command_filters_standard_input_to_standard_output() -> None:
+    import subprocess
+    import sys
+
+    original = (FIXTURES / "datasources.yaml").read_bytes().replace(b"\n", b"\r\n")
+    done = subprocess.run([sys.executable, "-m", "cloudwatch_datasource", "migrate", *ARGS, "-o", "-"],
+                          input=original, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    expected = migrate_text(original.decode(), "yaml", BUILTIN, PLUGIN)[0].encode()
+    assert done.stdout == expected and expected.count(b"\r\n") == original.count(b"\r\n")
+    assert b"changed /datasources/0/type" in done.stderr
+    back = subprocess.run([sys.executable, "-m", "cloudwatch_datasource", "migrate", *ARGS, "--reverse", "-o", "-"],
+                          input=done.stdout, capture_output=True, timeout=60)
+    assert back.stdout == original
