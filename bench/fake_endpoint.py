@@ -2,12 +2,14 @@
 being measured: the tests' fake AWS endpoint (tests/support/fake_aws.py, the same one, AWS's GetMetricData
 limits included) scripted to answer every GetMetricData query with a fixed series.
 
-    python bench/fake_endpoint.py [--points 60]
+    python bench/fake_endpoint.py [--points 60] [--window] [--delay 0]
 prints the endpoint URL on one line, serves until its standard input closes. Besides CloudWatch's operations it
 answers `BenchStats` (X-Amz-Target `x.BenchStats`): the number of GetMetricData calls and MetricDataQueries, and
 of ListMetrics calls, served since the last BenchStats, so the benchmarks can cross-check the plugin's own call
 counter. ListMetrics of the namespace `Bench/Picker` answers a large account: LIST_PAGES pages of 500 metrics (AWS's
 page size), each with a `Service` dimension of 250 values and a `Host`; any other namespace has no metrics.
+`--window`: datapoints for exactly the requested window and period (the fake's window mode) instead of a fixed
+series, and BenchStats adds the datapoints served; `--delay`: seconds before every answer (AWS's latency).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ LIST_PAGES = 20  # 10,000 metrics: a large account's picker, still quick to serv
 PICKER_NAMESPACE = "Bench/Picker"
 
 
-def serve(points: int) -> None:
+def serve(points: int, window: bool = False, delay: float = 0.0) -> None:
     values = [float(i % 17) for i in range(points)]
     timestamps: dict[tuple[float, bool], list[Any]] = {}
     served = {"GetMetricData": 0, "queries": 0, "ListMetrics": 0}
@@ -68,6 +70,11 @@ def serve(points: int) -> None:
 
     def stats(_: dict[str, Any]) -> dict[str, Any]:
         out = dict(served)
+        if window:
+            out["GetMetricData"] = fake.count("GetMetricData")
+            out["queries"] = sum(len(c.get("MetricDataQueries") or []) for c in fake.calls("GetMetricData"))
+            out["datapoints"] = fake.datapoints_served
+            fake.datapoints_served = 0
         served.update(GetMetricData=0, queries=0, ListMetrics=0)
         fake.reset_requests()  # the fake keeps every request; a long run must not grow without bound
         return out
@@ -75,7 +82,11 @@ def serve(points: int) -> None:
     # The fake answers every protocol (the Go reference plugin's aws-sdk-go-v2 speaks CBOR), turns Nagle's
     # algorithm off (no 40 ms delayed-ACK stalls) and keeps quiet about clients that reset idle connections.
     fake = FakeAws()
-    fake.handler("GetMetricData", get_metric_data)
+    fake.delay_s = delay
+    if window:
+        fake.window_answers = True
+    else:
+        fake.handler("GetMetricData", get_metric_data)
     fake.handler("ListMetrics", list_metrics)
     fake.handler("BenchStats", stats)
     with fake:
@@ -96,4 +107,7 @@ def bench_stats(url: str) -> dict[str, int]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=60, help="points per series in every answer")
-    serve(parser.parse_args().points)
+    parser.add_argument("--window", action="store_true", help="datapoints for exactly the requested window")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
+    args = parser.parse_args()
+    serve(args.points, args.window, args.delay)

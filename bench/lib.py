@@ -195,10 +195,11 @@ def fake_endpoint(points: int = 60) -> Iterator[str]:
 
 
 @contextmanager
-def fake_endpoint_process(points: int = 60) -> Iterator[tuple[str, int]]:
-    """bench/fake_endpoint.py as a child process; yields its URL and pid (for its CPU time)."""
+def fake_endpoint_process(points: int = 60, *options: str) -> Iterator[tuple[str, int]]:
+    """bench/fake_endpoint.py as a child process; yields its URL and pid (for its CPU time). `options` are its
+    other command-line options (--window, --delay S)."""
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_endpoint.py")),
-                             "--points", str(points)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                             "--points", str(points), *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().decode().strip()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from against_go import against_go
+from dashboard_cost import dashboard_cost
 from lib import DIST, ROOT, Report, executable, machine
 from logs import logs
 from sections import (
@@ -48,6 +49,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("8", "size", size),
     ("9", "against a Go plugin on the same SDK (bench/reference)", against_go),
     ("10", "bounded memory", bounded_memory),
+    ("11", "dashboard cost", dashboard_cost),
     ("12", "picker cache", picker_cache),
     ("13", "logs", logs),
 ]

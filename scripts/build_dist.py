@@ -151,6 +151,13 @@ def project_wheel() -> Path:
     return next(wheels.glob("*.whl"))
 
 
+# Dependencies whose environment marker pip evaluates against the interpreter running the build, not the bundled
+# one (`--python-version` does not change `python_full_version` in markers): redis-py needs async-timeout on CPython
+# below 3.11.3 (`async-timeout>=4.0.3; python_full_version<"3.11.3"` in its metadata), and Debian 12's CPython is
+# 3.11.2, so a build on a newer 3.11 would leave it out and `import redis` would fail in the bundle.
+BUNDLED_PYTHON_MARKER_DEPENDENCIES = ["async-timeout>=4.0.3"]
+
+
 def site_packages(arch: Arch, wheel: Path) -> Path:
     """The plugin and its dependencies from PyPI's wheels for CPython 3.11 on `arch` (binary wheels only)."""
     target = BUILD / "site" / arch.go
@@ -158,7 +165,8 @@ def site_packages(arch: Arch, wheel: Path) -> Path:
     platforms = [arg for tag in MANYLINUX_TAGS for arg in ("--platform", f"{tag}_{arch.wheel}")]
     quiet([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-compile",
            "--target", str(target), *platforms, "--only-binary=:all:", "--python-version", "3.11",
-           "--implementation", "cp", "--abi", "cp311", "--abi", "abi3", "--abi", "none", str(wheel)])
+           "--implementation", "cp", "--abi", "cp311", "--abi", "abi3", "--abi", "none", str(wheel),
+           *BUNDLED_PYTHON_MARKER_DEPENDENCIES])
     return target
 
 

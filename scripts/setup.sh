@@ -4,7 +4,8 @@
 #                             pyproject.toml changes (enough for `make run`);
 #  scripts/setup.sh --system  also what the full test suite needs from the system: the packages (as root, via
 #                             apt-get, only those missing) Node.js/npm for the frontend, Chromium for its check,
-#                             tinyproxy for the HTTP proxy tests, patchelf and an arm64 strip for `make dist`,
+#                             tinyproxy for the HTTP proxy tests, redis-server for the shared result cache's
+#                             tests (tests/support/redis_server.py starts its own on 127.0.0.1), patchelf and an arm64 strip for `make dist`,
 #                             qemu-user-static and busybox-static for the libc-free runtime tests, docker-compose
 #                             (a client only: `docker-compose config` checks deploy/docker-compose.yaml); and the Go
 #                             host's modules (`go mod download` in tests/goplugin_host, pinned by its go.sum, from the
@@ -17,7 +18,7 @@ cd "$root"
 system=false
 [ "${1:-}" = "--system" ] && system=true
 
-want="chromium tinyproxy patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static docker-compose"
+want="chromium tinyproxy redis-server patchelf binutils-aarch64-linux-gnu qemu-user-static busybox-static docker-compose"
 command -v node >/dev/null 2>&1 || want="$want nodejs npm"
 missing=""
 $system || want=""

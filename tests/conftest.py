@@ -16,6 +16,7 @@ import pytest
 from support.fake_aws import FakeAws
 from support.grafana_host import PLUGIN_COMMAND, GrafanaHost, StartGrafana, build_host
 from support.plugins import StartedPlugins, StartPlugin
+from support.redis_server import REDIS_ACL_PASSWORD, REDIS_ACL_USER, REDIS_PASSWORD, RedisServer, start_redis
 
 from cloudwatch_datasource.protocol.host import PluginProcess
 from cloudwatch_datasource.tools.emulator import Emulator
@@ -141,3 +142,18 @@ def fake(fake_server: FakeAws) -> FakeAws:
     """The module's fake endpoint, emptied for this test (scripts, faults and recorded requests)."""
     fake_server.reset()
     return fake_server
+
+
+# Real redis-server processes (Debian's package) on 127.0.0.1 for the shared result cache: one with a password
+# and an ACL user, one with TLS (a throwaway CA: `redis_tls_server.tls.ca_file`). Tests empty them as they need.
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with start_redis(tmp_path_factory.mktemp("redis"), password=REDIS_PASSWORD, username=REDIS_ACL_USER,
+                     user_password=REDIS_ACL_PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with start_redis(tmp_path_factory.mktemp("redis-tls"), password=REDIS_PASSWORD, tls=True) as server:
+        yield server

@@ -200,3 +200,43 @@ def test_faults_scripts_and_records(fake: FakeAws) -> None:
     with pytest.raises(ClientError) as caught:
         client.list_dashboards()
     assert caught.value.response["Error"]["Code"] == "UnknownOperationException"
+
+
+def test_a_tps_quota_throttles_beyond_one_seconds_calls(fake: FakeAws) -> None:
+    # A bucket of one second's calls, as AWS's TPS quotas: 2 at once pass, the next ones (within the same few
+    # milliseconds) are throttled with AWS's code; each request's arrival is recorded, in order.
+    fake.quota("GetMetricData", 2)
+    client = fake.client()  # no retries
+    outcomes = []
+    for _ in range(4):
+        try:
+            client.get_metric_data(MetricDataQueries=[stat("m1")], StartTime=START, EndTime=END)
+            outcomes.append("ok")
+        except ClientError as exc:
+            outcomes.append(f'{exc.response["ResponseMetadata"]["HTTPStatusCode"]} {exc.response["Error"]["Code"]}')
+    assert outcomes == ["ok", "ok", "400 Throttling", "400 Throttling"]
+    assert fake.throttled("GetMetricData") == 2 and fake.count("GetMetricData") == 4
+    arrivals = fake.arrivals("GetMetricData")
+    assert arrivals == sorted(arrivals) and len(arrivals) == 4
+    fake.clear()
+    assert get(fake, [stat("m1")])["MetricDataResults"]
+
+
+def test_window_answers_cover_exactly_the_window_and_agree_where_windows_overlap(fake: FakeAws) -> None:
+    """Window mode: one point per period from StartTime (rounded down to the minute) to before EndTime, each value a
+    function of series, period and timestamp only; the datapoints served are counted."""
+    fake.window_answers = True
+    client = fake.client()
+    whole = client.get_metric_data(MetricDataQueries=[stat("a", 300, "i-7")], StartTime=START + timedelta(seconds=30),
+                                   EndTime=END)["MetricDataResults"][0]
+    assert whole["Timestamps"][0] == START and len(whole["Timestamps"]) == 12
+    assert whole["Timestamps"][-1] == END - timedelta(minutes=5)
+    part = client.get_metric_data(MetricDataQueries=[stat("a", 300, "i-7")], StartTime=START + timedelta(minutes=40),
+                                  EndTime=END)["MetricDataResults"][0]
+    assert part["Values"] == whole["Values"][8:] and part["Timestamps"] == whole["Timestamps"][8:]
+    assert len(set(whole["Values"])) == 12
+    assert fake.datapoints_served == 16
+    fake.filling_since, fake.filling_bump = (END - timedelta(minutes=5)).timestamp(), 0.25
+    bumped = client.get_metric_data(MetricDataQueries=[stat("a", 300, "i-7")], StartTime=START,
+                                    EndTime=END)["MetricDataResults"][0]
+    assert bumped["Values"][:-1] == whole["Values"][:-1] and bumped["Values"][-1] == whole["Values"][-1] + 0.25

@@ -204,3 +204,22 @@ def test_log_lines_are_scrubbed_of_parsed_secrets_by_value() -> None:
     for form in ("Log\\r\\nSecretTail", "SecretTail", "Lg#pw", "Lg%23pw"):
         assert form not in text, form
     assert "<redacted>" in lines[0]["@message"] and "<redacted>" in lines[1]["@message"]
+
+
+def test_result_cache_settings_defaults_and_values() -> None:
+    default = parse_settings(DataSourceInstance(uid="x", json_data=b"{}")).cache
+    assert (default.ttl_s, default.max_bytes, default.late_data_s, default.incremental, default.full_refresh_s) == (
+        30.0, 64 * 1024 * 1024, 300, True, 600.0)
+    raw = {"cacheTTLSeconds": "0", "cacheMaxMB": 8, "cacheLateDataSeconds": 120, "cacheIncremental": False,
+           "cacheFullRefreshSeconds": 900}
+    cache = parse_settings(DataSourceInstance(uid="x", json_data=json.dumps(raw).encode())).cache
+    assert not cache.enabled and cache.max_bytes == 8 * 1024 * 1024 and cache.late_data_s == 120
+    assert not cache.incremental and cache.full_refresh_s == 900
+
+
+@pytest.mark.parametrize(("key", "value"), [("cacheTTLSeconds", -1), ("cacheTTLSeconds", "soon"),
+                                            ("cacheMaxMB", 0), ("cacheLateDataSeconds", 30),
+                                            ("cacheFullRefreshSeconds", True), ("cacheIncremental", "yes")])
+def test_a_bad_result_cache_setting_names_its_key(key: str, value: object) -> None:
+    with pytest.raises(SettingsError, match=f"jsonData.{key}"):
+        parse_settings(DataSourceInstance(uid="x", json_data=json.dumps({key: value}).encode()))

@@ -118,6 +118,12 @@ class RequestScope:
         self._finished = True
         _WATCHDOG.forget(self)
 
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, or less if the scope ends meanwhile; True when it has ended."""
+        if self._stopped.wait(max(0.0, min(seconds, self.remaining()))):
+            return True
+        return self.stopped
+
     def check(self) -> None:
         """Raise RequestStopped when the scope has ended."""
         if self.stopped:

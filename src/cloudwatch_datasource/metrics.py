@@ -15,7 +15,7 @@ import functools
 import threading
 from collections import OrderedDict
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -53,16 +53,49 @@ ESTIMATED_COST = Counter(
     "Estimated GetMetricData cost in US dollars at the configured price per 1,000 metrics requested",
     ["datasource", "region"], registry=REGISTRY,
 )
+# GetMetricData calls queued below AWS's quotas (aws/pacing.py): every paced call's wait (0 included, so the count
+# is the paced calls), and the calls not sent because their turn came after the request's deadline.
+PACING_WAIT_SECONDS = Histogram(
+    "cloudwatch_plugin_pacing_wait_seconds",
+    "Time an AWS call waited for its turn under the plugin's pacing, by region and operation",
+    ["region", "operation"], registry=REGISTRY,
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+PACING_REFUSED = Counter(
+    "cloudwatch_plugin_pacing_refused",
+    "AWS calls not sent because their turn under the plugin's pacing came after the request's deadline",
+    ["datasource", "region", "operation"], registry=REGISTRY,
+)
 REQUEST_SECONDS = Histogram(
     "cloudwatch_plugin_request_duration_seconds", "Time to answer one plugin RPC",
     ["method"], registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+# The result cache and coalescing (cloudwatch/result_cache.py, docs/queries.md "Result cache and incremental
+# refresh"): `outcome` is one of hit, miss, incremental, coalesced, bypass (alert evaluations), off.
+RESULT_CACHE_LOOKUPS = Counter(
+    "cloudwatch_plugin_result_cache_lookups",
+    "GetMetricData call chains a query needed, by datasource and how they were answered", ["datasource", "outcome"],
+    registry=REGISTRY,
+)
+RESULT_CACHE_BYTES = Gauge(
+    "cloudwatch_plugin_result_cache_bytes", "Bytes held by the in-process result caches (keys and values)",
+    registry=REGISTRY,
+)
+COALESCED_WAITS = Counter(
+    "cloudwatch_plugin_coalesced_waits", "Call chains a request waited for instead of calling AWS itself",
+    ["datasource"], registry=REGISTRY,
+)
+COALESCED_WAIT_SECONDS = Histogram(
+    "cloudwatch_plugin_coalesced_wait_seconds", "Time a request waited for another request's identical call",
+    registry=REGISTRY, buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 
 
 # Twice the client cache's default size (aws/sessions.py, AwsSessions max_entries=256).
 MAX_DATASOURCES = 512
-_BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES, METRICS_REQUESTED, ESTIMATED_COST)
+_BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES, METRICS_REQUESTED, ESTIMATED_COST,
+                  RESULT_CACHE_LOOKUPS, COALESCED_WAITS, PACING_REFUSED)
 _seen: OrderedDict[str, None] = OrderedDict()
 _seen_lock = threading.Lock()
 

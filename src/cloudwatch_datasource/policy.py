@@ -133,6 +133,13 @@ def _parse_non_negative_float(value: str | None, default: float) -> float:
     return parsed if 0 <= parsed < float("inf") else default
 
 
+# GetMetricData pacing per (AWS identity, region), aws/pacing.py: 80% of AWS's default quotas (50 calls/s; 180,000
+# datapoints/s for a StartTime within 3 hours, 396,000 further back: docs.aws.amazon.com/AmazonCloudWatch/latest/
+# monitoring/cloudwatch_limits.html). 0 turns a limit off.
+DEFAULT_GETMETRICDATA_CALLS_PER_SECOND = 40.0
+DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND = 144_000.0
+DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND = 316_800.0
+
 # Picker answers (ListMetrics-backed routes) are reused for 5 minutes: a new metric shows up in a picker within
 # that, while an editor session's repeated opens cost no AWS call; 500,000 items is about 50 MB at most.
 DEFAULT_PICKER_CACHE_TTL_S = 300.0
@@ -175,6 +182,10 @@ class ClientTuning:
     # US dollars per 1,000 GetMetricData metrics requested, for the cost estimate in CloudWatch metrics and frame
     # meta (docs/queries.md, "Metrics requested and cost": AWS's list price and its date).
     price_per_1000_metrics: float = DEFAULT_PRICE_PER_1000_METRICS
+    # GetMetricData pacing (aws/pacing.py); a datasource's jsonData may set its own.
+    getmetricdata_calls_per_second: float = DEFAULT_GETMETRICDATA_CALLS_PER_SECOND
+    getmetricdata_datapoints_per_second: float = DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND
+    getmetricdata_historic_datapoints_per_second: float = DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND
     # The editor's picker cache (cloudwatch/picker_cache.py): how long a ListMetrics-backed answer is reused
     # (0 turns the cache off), and how many answers and answer items it keeps at most.
     picker_cache_ttl_s: float = DEFAULT_PICKER_CACHE_TTL_S
@@ -202,6 +213,13 @@ class ClientTuning:
             max_points_per_request=_parse_positive_int(env.get("GF_PLUGIN_MAX_POINTS_PER_REQUEST"),
                                                        DEFAULT_MAX_POINTS_PER_REQUEST),
             price_per_1000_metrics=_parse_price(env.get("GF_PLUGIN_PRICE_PER_1000_METRICS")),
+            getmetricdata_calls_per_second=_parse_non_negative_float(
+                env.get("GF_PLUGIN_GETMETRICDATA_CALLS_PER_SECOND"), DEFAULT_GETMETRICDATA_CALLS_PER_SECOND),
+            getmetricdata_datapoints_per_second=_parse_non_negative_float(
+                env.get("GF_PLUGIN_GETMETRICDATA_DATAPOINTS_PER_SECOND"), DEFAULT_GETMETRICDATA_DATAPOINTS_PER_SECOND),
+            getmetricdata_historic_datapoints_per_second=_parse_non_negative_float(
+                env.get("GF_PLUGIN_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND"),
+                DEFAULT_GETMETRICDATA_HISTORIC_DATAPOINTS_PER_SECOND),
             picker_cache_ttl_s=_parse_ttl(env.get("GF_PLUGIN_PICKER_CACHE_TTL")),
             picker_cache_max_entries=_parse_positive_int(env.get("GF_PLUGIN_PICKER_CACHE_MAX_ENTRIES"),
                                                          DEFAULT_PICKER_CACHE_MAX_ENTRIES),

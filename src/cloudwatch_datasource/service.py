@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import structlog
@@ -35,6 +35,9 @@ from .cloudwatch.execute import PointBudget
 from .cloudwatch.health import check_access, health_lines, recent_failures_line
 from .cloudwatch.picker_cache import PickerCache
 from .cloudwatch.pipeline import run_metric_queries
+from .cloudwatch.redis_store import RedisStores
+from .cloudwatch.result_cache import ResultCache
+from .cloudwatch.result_store import AwsIdentity
 from .cloudwatch.routes import ResourceRequest, handle_resource, json_error, parse_request, route_table
 from .cloudwatch_logs import account_key, answer_queries, split_queries
 from .cloudwatch_logs import routes as logs_routes
@@ -59,6 +62,9 @@ class PluginService:
         self.tuning = tuning or ClientTuning.from_env()
         self.sessions = sessions or AwsSessions(self.tuning)
         self.admission = InFlightLimit(self.tuning.max_in_flight_per_datasource)
+        self.results = ResultCache()
+        # The shared result cache of datasources that name a Redis (Grafana HA; docs/queries.md).
+        self.redis_stores = RedisStores()
         self.picker_cache = PickerCache(self.tuning.picker_cache_ttl_s, self.tuning.picker_cache_max_entries,
                                         self.tuning.picker_cache_max_items)
         # Every CallResource route, by path (cloudwatch/routes.py); another module's routes are added here.
@@ -76,6 +82,14 @@ class PluginService:
             return self.sessions.get(settings, policy, region).client(service_name)
 
         return client_for
+
+    def _identity(self, settings: DataSourceSettings, policy: OperatorPolicy) -> Callable[[str], AwsIdentity]:
+        def identity_for(region: str) -> AwsIdentity:
+            session = self.sessions.get(settings, policy, region)
+            return AwsIdentity(principal=session.principal(), endpoint=settings.endpoint, region=session.region,
+                               org_id=settings.org_id, settings_version=settings.fingerprint)
+
+        return identity_for
 
     @contextlib.contextmanager
     def _scope(self, scope: RequestScope | None) -> Iterator[RequestScope]:
@@ -121,6 +135,7 @@ class PluginService:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
             metric_queries, logs_queries = split_queries(request.queries)
+            shared = self.redis_stores.get(settings.result_cache_redis) if settings.cache.enabled else None
             answers = run_metric_queries(
                 metric_queries,
                 default_region=settings.effective_default_region,
@@ -129,6 +144,10 @@ class PluginService:
                 datasource=settings.uid,
                 budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
                 price_per_1000_metrics=self.tuning.price_per_1000_metrics,
+                runner=self.results.session(owner=settings.owner, settings=settings.cache,
+                                            identity_for=self._identity(settings, policy), datasource=settings.uid,
+                                            read=not from_alert(request.headers), shared=shared,
+                                            shared_secret=shared.key_secret if shared is not None else b""),
             )
             answers.update(answer_queries(
                 logs_queries, default_region=settings.effective_default_region,
@@ -180,6 +199,10 @@ class PluginService:
         report = check_access(session, page_limit=policy.list_metrics_page_limit)
         details["region"] = report.region
         lines = health_lines(report, AUTH_TYPE_LABELS[settings.auth_type])
+        shared_cache = self.redis_stores.health_line(settings.result_cache_redis) if settings.cache.enabled else ""
+        if shared_cache:
+            lines.append(shared_cache)
+            details["sharedResultCache"] = shared_cache
         message = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
         if report.credentials_error:
             return CheckHealthResult(HealthStatus.ERROR, message, {**details, "error": report.credentials_error})
@@ -232,6 +255,16 @@ class PluginService:
         except Exception as exc:  # noqa: BLE001 - a resource call always answers
             log.exception("resource call failed unexpectedly", path=request.path)
             return json_error(500, f"internal plugin error: {type(exc).__name__}")
+
+
+# Grafana's alerting engine marks its queries with this request header (grafana-plugin-sdk-go
+# backend/alert_forwarder_middleware.go, FromAlertHeaderName; the same name as ngalert's models.FromAlertHeaderName).
+FROM_ALERT_HEADER = "FromAlert"
+
+
+def from_alert(headers: Mapping[str, str]) -> bool:
+    """Whether a QueryData request is an alert evaluation (its answers are never served from the cache)."""
+    return any(k.lower() == FROM_ALERT_HEADER.lower() and v.strip().lower() == "true" for k, v in headers.items())
 
 
 def _owner(ctx: PluginContext) -> tuple[int, str]:

@@ -70,6 +70,54 @@ def parse_auth_type(raw: str) -> AuthType:
 
 
 @dataclass(frozen=True)
+class RedisCacheSettings:
+    """Where the shared result cache lives (docs/queries.md, "Shared result cache in Redis"); named like Grafana's
+    own query cache (`[caching.redis] url`, `prefix`): jsonData `resultCacheRedisUrl` (redis:// or rediss:// for
+    TLS, optional user name, no password), `resultCacheRedisUser`, `resultCacheRedisPrefix`,
+    `resultCacheRedisCaFile` (a PEM CA file on the Grafana server, for rediss://), `resultCacheRedisTimeoutMs`;
+    secureJsonData `resultCacheRedisPassword`. `problem` says why unusable settings are ignored (the in-process
+    cache is used instead: a cache setting never fails a query)."""
+
+    url: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    prefix: str = "grafana-cloudwatch:"
+    ca_file: str = ""
+    timeout_s: float = 0.25
+    problem: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url) and not self.problem
+
+    @property
+    def fingerprint(self) -> str:
+        """What a connection depends on (the password hashed): one Redis client per distinct value."""
+        material = "\x00".join([self.url, self.username, self.password, self.prefix, self.ca_file,
+                                 repr(self.timeout_s)])
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """The GetMetricData result cache of one datasource (docs/queries.md, "Result cache and incremental refresh").
+    jsonData: cacheTTLSeconds (how old a served answer may be; 0 turns the cache off), cacheMaxMB (the in-process
+    store's memory bound), cacheLateDataSeconds (the recent part always fetched again: CloudWatch data can arrive
+    minutes late), cacheIncremental (fetch only the new periods of a relative range), cacheFullRefreshSeconds
+    (the oldest a kept part may get before the whole window is fetched again)."""
+
+    ttl_s: float = 30.0
+    max_bytes: int = 64 * 1024 * 1024
+    late_data_s: int = 300
+    incremental: bool = True
+    full_refresh_s: float = 600.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl_s > 0
+
+
+@dataclass(frozen=True)
 class DataSourceSettings:
     uid: str = ""
     org_id: int = 0  # a uid is unique only within its organisation
@@ -93,6 +141,14 @@ class DataSourceSettings:
     proxy_url: str = ""
     proxy_username: str = ""
     proxy_password: str = field(default="", repr=False)
+    result_cache_redis: RedisCacheSettings = field(default_factory=RedisCacheSettings, repr=False)
+    # GetMetricData pacing of this datasource (aws/pacing.py): jsonData getMetricDataCallsPerSecond,
+    # getMetricDataDatapointsPerSecond, getMetricDataHistoricDatapointsPerSecond; None = the operator's
+    # ([plugin.<id>], policy.ClientTuning), 0 = no limit of that kind.
+    pacing_calls_per_second: float | None = None
+    pacing_datapoints_per_second: float | None = None
+    pacing_historic_datapoints_per_second: float | None = None
+    cache: CacheSettings = field(default_factory=CacheSettings)
     # jsonData.logsTimeout as text (a JSON number, Grafana's nanoseconds, as "<n>ns"); cloudwatch_logs/query.py
     # reads it, so a bad value fails the logs queries only.
     logs_timeout: str = ""
@@ -148,7 +204,7 @@ def datasource_secrets(instance: DataSourceInstance | None) -> tuple[str, ...]:
     except (UnicodeDecodeError, ValueError, RecursionError):
         json_data = {}
     if isinstance(json_data, dict):
-        for key in ("endpoint", "proxyUrl"):
+        for key in ("endpoint", "proxyUrl", "resultCacheRedisUrl"):
             url = json_data.get(key)
             if isinstance(url, str):
                 found.extend(_url_passwords(url))
@@ -206,8 +262,91 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         proxy_url=_string(json_data, "proxyUrl").strip(),
         proxy_username=_string(json_data, "proxyUsername"),
         proxy_password=_secret(secure, "proxyPassword"),
+        result_cache_redis=_redis_cache(json_data, secure),
+        pacing_calls_per_second=_rate(json_data, "getMetricDataCallsPerSecond"),
+        pacing_datapoints_per_second=_rate(json_data, "getMetricDataDatapointsPerSecond"),
+        pacing_historic_datapoints_per_second=_rate(json_data, "getMetricDataHistoricDatapointsPerSecond"),
+        cache=_cache_settings(json_data),
         logs_timeout=_duration_text(json_data.get("logsTimeout")),
     )
+
+
+def _rate(json_data: Mapping[str, Any], key: str) -> float | None:
+    """A per-second limit: a number ≥ 0 (the editor may send it as text); absent or "" is None."""
+    value = json_data.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        parsed = float(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else -1.0
+    except ValueError:
+        parsed = -1.0
+    if not 0 <= parsed < float("inf"):
+        raise SettingsError(f"jsonData.{key} must be a number of at least 0 (0: no limit)")
+    return parsed
+
+
+_REDIS_SCHEMES = ("redis", "rediss")
+
+
+def _redis_cache(json_data: Mapping[str, Any], secure: Mapping[str, str]) -> RedisCacheSettings:
+    """The shared cache's settings; never raises: what cannot be used is kept as `problem` (module docstring)."""
+    try:
+        url = _string(json_data, "resultCacheRedisUrl").strip()
+        if not url:
+            return RedisCacheSettings()
+        timeout_ms = json_data.get("resultCacheRedisTimeoutMs", 250)
+        if isinstance(timeout_ms, str) and timeout_ms.strip().isdigit():
+            timeout_ms = int(timeout_ms.strip())
+        if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int | float) or not 1 <= timeout_ms <= 5000:
+            raise SettingsError("jsonData.resultCacheRedisTimeoutMs must be a number of milliseconds from 1 to 5000")
+        settings = RedisCacheSettings(
+            url=url, username=_string(json_data, "resultCacheRedisUser").strip(),
+            password=_secret(secure, "resultCacheRedisPassword"),
+            prefix=_string(json_data, "resultCacheRedisPrefix") or RedisCacheSettings.prefix,
+            ca_file=_string(json_data, "resultCacheRedisCaFile").strip(), timeout_s=float(timeout_ms) / 1000)
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in _REDIS_SCHEMES or not parts.hostname:
+            raise SettingsError("jsonData.resultCacheRedisUrl must be redis://host:port/db or rediss://host:port/db "
+                                "(TLS)")
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        if parts.password is not None:
+            raise SettingsError("jsonData.resultCacheRedisUrl holds a password, and jsonData is not secret: put it "
+                                "in the Redis password field (secureJsonData.resultCacheRedisPassword)")
+        if settings.ca_file and parts.scheme != "rediss":
+            raise SettingsError("jsonData.resultCacheRedisCaFile needs a rediss:// (TLS) URL")
+        return settings
+    except (SettingsError, ValueError) as exc:
+        problem = exc.message if isinstance(exc, SettingsError) else "jsonData.resultCacheRedisUrl cannot be read"
+        return RedisCacheSettings(url="<unusable>", problem=problem)
+
+
+# jsonData key → (default, lowest, highest): a value outside is a settings error naming the key, not a silent clamp.
+_CACHE_NUMBERS: dict[str, tuple[float, float, float]] = {
+    "cacheTTLSeconds": (CacheSettings.ttl_s, 0, 86_400),
+    "cacheMaxMB": (CacheSettings.max_bytes / 1024 / 1024, 1, 16_384),
+    "cacheLateDataSeconds": (CacheSettings.late_data_s, 60, 86_400),
+    "cacheFullRefreshSeconds": (CacheSettings.full_refresh_s, 0, 86_400),
+}
+
+
+def _cache_settings(json_data: Mapping[str, Any]) -> CacheSettings:
+    numbers: dict[str, float] = {}
+    for key, (default, lowest, highest) in _CACHE_NUMBERS.items():
+        raw = json_data.get(key, default)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                raw = float(raw)
+            except ValueError:
+                pass
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not lowest <= raw <= highest:
+            raise SettingsError(f"jsonData.{key} must be a number from {lowest:g} to {highest:g}")
+        numbers[key] = float(raw)
+    incremental = json_data.get("cacheIncremental", True)
+    if not isinstance(incremental, bool):
+        raise SettingsError("jsonData.cacheIncremental must be true or false")
+    return CacheSettings(ttl_s=numbers["cacheTTLSeconds"], max_bytes=int(numbers["cacheMaxMB"] * 1024 * 1024),
+                         late_data_s=int(numbers["cacheLateDataSeconds"]), incremental=incremental,
+                         full_refresh_s=numbers["cacheFullRefreshSeconds"])
 
 
 def _duration_text(raw: Any) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+from prometheus_client.parser import text_string_to_metric_families
+from support.grafana_host import GrafanaHost, StartGrafana
 
 from cloudwatch_datasource.backend import DataQuery, TimeRange
 from cloudwatch_datasource.data import Field
@@ -42,3 +45,28 @@ def epoch_ns(field: Field) -> list[int]:
 
 def numbers(field: Field) -> list[float]:
     return list(pa.array(field.values, type=pa.float64()).to_pylist())
+
+
+def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """Every sample named `name` (with its `_total`/`_count`/`_sum` suffix) in a Prometheus text exposition,
+    keyed by its sorted labels."""
+    out: dict[tuple[tuple[str, str], ...], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                out[tuple(sorted(sample.labels.items()))] = sample.value
+    return out
+
+
+def go_plugin(grafana: StartGrafana, aws_env: Mapping[str, str]) -> Iterator[GrafanaHost]:
+    """A fixture body: the plugin under the Go host with one AWS attempt per call, stopped the Grafana way (and
+    checked to have stopped gracefully) after the test."""
+    host = grafana(env={**aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
+    yield host
+    stopped = host.kill()
+    assert stopped["graceful"], stopped["hostLog"]
+
+
+def sample_sum(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples named `name` whose labels include `labels`."""
+    return sum(value for key, value in samples(text, name).items() if set(labels.items()) <= set(key))

@@ -16,9 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from support.fake_aws import FakeAws
 from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource
+
+from .helpers import samples
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
 END = START + timedelta(minutes=5)
@@ -49,16 +50,6 @@ def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[
 def settings(fake: FakeAws) -> dict[str, Any]:
     return datasource({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": fake.url},
                       {"accessKey": "AKIDLAYERTEST", "secretKey": "layer-secret"}, uid=UID)
-
-
-def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    """Every sample of one metric family (`name` without `_total`/`_count`), keyed by its sorted labels."""
-    out: dict[tuple[tuple[str, str], ...], float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name:
-                out[tuple(sorted(sample.labels.items()))] = sample.value
-    return out
 
 
 def by_operation(text: str, name: str, **labels: str) -> dict[str, float]:

@@ -117,7 +117,7 @@ def test_statistics_values_and_timestamps(plugin: GrafanaHost, settings: Any, mo
         # One MetricStat in one answered call: one metric requested, at the default $0.01 per 1,000.
         assert schema["meta"]["custom"] == {"period": 60, "id": f"query{ref}", "metricsRequested": 1,
                                             "billedAs": "MetricStat", "estimatedCostUSD": 0.00001,
-                                            "pricePer1000MetricsUSD": 0.01}
+                                            "pricePer1000MetricsUSD": 0.01, "cache": "miss"}
         assert [(s["displayName"], s["value"]) for s in schema["meta"]["stats"]] == [
             ("GetMetricData metrics requested", 1), ("Estimated GetMetricData cost", 0.00001)]
         assert [(f["name"], f["type"], f["typeInfo"]) for f in schema["fields"]] == [

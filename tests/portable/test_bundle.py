@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.grafana_host import StartGrafana, datasource
+from support.redis_server import REDIS_PASSWORD, RedisServer
 
 from .bundle import ARCHES, HOST_ARCH, built_dist, executable, python_command
 
@@ -80,6 +81,27 @@ def test_bundle_imports_only_what_the_plugin_needs(dist: Path, tmp_path: Path) -
                           timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "1"]  # pyarrow.compute imported?, isolated?
+
+
+def test_bundle_carries_the_redis_client(dist: Path, redis_tls_server: RedisServer) -> None:
+    """The shared result cache's client (redis-py, a runtime dependency, and async-timeout, which it needs on the
+    bundled CPython 3.11.2) is in the bundle: the bundled interpreter stores and reads a value through a real
+    redis-server over TLS (the bundled OpenSSL verifying the test CA) with AUTH."""
+    tls = redis_tls_server.tls
+    assert tls is not None
+    script = (
+        "import sys\n"
+        "from cloudwatch_datasource.cloudwatch.redis_store import RedisStore\n"
+        "from cloudwatch_datasource.settings import RedisCacheSettings\n"
+        "store = RedisStore(RedisCacheSettings(url=sys.argv[1], password=sys.argv[2], ca_file=sys.argv[3],\n"
+        "                                      prefix='bundle:', timeout_s=5.0))\n"
+        "store.put(b'k', b'bundled', 30)\n"
+        "print(store.get(b'k'), store.failing)\n"
+    )
+    done = subprocess.run([*python_command(HOST_ARCH, dist), "-c", script, redis_tls_server.url, REDIS_PASSWORD,
+                           str(tls.ca_file)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["b'bundled'", "False"], done.stdout + done.stderr
 
 
 def test_credential_process_children_run_on_the_hosts_libraries(dist: Path, moto, tmp_path: Path,

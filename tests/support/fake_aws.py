@@ -19,6 +19,12 @@ Answers, unless a test scripts one (`handler`, `script`):
 - GetMetricData: for each MetricDataQuery with ReturnData, `points_per_series` points (3 by default) at
   StartTime + 0, 1, 2... minutes with values n, n+0.5, n+1, n+1.5... where n is the number in the first dimension
   value (`i-17` → 17; 1 when there is none); Label = the query's Label or the metric name; `Messages` empty.
+  With `window_answers` on, the datapoints cover exactly the requested window and period instead: one per
+  Period from StartTime (rounded down to the minute, as AWS does for a StartTime under 15 days old) while before
+  EndTime, value `window_value(n, period, t)`, a pure function of the series, period and timestamp, so answers for
+  overlapping windows agree point for point (result cache and incremental refresh tests prove exactness with it).
+  `filling_since`/`filling_bump` add a bump to points at or after that epoch second: data still arriving.
+  `datapoints_served` counts the datapoints every GetMetricData answer carried.
 - StartQuery, GetQueryResults, StopQuery, GetLogGroupFields, DescribeLogGroups, DescribeAlarms,
   DescribeAlarmsForMetric, DescribeAlarmHistory: `fake.logs` (FakeLogsInsights, below), with AWS's limits.
 - ListMetrics, GetCallerIdentity, AssumeRole (distinctive ASSUMED_* keys expiring
@@ -127,6 +133,8 @@ class Request:
     body: dict[str, Any]
     access_key: str  # the key id that signed it ("" when unsigned)
     protocol: str  # json | cbor | rest-json | query
+    at: float = 0.0  # time.monotonic() when it arrived (for order and spacing; never for timed asserts)
+    throttled: bool = False  # refused by the operation's transactions-per-second quota (`FakeAws.quota`)
 
 
 @dataclass
@@ -153,6 +161,10 @@ class FakeAws:
         self.assume_expiry_s = 3600.0
         self.max_sleep_s = 120.0
         self.points_per_series = 3
+        self.window_answers = False
+        self.filling_since: float | None = None
+        self.filling_bump = 0.0
+        self.datapoints_served = 0
         self.page_datapoints = MAX_DATAPOINTS  # AWS's per-call total; a test may lower it to page small answers
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at the same time (concurrency, without a clock)
@@ -162,6 +174,7 @@ class FakeAws:
         self._revoked: dict[str, tuple[int, str]] = {}
         self._pages: dict[str, _PendingPages] = {}
         self._tokens = itertools.count(1)
+        self._quotas: dict[str, tuple[float, float, float]] = {}  # operation → (calls/s, tokens, at)
         self._clients: dict[tuple[str, str, str], Any] = {}
         self.logs = FakeLogsInsights()  # Logs Insights, the logs editor's listings and alarms (see the class)
         self._lock = threading.Lock()
@@ -229,9 +242,38 @@ class FakeAws:
         with self._lock:
             self._revoked[access_key] = (status, code)
 
-    def clear(self) -> None:
-        """Forget faults and revoked keys (scripts and handlers stay)."""
+    def quota(self, operation: str, calls_per_second: float) -> None:
+        """Throttle `operation` beyond `calls_per_second` as AWS does (a token bucket holding one second's calls;
+        over it: HTTP 400 `Throttling` "Rate exceeded", CloudWatch service quotas' TPS rule). Kept until clear()."""
         with self._lock:
+            self._quotas[operation] = (calls_per_second, calls_per_second, time.monotonic())
+
+    def _over_quota(self, operation: str, now: float) -> bool:
+        # Under self._lock.
+        quota = self._quotas.get(operation)
+        if quota is None:
+            return False
+        rate, tokens, at = quota
+        tokens = min(rate, tokens + (now - at) * rate)
+        if tokens < 1:
+            self._quotas[operation] = (rate, tokens, now)
+            return True
+        self._quotas[operation] = (rate, tokens - 1, now)
+        return False
+
+    def throttled(self, operation: str) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if r.operation == operation and r.throttled)
+
+    def arrivals(self, operation: str) -> list[float]:
+        """When each request of `operation` arrived (time.monotonic()), in arrival order."""
+        with self._lock:
+            return [r.at for r in self.requests if r.operation == operation]
+
+    def clear(self) -> None:
+        """Forget faults, quotas and revoked keys (scripts and handlers stay)."""
+        with self._lock:
+            self._quotas.clear()
             self._faults.clear()
             self._revoked.clear()
 
@@ -239,12 +281,14 @@ class FakeAws:
         """Back to a fresh fake on the same port: no scripts, faults, pages or requests, default settings."""
         with self._lock:
             self._handlers.clear()
+            self._quotas.clear()
             self._faults.clear()
             self._revoked.clear()
             self._pages.clear()
             self.requests.clear()
         self.logs.reset()
         self.delay_s, self.points_per_series, self.page_datapoints = 0.0, 3, MAX_DATAPOINTS
+        self.window_answers, self.filling_since, self.filling_bump, self.datapoints_served = False, None, 0.0, 0
         self.assume_expiry_s, self.max_in_flight = 3600.0, 0
 
     def reset_requests(self) -> None:
@@ -311,7 +355,9 @@ class FakeAws:
             protocol, operation = "rest-json", h.path.split("?", 1)[0].strip("/")
             body = json.loads(raw) if raw else {}
         with self._lock:
-            self.requests.append(Request(operation, body, access_key, protocol))
+            now = time.monotonic()
+            throttled = self._over_quota(operation, now)
+            self.requests.append(Request(operation, body, access_key, protocol, now, throttled))
             revoked = self._revoked.get(access_key)
         fault = self._next_fault(operation)
         if self.delay_s:
@@ -326,6 +372,8 @@ class FakeAws:
         try:
             if revoked is not None:
                 raise FakeError(revoked[0], revoked[1], "The security token included in the request is invalid.")
+            if throttled:
+                raise FakeError(400, "Throttling", "Rate exceeded")
             if fault is not None and fault.kind == "fail":
                 raise FakeError(fault.status, fault.code, fault.message)
             payload = self.answer(operation, body)
@@ -429,6 +477,15 @@ class FakeAws:
         return self._default_answer(operation, body)
 
     def _get_metric_data(self, body: dict[str, Any], fn: Handler | None) -> dict[str, Any] | RawBody:
+        answer = self._get_metric_data_page(body, fn)
+        if isinstance(answer, dict):
+            served = sum(len(r.get("Values") or []) for r in answer.get("MetricDataResults") or []
+                         if isinstance(r, dict))
+            with self._lock:
+                self.datapoints_served += served
+        return answer
+
+    def _get_metric_data_page(self, body: dict[str, Any], fn: Handler | None) -> dict[str, Any] | RawBody:
         check_get_metric_data(body)
         budget = min(int(body.get("MaxDatapoints") or MAX_DATAPOINTS), MAX_DATAPOINTS, self.page_datapoints)
         ids = tuple(str(q.get("Id")) for q in body.get("MetricDataQueries") or [])
@@ -439,7 +496,12 @@ class FakeAws:
             if pending is None or pending.query_ids != ids:
                 raise FakeError(400, "InvalidNextToken", "The next token specified is invalid.")
             return self._page(ids, pending, budget)
-        answer = fn(body) if fn is not None else get_metric_data_answer(body, self.points_per_series)
+        if fn is not None:
+            answer = fn(body)
+        elif self.window_answers:
+            answer = window_answer(body, self.filling_since, self.filling_bump)
+        else:
+            answer = get_metric_data_answer(body, self.points_per_series)
         if isinstance(answer, RawBody) or not isinstance(answer.get("MetricDataResults"), list):
             return answer  # not an answer the fake can page: sent as scripted
         results = list(answer.get("MetricDataResults") or [])
@@ -575,6 +637,31 @@ def get_metric_data_answer(body: dict[str, Any], points: int = 3) -> dict[str, A
         results.append({"Id": mdq["Id"], "Label": label, "StatusCode": "Complete",
                         "Timestamps": [start + timedelta(minutes=i) for i in range(points)],
                         "Values": expected_values(n, points)})
+    return {"MetricDataResults": results, "Messages": []}
+
+
+def window_value(n: int, period: int, epoch: float) -> float:
+    """The value of series `n` at `epoch` for `period` in window mode: the same whatever window asked for it."""
+    return n * 1000 + (int(epoch) // period) % 1000 + period / 1000
+
+
+def window_answer(body: dict[str, Any], filling_since: float | None = None, bump: float = 0.0) -> dict[str, Any]:
+    """Datapoints for exactly the requested window and period (see the module docstring)."""
+    start = _epoch(body.get("StartTime", 0))
+    start -= start % 60
+    end = _epoch(body.get("EndTime", 0))
+    results = []
+    for mdq in body.get("MetricDataQueries", []):
+        if not mdq.get("ReturnData", True):
+            continue
+        n = series_number(mdq)
+        period = int((mdq.get("MetricStat") or {}).get("Period") or mdq.get("Period") or 60)
+        label = mdq.get("Label") or (mdq.get("MetricStat") or {}).get("Metric", {}).get("MetricName") or mdq["Id"]
+        stamps = [start + period * i for i in range(max(0, int(-(-(end - start) // period))))]
+        values = [window_value(n, period, t) + (bump if filling_since is not None and t >= filling_since else 0.0)
+                  for t in stamps]
+        results.append({"Id": mdq["Id"], "Label": label, "StatusCode": "Complete",
+                        "Timestamps": [datetime.fromtimestamp(t, UTC) for t in stamps], "Values": values})
     return {"MetricDataResults": results, "Messages": []}
 
 

@@ -195,14 +195,17 @@ class GrafanaHost:
         return health
 
     def submit_query(self, queries: Iterable[Mapping[str, Any]], settings: Mapping[str, Any] | None = None,
-                     grafana_config: Mapping[str, str] | None = None, timeout: float = 60
-                     ) -> Future[dict[str, Any]]:
+                     grafana_config: Mapping[str, str] | None = None, timeout: float = 60,
+                     headers: Mapping[str, str] | None = None) -> Future[dict[str, Any]]:
+        """`headers`: QueryDataRequest.headers, e.g. {"FromAlert": "true"} as Grafana's alerting sends."""
         return self.submit("queryData", queries=list(queries), settings=settings,
-                           grafanaConfig=dict(grafana_config or {}), timeoutMs=int(timeout * 1000))
+                           grafanaConfig=dict(grafana_config or {}), timeoutMs=int(timeout * 1000),
+                           headers=dict(headers or {}))
 
     def query(self, queries: Iterable[Mapping[str, Any]], settings: Mapping[str, Any] | None = None,
-              grafana_config: Mapping[str, str] | None = None, timeout: float = 60) -> QueryAnswer:
-        return query_answer(self.submit_query(queries, settings, grafana_config, timeout), timeout + 10)
+              grafana_config: Mapping[str, str] | None = None, timeout: float = 60,
+              headers: Mapping[str, str] | None = None) -> QueryAnswer:
+        return query_answer(self.submit_query(queries, settings, grafana_config, timeout, headers), timeout + 10)
 
     def call_resource(self, path: str, settings: Mapping[str, Any] | None = None, *, method: str = "GET",
                       query: str = "", body: str = "", headers: Mapping[str, list[str]] | None = None,

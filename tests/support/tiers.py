@@ -20,7 +20,8 @@ import pytest
 MARKER = "processes"
 # Fixtures that start processes (or hand out the means to): every test using one, directly or through another
 # fixture, is in the processes tier.
-PROCESS_FIXTURES = frozenset({"moto_server", "auth_moto", "started_plugins", "go_host_binary", "dist_executable"})
+PROCESS_FIXTURES = frozenset({"moto_server", "auth_moto", "started_plugins", "go_host_binary", "dist_executable",
+                              "redis_server", "redis_tls_server"})
 # Audit events that start a process (https://docs.python.org/3/library/audit_events.html).
 SPAWN_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "os.exec",
                           "os.system", "os.startfile", "pty.spawn"})

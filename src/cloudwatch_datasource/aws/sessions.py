@@ -26,6 +26,7 @@ from ..settings import KNOWN_AUTH_TYPE_NAMES, MISSING_REGION, AuthType, DataSour
 from .aws_errors import describe_aws_error
 from .calls import aws_call, forget_failures
 from .endpoints import EndpointRules, endpoint_rules, sts_region
+from .pacing import PacedOperation, PacingLimits, pacing_identity
 from .providers import CredentialChain, build_chain
 from .proxy import botocore_proxies
 from .timestamps import parse_aws_timestamp
@@ -85,6 +86,13 @@ class AwsSession:
         session.register("before-parse", reject_unreadable_body)
         # Every attempt (retries and next pages included) first asks whether its RPC is still wanted.
         session.register("before-send", deadlines.before_send)
+        # GetMetricData waits for its turn below AWS's quotas of this identity and region (pacing.py).
+        self.pacing = PacedOperation("GetMetricData", pacing_identity(
+            auth_type=auth_type.value, access_key=settings.access_key, profile=settings.profile,
+            assume_role_arn=settings.assume_role_arn, endpoint=settings.endpoint), region,
+            pacing_limits(settings, tuning), settings.uid)
+        session.register("before-parameter-build.cloudwatch.GetMetricData", self.pacing.before_parameter_build)
+        session.register("after-call.cloudwatch.GetMetricData", self.pacing.after_call)
         for event, handler in event_hooks:
             session.register(event, handler)
         self._session = session
@@ -188,6 +196,22 @@ class AwsSession:
             credentials.get_frozen_credentials()
         return self._chain.describe(credentials)
 
+    def principal(self) -> str:
+        """Who AWS sees this session's calls as, for keys of answers shared between requests (cloudwatch/
+        result_store.py): the role and external id when the datasource assumes one (the same for every plugin
+        process and across credential refreshes), else the resolved credentials' access key id. The credentials
+        are refreshed first when due, exactly as the next call would: credentials that can no longer be had (STS
+        down in the mandatory refresh window) fail this request as a fresh call would, and are never covered by a
+        cached answer. No secret: a key id is an identifier."""
+        credentials = self._resolve()
+        with aws_call("RefreshCredentials", region=self._sts_region, datasource=self.uid,
+                      shown_as="refresh AWS credentials"):
+            access_key = credentials.get_frozen_credentials().access_key
+        assume = self._chain.assume
+        if assume is not None:
+            return f"role:{assume.role_arn}:{self._settings.external_id}"
+        return f"key:{access_key}"
+
     def caller_identity(self) -> str:
         """The ARN AWS sees for these credentials (sts:GetCallerIdentity)."""
         sts = self._sts_client()
@@ -200,6 +224,18 @@ class AwsSession:
 
 
 _STARTED = "cloudwatch_plugin_started"
+
+
+def pacing_limits(settings: DataSourceSettings, tuning: ClientTuning) -> PacingLimits:
+    """The datasource's own limits where it sets them, else the operator's."""
+    def chosen(own: float | None, operator: float) -> float:
+        return operator if own is None else own
+    return PacingLimits(
+        calls_per_second=chosen(settings.pacing_calls_per_second, tuning.getmetricdata_calls_per_second),
+        datapoints_per_second_recent=chosen(settings.pacing_datapoints_per_second,
+                                            tuning.getmetricdata_datapoints_per_second),
+        datapoints_per_second_historic=chosen(settings.pacing_historic_datapoints_per_second,
+                                              tuning.getmetricdata_historic_datapoints_per_second))
 
 
 def _observe_call(context: dict[str, Any] | None = None, **_: Any) -> None:

@@ -127,6 +127,9 @@ class PlanOutcome:
     # Insights queries are billed by (billing.py).
     series_returned: dict[str, int] = field(default_factory=dict)
     seen_series: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    # How the answer was obtained when result_cache.py ran the plan (hit, miss, incremental, coalesced, bypass,
+    # off); "" when it did not.
+    cache: str = ""
 
 
 def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientFactory, *,

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from .. import metrics
 from ..backend import DataQuery, DataResponse
@@ -21,16 +22,29 @@ from . import ClientFactory
 from .billing import billed_as, estimated_cost, requested_by_query
 from .execute import PlanOutcome, PointBudget, execute_plans
 from .frames import build_responses
-from .plan import build_plans
+from .plan import GetMetricDataPlan, build_plans
 from .query import MetricQuery, parse_query
+
+# Outcomes that cost AWS nothing: answered from the result cache or from another request's call
+# (result_cache.py). Billing counters count only the calls made.
+_NOT_BILLED = frozenset({"hit", "coalesced"})
+
+
+class PlanRunner(Protocol):
+    """What sits between plan and execute (result_cache.CacheSession): runs the plans through `run`, or not."""
+
+    def execute(self, plans: Sequence[GetMetricDataPlan],
+                run: Callable[[Sequence[GetMetricDataPlan]], list[PlanOutcome]], budget: PointBudget
+                ) -> list[PlanOutcome]: ...
 
 
 def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, client_for_region: ClientFactory,
                        max_workers: int = 8, datasource: str = "", now: datetime | None = None,
-                       budget: PointBudget | None = None, price_per_1000_metrics: float = 0.01
-                       ) -> dict[str, DataResponse]:
+                       budget: PointBudget | None = None, price_per_1000_metrics: float = 0.01,
+                       runner: PlanRunner | None = None) -> dict[str, DataResponse]:
     """Answer Grafana's metric queries. `client_for_region(region, "cloudwatch")` builds the client; it may
-    raise a PluginError (e.g. auth), which then becomes those refIds' error."""
+    raise a PluginError (e.g. auth), which then becomes those refIds' error. `runner` (the result cache) decides
+    which plans are executed and answers the others."""
     answers: dict[str, DataResponse] = {}
     parsed: list[MetricQuery] = []
     repeated = _repeated_ref_ids(queries)
@@ -54,8 +68,14 @@ def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, cli
             answers[query.ref_id] = DataResponse.failure(error.message, status=error.status,
                                                          source=error.source)
 
-    outcomes = execute_plans(build_plans(valid), client_for_region, max_workers=max_workers,
-                             datasource=datasource, budget=budget)
+    request_budget = budget or PointBudget(2**62, 2**62)  # unbounded, but this request's own count
+
+    def run(plans: Sequence[GetMetricDataPlan]) -> list[PlanOutcome]:
+        return execute_plans(plans, client_for_region, max_workers=max_workers, datasource=datasource,
+                             budget=request_budget)
+
+    plans = build_plans(valid)
+    outcomes = runner.execute(plans, run, request_budget) if runner is not None else run(plans)
     answers.update(build_responses(outcomes))
     _account_metrics_requested(outcomes, answers, datasource, price_per_1000_metrics)
     for query in valid:
@@ -74,7 +94,7 @@ def _account_metrics_requested(outcomes: Sequence[PlanOutcome], answers: dict[st
     for outcome in outcomes:
         by_id = requested_by_query(outcome)
         requested = sum(by_id.values())
-        if requested:
+        if requested and outcome.cache not in _NOT_BILLED:
             label, region = metrics.datasource_label(datasource), metrics.region_label(outcome.plan.region)
             metrics.METRICS_REQUESTED.labels(label, region).inc(requested)
             metrics.ESTIMATED_COST.labels(label, region).inc(estimated_cost(requested, price_per_1000))
@@ -84,8 +104,10 @@ def _account_metrics_requested(outcomes: Sequence[PlanOutcome], answers: dict[st
                 continue
             count = by_id.get(planned.query.id, 0)
             cost = estimated_cost(count, price_per_1000)
-            billing = {"metricsRequested": count, "billedAs": billed_as(planned).value,
-                       "estimatedCostUSD": cost, "pricePer1000MetricsUSD": price_per_1000}
+            billing: dict[str, object] = {"metricsRequested": count, "billedAs": billed_as(planned).value,
+                                          "estimatedCostUSD": cost, "pricePer1000MetricsUSD": price_per_1000}
+            if outcome.cache:
+                billing["cache"] = outcome.cache  # how the answer was obtained (result_cache.py)
             stats = [{"displayName": "GetMetricData metrics requested", "value": count},
                      {"displayName": "Estimated GetMetricData cost", "value": cost, "unit": "currencyUSD",
                       "decimals": 6}]

@@ -1,0 +1,239 @@
+"""The result cache between plan and execute (cloudwatch/result_cache.py), run with the real pipeline against the
+fake endpoint in window mode (datapoints for exactly the requested window and period): cached, coalesced and
+incremental answers equal a fresh call's; the whole-window list is fetched whole, entry by entry; alert
+evaluations never read the cache; answers count against the request's point budget. The handshake suite
+(test_result_cache_e2e.py) shows the same through grafana-server's own client."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from support.fake_aws import FakeAws, window_value
+
+from cloudwatch_datasource.backend import DataResponse
+from cloudwatch_datasource.cloudwatch.execute import PointBudget
+from cloudwatch_datasource.cloudwatch.incremental import WHOLE_WINDOW
+from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
+from cloudwatch_datasource.cloudwatch.result_cache import CacheSession, ResultCache
+from cloudwatch_datasource.cloudwatch.result_store import AwsIdentity
+from cloudwatch_datasource.settings import CacheSettings
+
+from .helpers import data_query, epoch_ns, metric_stat, numbers
+
+IDENTITY = AwsIdentity(principal="key:AKIDCACHE", endpoint="", region="us-east-1", org_id=1, settings_version="v1")
+
+
+def live_end() -> datetime:
+    """Now, at second 20 of its minute: a few seconds either way stay in the same aligned window."""
+    return datetime.now(UTC).replace(second=20, microsecond=0)
+
+
+@pytest.fixture
+def window_fake(fake: FakeAws) -> FakeAws:
+    fake.window_answers = True
+    return fake
+
+
+def session(cache: ResultCache, identity: AwsIdentity = IDENTITY, *, read: bool = True,
+            settings: CacheSettings | None = None) -> CacheSession:
+    return cache.session(owner=(identity.org_id, "ds"), settings=settings or CacheSettings(),
+                         identity_for=lambda region: identity, datasource="ds", read=read)
+
+
+def ask(fake: FakeAws, queries: list[Any], runner: CacheSession | None, **kw: Any) -> dict[str, DataResponse]:
+    client = fake.client("us-east-1")
+    return run_metric_queries(queries, default_region="us-east-1", client_for_region=lambda r, s: client,
+                              runner=runner, **kw)
+
+
+def series(answer: DataResponse) -> list[tuple[list[int], list[float]]]:
+    assert not answer.error, answer.error
+    return [(epoch_ns(f.fields[0]), numbers(f.fields[1])) for f in answer.frames]
+
+
+def cache_mode(answer: DataResponse) -> str:
+    return str(answer.frames[0].meta["custom"]["cache"])
+
+
+def test_a_second_viewer_is_answered_from_the_cache_with_the_same_values(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = live_end()
+    first = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))["A"]
+    later = ask(window_fake, [data_query("A", metric_stat(), end=end + timedelta(seconds=2))], session(cache))["A"]
+    fresh = ask(window_fake, [data_query("A", metric_stat(), end=end)], None)["A"]
+    assert window_fake.count("GetMetricData") == 2  # the cached pair made one call, the fresh one another
+    assert (cache_mode(first), cache_mode(later)) == ("miss", "hit")
+    assert series(first) == series(later) == series(fresh)
+    assert len(series(first)[0][0]) >= 60
+
+
+def test_identical_requests_in_flight_make_one_call(window_fake: FakeAws) -> None:
+    window_fake.delay_s = 0.4
+    cache = ResultCache()
+    end = live_end()
+    answers: list[DataResponse] = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, read=False))["A"]))
+        for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert window_fake.count("GetMetricData") == 1
+    assert sorted(cache_mode(a) for a in answers) == ["bypass"] + ["coalesced"] * 7
+    assert all(series(a) == series(answers[0]) for a in answers)
+
+
+def test_coalescing_never_crosses_identities(window_fake: FakeAws) -> None:
+    window_fake.delay_s = 0.3
+    cache = ResultCache()
+    end = live_end()
+    other = AwsIdentity(principal="key:AKIDOTHER", endpoint="", region="us-east-1", org_id=1,
+                        settings_version="v1")
+    threads = [threading.Thread(target=ask, args=(window_fake, [data_query("A", metric_stat(), end=end)],
+                                                  session(cache, identity)))
+               for identity in (IDENTITY, other, IDENTITY)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert window_fake.count("GetMetricData") == 2
+
+
+@pytest.mark.parametrize("change", ["principal", "settings_version", "org_id", "endpoint"])
+def test_another_identity_or_settings_version_never_gets_the_cached_answer(window_fake: FakeAws,
+                                                                          change: str) -> None:
+    cache = ResultCache()
+    end = live_end()
+    ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))
+    changed = AwsIdentity(**{**IDENTITY.__dict__, change: 2 if change == "org_id" else "other"})
+    answer = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, changed))["A"]
+    assert cache_mode(answer) == "miss" and window_fake.count("GetMetricData") == 2
+
+
+def test_incremental_refresh_fetches_the_new_periods_and_the_late_data_overlap(window_fake: FakeAws) -> None:
+    """Two minutes later, only [kept end - 5 min, new end) is fetched; the answer equals a fresh call's, including
+    a late change inside the overlap."""
+    cache = ResultCache()
+    settings = CacheSettings(ttl_s=0.001)
+    end = live_end()
+    ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, settings=settings))
+    served_before = window_fake.datapoints_served
+    window_fake.filling_since, window_fake.filling_bump = (end - timedelta(minutes=3)).timestamp(), 0.5
+    later = end + timedelta(minutes=2)
+    answer = ask(window_fake, [data_query("A", metric_stat(), end=later)], session(cache, settings=settings))["A"]
+    tail = window_fake.datapoints_served - served_before
+    call = window_fake.calls("GetMetricData")[-1]
+    kept_end = (end.replace(second=0) + timedelta(minutes=1)).timestamp()
+    assert call["StartTime"] == kept_end - 300
+    assert cache_mode(answer) == "incremental" and tail <= 8
+    fresh = ask(window_fake, [data_query("A", metric_stat(), end=later)], None)["A"]
+    assert series(answer) == series(fresh)
+    last_stamp = series(fresh)[0][0][-1] / 1e9
+    assert series(answer)[0][1][-1] == window_value(1, 60, last_stamp) + 0.5  # the late change is in there
+    assert len(series(answer)[0][0]) == 61
+
+
+def test_whole_window_list_has_a_test_per_entry() -> None:
+    covered = {(case[0], case[1]) for case in WHOLE_WINDOW_CASES}
+    assert covered == {(r.name, r.kind) for r in WHOLE_WINDOW}
+
+
+SEARCH = "SEARCH('{AWS/EC2,InstanceId} MetricName=\"CPUUtilization\"', 'Average', 60)"
+STAT_M1 = metric_stat(id="m1")
+WHOLE_WINDOW_CASES = [
+    *[(name, "function", {"expression": f"{name}(m1)"}) for name in (
+        "RUNNING_SUM", "FILL", "ANOMALY_DETECTION_BAND", "SORT", "LIMIT", "SLICE", "FIRST", "LAST", "RATE", "DIFF",
+        "DIFF_TIME", "REMOVE_EMPTY", "AVG", "MIN", "MAX", "SUM", "STDDEV", "DATAPOINT_COUNT")],
+    ("SEARCH", "search", {"expression": SEARCH}),
+    ("ORDER BY", "insights", {"sql": 'SELECT AVG(CPUUtilization) FROM "AWS/EC2" ORDER BY AVG() DESC'}),
+    ("LIMIT", "insights", {"sql": 'SELECT AVG(CPUUtilization) FROM "AWS/EC2" LIMIT 5'}),
+    ("GROUP BY", "insights", {"sql": 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) '
+                                     "GROUP BY InstanceId"}),
+    ("${AVG}", "label", {"label": "CPU ${AVG}"}),
+]
+
+
+def whole_window_queries(kind: str, spec: dict[str, str], end: datetime) -> list[Any]:
+    if kind in ("function", "search"):
+        math = {**metric_stat(), "id": "e1", "metricEditorMode": 1, "expression": spec["expression"]}
+        return [data_query("A", {**STAT_M1, "hide": True}, end=end), data_query("B", math, end=end)]
+    if kind == "insights":
+        sql = {**metric_stat(), "metricQueryType": 1, "metricEditorMode": 1, "sqlExpression": spec["sql"]}
+        return [data_query("A", sql, end=end)]
+    return [data_query("A", metric_stat(label=spec["label"]), end=end)]
+
+
+@pytest.mark.parametrize(("name", "kind", "spec"), WHOLE_WINDOW_CASES,
+                         ids=[f"{c[1]}-{c[0]}" for c in WHOLE_WINDOW_CASES])
+def test_a_query_on_the_whole_window_list_is_fetched_whole(window_fake: FakeAws, name: str, kind: str,
+                                                           spec: dict[str, str]) -> None:
+    cache = ResultCache()
+    settings = CacheSettings(ttl_s=0.001)
+    end = live_end()
+    ask(window_fake, whole_window_queries(kind, spec, end), session(cache, settings=settings))
+    later = end + timedelta(minutes=2)
+    answers = ask(window_fake, whole_window_queries(kind, spec, later), session(cache, settings=settings))
+    first, second = window_fake.calls("GetMetricData")
+    assert second["EndTime"] - second["StartTime"] == first["EndTime"] - first["StartTime"]  # not a tail
+    assert second["EndTime"] > first["EndTime"]
+    assert all(cache_mode(a) == "miss" for a in answers.values() if a.frames)
+
+
+def test_an_alert_evaluation_never_reads_the_cache_but_leaves_its_answer(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = live_end()
+    ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))
+    alert = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, read=False))["A"]
+    assert cache_mode(alert) == "bypass" and window_fake.count("GetMetricData") == 2
+    viewer = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))["A"]
+    assert cache_mode(viewer) == "hit" and window_fake.count("GetMetricData") == 2
+
+
+def test_cached_answers_count_against_the_requests_point_budget(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = live_end()
+    ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))
+    small = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache),
+                budget=PointBudget(per_query=10, per_request=10_000))["A"]
+    assert small.status == 413 and "max_points_per_query" in small.error
+    assert window_fake.count("GetMetricData") == 1
+
+
+def test_errors_are_never_kept(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = live_end()
+    window_fake.fail("GetMetricData", status=500, code="InternalServiceError", message="boom")
+    first = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))["A"]
+    assert first.error
+    second = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache))["A"]
+    assert not second.error and cache_mode(second) == "miss"
+
+
+def test_the_cache_off_still_coalesces_and_sends_the_window_unchanged(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = datetime(2026, 6, 1, 11, 59, 31, tzinfo=UTC)
+    answer = ask(window_fake, [data_query("A", metric_stat(period="300"), end=end)],
+                 session(cache, settings=CacheSettings(ttl_s=0)))["A"]
+    assert cache_mode(answer) == "off"
+    assert window_fake.calls("GetMetricData")[0]["StartTime"] == (end - timedelta(hours=1)).timestamp()
+
+
+def test_a_viewer_whose_clock_is_a_period_behind_is_answered_from_the_newer_entry(window_fake: FakeAws) -> None:
+    """Browsers resolve "now" themselves: around a minute boundary, viewers' windows differ by a period. The newer
+    entry keeps an overlap before its window, so the older window is a hit, and it never replaces the newer one."""
+    cache = ResultCache()
+    settings = CacheSettings(ttl_s=60)
+    end = live_end()
+    ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, settings=settings))
+    newer = end + timedelta(minutes=1)
+    ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))
+    assert window_fake.count("GetMetricData") == 2
+    behind = ask(window_fake, [data_query("A", metric_stat(), end=end)], session(cache, settings=settings))["A"]
+    assert cache_mode(behind) == "hit" and window_fake.count("GetMetricData") == 2
+    assert series(behind) == series(ask(window_fake, [data_query("A", metric_stat(), end=end)], None)["A"])
+    again = ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))["A"]
+    assert cache_mode(again) == "hit" and window_fake.count("GetMetricData") == 3  # +1: the fresh call above

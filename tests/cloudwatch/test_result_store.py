@@ -1,0 +1,71 @@
+"""The store contract's in-process implementation and the key and value rules (cloudwatch/result_store.py)."""
+
+from __future__ import annotations
+
+from support.clock import ManualClock
+
+from cloudwatch_datasource.cloudwatch.result_store import (
+    VALUE_VERSION,
+    AwsIdentity,
+    InProcessStore,
+    decode_value,
+    encode_value,
+    result_key,
+)
+
+IDENTITY = AwsIdentity(principal="key:AKIDSTORE", endpoint="", region="us-east-1", org_id=1, settings_version="v1")
+QUERY = [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization"},
+                                     "Period": 60, "Stat": "Average"}}]
+
+
+
+def test_entries_expire_after_their_ttl() -> None:
+    clock = ManualClock()
+    store = InProcessStore(10_000, clock=clock)
+    store.put(b"k", b"value", ttl_seconds=5)
+    assert store.get(b"k") == b"value"
+    clock.now += 5
+    assert store.get(b"k") is None and store.bytes_used == 0
+
+
+def test_memory_is_bounded_by_bytes_least_recently_used_first() -> None:
+    store = InProcessStore(1100)
+    for name in (b"a", b"b", b"c", b"d"):
+        store.put(name, b"x" * 249, ttl_seconds=60)  # 250 bytes with the key
+    assert store.get(b"a") is not None  # a is now the most recently used
+    store.put(b"e", b"x" * 249, ttl_seconds=60)
+    assert store.get(b"b") is None and all(store.get(k) for k in (b"a", b"c", b"d", b"e"))
+    assert store.bytes_used == 1000
+    store.put(b"big", b"x" * 280, ttl_seconds=60)  # over a quarter of the bound: not kept
+    assert store.get(b"big") is None and len(store) == 4
+
+
+def test_keys_differ_for_every_part_of_the_identity_the_query_and_the_window() -> None:
+    secret = b"s" * 32
+    base = result_key(secret, IDENTITY, QUERY, [0, 3600])
+    assert base == result_key(secret, IDENTITY, QUERY, [0, 3600])
+    others = {
+        result_key(b"t" * 32, IDENTITY, QUERY, [0, 3600]),
+        result_key(secret, AwsIdentity(**{**IDENTITY.__dict__, "principal": "key:OTHER"}), QUERY, [0, 3600]),
+        result_key(secret, AwsIdentity(**{**IDENTITY.__dict__, "org_id": 2}), QUERY, [0, 3600]),
+        result_key(secret, AwsIdentity(**{**IDENTITY.__dict__, "settings_version": "v2"}), QUERY, [0, 3600]),
+        result_key(secret, AwsIdentity(**{**IDENTITY.__dict__, "region": "eu-west-1"}), QUERY, [0, 3600]),
+        result_key(secret, AwsIdentity(**{**IDENTITY.__dict__, "endpoint": "http://127.0.0.1:1"}), QUERY, [0, 3600]),
+        result_key(secret, IDENTITY, [{**QUERY[0], "Id": "b"}], [0, 3600]),
+        result_key(secret, IDENTITY, QUERY, [60, 3600]),
+        result_key(secret, IDENTITY, QUERY, [0, 3600], "+0200"),
+    }
+    assert base not in others and len(others) == 9
+    assert b"AKIDSTORE" not in base and b"us-east-1" not in base  # an HMAC: the key says nothing of the identity
+
+
+def test_values_of_another_version_or_unreadable_are_misses() -> None:
+    value = encode_value({"window": [0, 60], "nan": float("nan")})
+    assert value[0] == VALUE_VERSION
+    decoded = decode_value(value)
+    assert decoded is not None and decoded["window"] == [0, 60] and decoded["nan"] != decoded["nan"]
+    assert decode_value(bytes([VALUE_VERSION + 1]) + value[1:]) is None
+    assert decode_value(value[:-3]) is None
+    assert decode_value(bytes([VALUE_VERSION]) + b"\xff\xfe") is None
+    assert decode_value(bytes([VALUE_VERSION]) + b"[1, 2]") is None
+    assert decode_value(b"") is None and decode_value(None) is None
