@@ -144,6 +144,9 @@ function App({ plugin }: { plugin: any }) {
     ...ds.annotations?.getDefaultQuery?.(),
   });
   const AnnotationEditor = ds.annotations?.QueryEditor;
+  // Grafana mounts an editor afresh when a panel or the annotation settings are opened; a new key does the same.
+  const [mounts, setMounts] = React.useState(0);
+  w.__remountEditors = () => setMounts((n) => n + 1);
   w.__options = options;
   w.__query = query;
   w.__variableQuery = variableQuery;
@@ -176,6 +179,7 @@ function App({ plugin }: { plugin: any }) {
         <section id="logs-editor" style={{ padding: 16 }}>
           <h2>Query editor — CloudWatch Logs</h2>
           <QueryEditor
+            key={mounts}
             datasource={ds}
             query={logsQuery}
             onChange={setLogsQuery}
@@ -185,7 +189,13 @@ function App({ plugin }: { plugin: any }) {
         <section id="annotation-editor" style={{ padding: 16 }}>
           <h2>Annotation query — CloudWatch alarms</h2>
           {AnnotationEditor && (
-            <AnnotationEditor datasource={ds} query={annotationTarget} onChange={setAnnotationTarget} onRunQuery={() => {}} />
+            <AnnotationEditor
+              key={mounts}
+              datasource={ds}
+              query={annotationTarget}
+              onChange={setAnnotationTarget}
+              onRunQuery={() => {}}
+            />
           )}
         </section>
         <section id="variable-editor" style={{ padding: 16 }}>

@@ -49,8 +49,13 @@ console.log(`harness built (${Date.now() - started} ms)`);
 
 // 2. Static server + mock backend resources.
 const RESOURCES = {
-  regions: [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }, { value: { name: 'harness-region-1' } }],
-  namespaces: [{ value: 'AWS/EC2' }, { value: 'AWS/Lambda' }, { value: 'MyApp' }],
+  regions: [
+    { value: { name: 'us-east-1' } },
+    { value: { name: 'eu-west-1' } },
+    { value: { name: 'mx-central-1' } },
+    { value: { name: 'harness-region-1' } },
+  ],
+  namespaces: [{ value: 'AWS/EC2' }, { value: 'AWS/ElastiCache' }, { value: 'AWS/Lambda' }, { value: 'MyApp' }],
   metrics: [
     { value: { name: 'CPUUtilization', namespace: 'AWS/EC2' } },
     { value: { name: 'NetworkIn', namespace: 'AWS/EC2' } },
@@ -85,12 +90,20 @@ const LOG_GROUPS = [
   logGroup('222222222222', '/ecs/payments-api'),
 ];
 const resourceHits = [];
+// Routes made to fail (HTTP 500 with Grafana CloudWatch's error JSON) by the error-state check.
+const failingRoutes = new Set();
+const routeFailure = (route) => ({ Message: `${route} route down in the harness`, Error: 'Internal', StatusCode: 500 });
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.json': 'application/json' };
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   const m = url.pathname.match(/^\/api\/datasources\/uid\/([^/]+)\/resources\/(.+)$/);
   if (m) {
     resourceHits.push(`${m[2]}${url.search}`);
+    if (failingRoutes.has(m[2])) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(routeFailure(m[2])));
+      return;
+    }
     const known = Object.hasOwn(RESOURCES, m[2]);
     const answer = typeof RESOURCES[m[2]] === 'function' ? RESOURCES[m[2]](url.searchParams) : RESOURCES[m[2]];
     res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
@@ -139,6 +152,10 @@ page.on('console', (msg) => {
 });
 page.on('response', (r) => {
   const u = new URL(r.url());
+  const route = u.pathname.match(/\/resources\/(.+)$/)?.[1];
+  if (r.status() === 500 && failingRoutes.has(route)) {
+    return; // failed on purpose
+  }
   if (r.status() >= 400 && (u.pathname.startsWith('/api/') || u.pathname.startsWith('/dist/'))) {
     pageErrors.push(`HTTP ${r.status()} ${u.pathname}`);
   }
@@ -284,6 +301,47 @@ try {
     const q = await state(() => window.__query);
     if (q.metricEditorMode !== 1 || q.expression !== 'SUM(METRICS())') fail(JSON.stringify(q));
   });
+  await check('Metrics Insights builder emits the sql model and the same SQL text as Grafana', async () => {
+    await qe.getByRole('radio', { name: 'Metric Insights' }).check({ force: true });
+    await qe.getByRole('radio', { name: 'Builder' }).check({ force: true });
+    await pick(qe, 'Namespace', 'AWS/EC2');
+    await pick(qe, 'Metric name', 'CPUUtilization');
+    await pick(qe, 'Aggregation', 'MAX');
+    await qe.getByRole('button', { name: 'Add', exact: true }).first().click();
+    await pick(qe, 'Filter key 1', 'AutoScalingGroupName');
+    await pick(qe, 'Filter value 1', 'web-asg');
+    await qe.getByRole('button', { name: 'Add', exact: true }).last().click();
+    await pick(qe, 'Group by 1', 'InstanceId');
+    await pick(qe, 'Order by', 'MAX');
+    await pick(qe, 'Direction', 'DESC');
+    await qe.getByLabel('Limit').fill('10');
+    const want = "SELECT MAX(CPUUtilization) FROM \"AWS/EC2\" WHERE AutoScalingGroupName = 'web-asg' GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 10";
+    const q = await state(() => window.__query);
+    if (q.sqlExpression !== want) fail(`sqlExpression = ${q.sqlExpression}`);
+    if (q.metricQueryType !== 1 || q.metricEditorMode !== 0) fail(`modes = ${q.metricQueryType}/${q.metricEditorMode}`);
+    if (q.sql?.groupBy?.expressions?.[0]?.property?.name !== 'InstanceId' || q.sql?.limit !== 10) fail(JSON.stringify(q.sql));
+    await qe.getByTestId('cw-sql-preview').getByText(want).waitFor();
+  });
+  await page.mouse.click(1250, 10);
+  await qe.screenshot({ path: join(imgDir, 'query-editor-insights.png') });
+
+  await check('Insights code → builder: SQL the builder can show is read back; other SQL stays in code mode', async () => {
+    await qe.getByRole('radio', { name: 'Code' }).check({ force: true });
+    const sql = qe.getByLabel('SQL expression');
+    await sql.fill("SELECT SUM(NetworkIn) FROM SCHEMA(\"AWS/EC2\", InstanceId) GROUP BY InstanceId");
+    await qe.getByRole('radio', { name: 'Builder' }).check({ force: true });
+    await qe.getByLabel('Schema labels').waitFor();
+    let q = await state(() => window.__query);
+    if (q.metricEditorMode !== 0 || q.sql?.select?.name !== 'SUM' || q.sql?.from?.name !== 'SCHEMA') fail(JSON.stringify(q));
+    await qe.getByRole('radio', { name: 'Code' }).check({ force: true });
+    await qe.getByLabel('SQL expression').fill("SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" WHERE InstanceId = 'a' OR InstanceId = 'b'");
+    // Refused: the radio stays on Code, so click rather than check.
+    await qe.getByRole('radio', { name: 'Builder' }).click({ force: true });
+    await qe.getByTestId('cw-sql-builder-note').getByText('OR between filters', { exact: false }).waitFor();
+    q = await state(() => window.__query);
+    if (q.metricEditorMode !== 1 || !q.sqlExpression.includes(' OR ')) fail(JSON.stringify(q));
+  });
+
   const le = page.locator('#logs-editor');
   await check('logs editor: Logs mode, region, log groups of a source account, stats query → Grafana logs query JSON', async () => {
     await le.scrollIntoViewIfNeeded();
@@ -354,6 +412,27 @@ try {
   });
   await page.mouse.click(1250, 10);
   await ae.screenshot({ path: join(imgDir, 'annotation-editor.png') });
+
+  await check('failing regions/namespaces/metrics routes: the logs and annotation editors show their messages', async () => {
+    ['regions', 'namespaces', 'metrics'].forEach((r) => failingRoutes.add(r));
+    try {
+      await page.evaluate(() => window.__remountEditors());
+      const message = (route) => routeFailure(route).Message;
+      await le.getByText(`Could not load regions: ${message('regions')}`, { exact: false }).waitFor();
+      await ae.getByText(`Could not load regions: ${message('regions')}`, { exact: false }).waitFor();
+      await ae.getByText(`Could not load namespaces: ${message('namespaces')}`, { exact: false }).waitFor();
+      await ae.getByText(`Could not load metrics: ${message('metrics')}`, { exact: false }).waitFor();
+      // Only "default" and the chosen regions: no built-in list stands in for the route.
+      await ae.getByLabel('Region').first().click();
+      if (await ae.getByText('us-west-2').count()) fail('a region list not from the route is offered');
+      await page.keyboard.press('Escape');
+      await pick(ae, 'Region', 'ap-east-2');
+      const t = await state(() => window.__annotationTarget);
+      if (t.region !== 'ap-east-2' || t.namespace !== 'AWS/EC2') fail(`annotation target = ${JSON.stringify(t)}`);
+    } finally {
+      failingRoutes.clear();
+    }
+  });
 
   const ve = page.locator('#variable-editor');
   await check('variable editor migrates a legacy query, emits the variable query and query() answers', async () => {

@@ -15,7 +15,6 @@ import {
   MetricEditorMode,
   MetricQueryType,
   MultiFilters,
-  STATIC_REGIONS,
 } from './types';
 import { CloudWatchAnnotationSupport } from './components/annotations/annotationSupport';
 import type { LogGroupItem } from './migrations';
@@ -197,14 +196,10 @@ export class DataSource extends DataSourceWithBackend<CloudWatchQuery, CloudWatc
       .map((i) => ({ text: String(i.label ?? i.text ?? i.value), value: i.value }));
   }
 
+  /** The `regions` route: the partition's regions from botocore's endpoint data. A failure is the caller's to show. */
   async getRegions(): Promise<string[]> {
-    try {
-      const items = await this.list<{ name: string }>('regions');
-      const names = items.map((i) => i.value?.name).filter((n): n is string => !!n);
-      return names.length ? names : STATIC_REGIONS;
-    } catch {
-      return STATIC_REGIONS;
-    }
+    const items = await this.list<{ name: string }>('regions');
+    return items.map((i) => i.value?.name).filter((n): n is string => !!n);
   }
 
   async getNamespaces(): Promise<string[]> {

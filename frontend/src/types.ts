@@ -1,6 +1,8 @@
 import { DataQuery } from '@grafana/schema';
 import { AwsAuthDataSourceJsonData, AwsAuthDataSourceSecureJsonData } from '@grafana/aws-sdk';
 
+import type { SQLExpression } from './components/sql/expressions';
+
 /** Auth methods supported by the Python backend (jsonData.authType). */
 export const AUTH_TYPES = ['default', 'keys', 'credentials', 'ec2_iam_role'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -64,6 +66,10 @@ export interface CloudWatchQuery extends DataQuery {
   id: string;
   expression?: string;
   sqlExpression?: string;
+  /** Metrics Insights builder model (Grafana's `sql` field); `sqlExpression` is what the backend runs. */
+  sql?: SQLExpression;
+  /** Cross-account observability: a source account id, or `all`. */
+  accountId?: string;
   metricQueryType?: MetricQueryType;
   metricEditorMode?: MetricEditorMode;
 }
@@ -85,43 +91,6 @@ export const DEFAULT_QUERY: Omit<CloudWatchQuery, 'refId'> = {
 };
 
 export const STANDARD_STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p99', 'p95', 'p90', 'p50'];
-
-/** Used when the backend `regions` resource cannot be reached. */
-export const STATIC_REGIONS = [
-  'af-south-1',
-  'ap-east-1',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-south-1',
-  'ap-south-2',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-southeast-3',
-  'ap-southeast-4',
-  'ca-central-1',
-  'ca-west-1',
-  'cn-north-1',
-  'cn-northwest-1',
-  'eu-central-1',
-  'eu-central-2',
-  'eu-north-1',
-  'eu-south-1',
-  'eu-south-2',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'il-central-1',
-  'me-central-1',
-  'me-south-1',
-  'sa-east-1',
-  'us-east-1',
-  'us-east-2',
-  'us-gov-east-1',
-  'us-gov-west-1',
-  'us-west-1',
-  'us-west-2',
-];
 
 /** Template-variable ("Query" variable) query types: the values of Grafana CloudWatch's `VariableQueryType`. */
 export enum VariableQueryType {

@@ -8,6 +8,9 @@ AWS played by the one fake endpoint (tests/support/fake_aws.py), each answer scr
 - Whatever one answer or one query holds, only the refIds it belongs to fail: other calls, other regions and the
   health check are unaffected, and nothing is an internal error.
 - A result whose Timestamps and Values differ in length keeps the pairs that match, with a notice on the frame.
+- Metrics Insights GROUP BY (issue 16): the fake answers as AWS does, one series per group labelled with the group's
+  values in GROUP BY order (`Other` for metrics without a key); each series gets `Series` plus one label per key, so
+  the dataplane readers (alerting's) see label sets that name the group.
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ def test_code_mode_search_and_math_with_a_static_label_keep_distinct_series(plug
     returned = {
         "code": ["CPU i-1", "CPU i-2", "CPU i-3"],
         "math": ["Doubled i-1", "Doubled i-2"],
-        "sql": ["Top i-1", "Top i-2"],
+        "sql": ["i-1", "i-2"],  # a static label is not sent with a GROUP BY query (insights.py): AWS's own labels
         "dyn": ["i-1 CPUUtilization", "i-2 CPUUtilization"],
     }
 
@@ -250,3 +253,64 @@ def test_settings_text_that_is_not_text_fails_with_the_field_named(plugin: Grafa
     good = plugin.query([data_query("A", {**EC2, "id": "a"}, ms(START), ms(END))], settings(fake))
     assert field_values(ok(good, "A")["frames"][0], "Value") == [1.0, 1.5, 2.0]
     assert plugin.check_health(settings(fake))["status"] == "OK"
+
+
+# --- Metrics Insights GROUP BY labels ------------------------------------------------------------------------------
+
+INSIGHTS_QUERY = {"region": "us-east-1", "period": "60", "metricQueryType": 1, "metricEditorMode": 0,
+                  "queryMode": "Metrics", "namespace": "AWS/EC2", "metricName": "CPUUtilization"}
+
+
+def insights_labels(plugin: GrafanaHost, fake: FakeAws, models: dict[str, dict[str, Any]]
+                    ) -> dict[str, list[dict[str, str]]]:
+    # One Metrics Insights query per GetMetricData call: each query gets a time range, hence a call, of its own.
+    resp = plugin.query([data_query(ref, {**INSIGHTS_QUERY, **model}, ms(START), ms(END + timedelta(minutes=n)))
+                         for n, (ref, model) in enumerate(models.items())], settings(fake))
+    out: dict[str, list[dict[str, str]]] = {}
+    for ref in models:
+        result = resp.results[ref]
+        assert result["status"] == 200 and "error" not in result, (ref, result)
+        report = resp.readers[ref]
+        assert report["kind"] == "timeseries-multi" and not report.get("error"), (ref, report)
+        frames = resp.frames(ref)
+        out[ref] = [field_schema(f, "Value")["labels"] for f in frames]
+        # The values are the fake's per group (1, 1.5, 2 for the first group, 2, 2.5, 3 for the second, ...).
+        assert [field_values(f, "Value")[0] for f in frames] == [float(n) for n in range(1, len(frames) + 1)]
+        # What alerting reads: the same labels, one distinct set per series.
+        assert [s["labels"] for s in report["series"]] == out[ref]
+        assert report["distinctLabelSets"], (ref, report["series"])
+    return out
+
+
+def test_insights_group_by_keys_become_series_labels(plugin: GrafanaHost, fake: FakeAws) -> None:
+    one_key = "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" GROUP BY InstanceType"
+    two_keys = ("SELECT MAX(CPUUtilization) FROM \"AWS/EC2\" WHERE InstanceType != 'c5.xlarge' "
+                "GROUP BY \"InstanceType\", InstanceId ORDER BY MAX() DESC LIMIT 3")
+    labels = insights_labels(plugin, fake, {
+        "A": {"id": "bytype", "sqlExpression": one_key},
+        "B": {"id": "bytypeandid", "sqlExpression": two_keys},
+        "C": {"id": "nogroup", "sqlExpression": "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\""},
+        "D": {"id": "static", "sqlExpression": one_key, "label": "CPU"},
+        "E": {"id": "dynamic", "sqlExpression": "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" GROUP BY InstanceId",
+              "label": "${LABEL} avg"},
+    })
+    assert labels["A"] == [
+        {"Series": "t3.micro", "InstanceType": "t3.micro"},
+        {"Series": "m5.large", "InstanceType": "m5.large"},
+        # A metric without the key is in AWS's `Other` group.
+        {"Series": "Other", "InstanceType": "Other"},
+    ]
+    assert labels["B"] == [
+        {"Series": "t3.micro i-1", "InstanceType": "t3.micro", "InstanceId": "i-1"},
+        {"Series": "t3.micro i-2", "InstanceType": "t3.micro", "InstanceId": "i-2"},
+        {"Series": "m5.large i-3", "InstanceType": "m5.large", "InstanceId": "i-3"},
+    ]
+    assert labels["C"] == [{"Series": "nogroup"}]  # no GROUP BY: one series, no key labels
+    # A static label is the legend, not sent: AWS's group labels come back.
+    assert labels["D"] == labels["A"]
+    sent = {q["Id"]: q for call in fake.calls("GetMetricData") for q in call["MetricDataQueries"]}
+    assert "Label" not in sent["static"]
+    assert sent["bytypeandid"]["Expression"] == two_keys and sent["bytypeandid"]["Period"] == 60
+    # A dynamic label is sent; AWS resolves it per group, and the plugin cannot tell the group from it: `Series` only.
+    assert sent["dynamic"]["Label"] == "${LABEL} avg"
+    assert labels["E"] == [{"Series": f"{group} avg"} for group in ("i-1", "i-2", "i-3", "Other")]

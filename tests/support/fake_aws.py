@@ -25,6 +25,11 @@ Answers, unless a test scripts one (`handler`, `script`):
   overlapping windows agree point for point (result cache and incremental refresh tests prove exactness with it).
   `filling_since`/`filling_bump` add a bump to points at or after that epoch second: data still arriving.
   `datapoints_served` counts the datapoints every GetMetricData answer carried.
+  A Metrics Insights query with `GROUP BY k1[, k2...]` is answered as AWS does, one result per group of
+  `insights_metrics` (the dimension sets the fake holds; a metric without a key is in that key's `Other` group),
+  Label = the group's values in GROUP BY order joined by one space (or the query's Label, `${LABEL}` in it replaced
+  by that), groups in order of first
+  appearance, n = the group's position (1, 2, ...), at most LIMIT groups. WHERE and SCHEMA are not applied.
 - StartQuery, GetQueryResults, StopQuery, GetLogGroupFields, DescribeLogGroups, DescribeAlarms,
   DescribeAlarmsForMetric, DescribeAlarmHistory: `fake.logs` (FakeLogsInsights, below), with AWS's limits.
 - ListMetrics, GetCallerIdentity, AssumeRole (distinctive ASSUMED_* keys expiring
@@ -92,6 +97,15 @@ ID_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _NUMBER = re.compile(r"(\d+)")
 _INSIGHTS = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\s+(.+?)(?:\s+ORDER\s+BY\b.*?)?(?:\s+LIMIT\s+(\d+))?\s*$",
+                       re.IGNORECASE | re.DOTALL)
+# What the fake's Metrics Insights GROUP BY answers group: EC2-like metrics, one of them without the instance keys.
+INSIGHTS_METRICS = (
+    {"InstanceId": "i-1", "InstanceType": "t3.micro"},
+    {"InstanceId": "i-2", "InstanceType": "t3.micro"},
+    {"InstanceId": "i-3", "InstanceType": "m5.large"},
+    {"AutoScalingGroupName": "asg-1"},
+)
 _TOKEN_PREFIX = "fake-page-"
 
 Handler = Callable[[dict[str, Any]], "dict[str, Any] | RawBody"]
@@ -165,6 +179,7 @@ class FakeAws:
         self.filling_since: float | None = None
         self.filling_bump = 0.0
         self.datapoints_served = 0
+        self.insights_metrics: list[dict[str, str]] = [dict(m) for m in INSIGHTS_METRICS]
         self.page_datapoints = MAX_DATAPOINTS  # AWS's per-call total; a test may lower it to page small answers
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at the same time (concurrency, without a clock)
@@ -501,7 +516,7 @@ class FakeAws:
         elif self.window_answers:
             answer = window_answer(body, self.filling_since, self.filling_bump)
         else:
-            answer = get_metric_data_answer(body, self.points_per_series)
+            answer = get_metric_data_answer(body, self.points_per_series, self.insights_metrics)
         if isinstance(answer, RawBody) or not isinstance(answer.get("MetricDataResults"), list):
             return answer  # not an answer the fake can page: sent as scripted
         results = list(answer.get("MetricDataResults") or [])
@@ -624,19 +639,42 @@ def expected_values(n: int, points: int = 3) -> list[float]:
     return [n + i / 2 for i in range(points)]
 
 
-def get_metric_data_answer(body: dict[str, Any], points: int = 3) -> dict[str, Any]:
+def insights_groups(sql: str, metrics: list[dict[str, str]]) -> list[str] | None:
+    """The labels AWS gives the groups of a Metrics Insights `GROUP BY` query over `metrics`, in order of first
+    appearance (at most LIMIT); None when the query has no GROUP BY."""
+    found = _GROUP_BY.search(sql)
+    if not found:
+        return None
+    keys = [k.strip().strip('"') for k in found.group(1).split(",")]
+    groups = list(dict.fromkeys(" ".join(m.get(k, "Other") for k in keys) for m in metrics))
+    return groups[:int(found.group(2))] if found.group(2) else groups
+
+
+def get_metric_data_answer(body: dict[str, Any], points: int = 3,
+                           insights_metrics: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The deterministic answer (see the module docstring)."""
     # datetimes: the encoder writes epoch seconds for JSON and CBOR tag 1 for CBOR (aws-sdk-go-v2 speaks CBOR)
     start = datetime.fromtimestamp(_epoch(body.get("StartTime", 0)), UTC)
+    stamps = [start + timedelta(minutes=i) for i in range(points)]
     results = []
     for mdq in body.get("MetricDataQueries", []):
         if not mdq.get("ReturnData", True):
             continue
+        expression = str(mdq.get("Expression") or "")
+        groups = insights_groups(expression, list(insights_metrics or INSIGHTS_METRICS)) \
+            if _INSIGHTS.match(expression) else None
+        if groups is not None:
+            # `${LABEL}` in a label is the default label (AWS, "Use dynamic labels"); the other dynamic parts are not
+            # computed by the fake.
+            results.extend({"Id": mdq["Id"], "Label": str(mdq.get("Label") or "${LABEL}").replace("${LABEL}", group),
+                            "StatusCode": "Complete",
+                            "Timestamps": stamps, "Values": expected_values(n, points)}
+                           for n, group in enumerate(groups, 1))
+            continue
         n = series_number(mdq)
         label = mdq.get("Label") or (mdq.get("MetricStat") or {}).get("Metric", {}).get("MetricName") or mdq["Id"]
         results.append({"Id": mdq["Id"], "Label": label, "StatusCode": "Complete",
-                        "Timestamps": [start + timedelta(minutes=i) for i in range(points)],
-                        "Values": expected_values(n, points)})
+                        "Timestamps": stamps, "Values": expected_values(n, points)})
     return {"MetricDataResults": results, "Messages": []}
 
 

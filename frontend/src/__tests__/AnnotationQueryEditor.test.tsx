@@ -8,7 +8,16 @@ import { AnnotationQueryEditor } from '../components/annotations/AnnotationQuery
 import { CloudWatchAnnotationSupport, isCompleteAnnotationQuery } from '../components/annotations/annotationSupport';
 import { DataSource } from '../datasource';
 import { CloudWatchQuery } from '../types';
-import { Controlled, fakeTemplateSrv, instanceSettings, lastCall, pickOption, setupGrafanaRuntime } from './helpers';
+import {
+  answerFrom,
+  Controlled,
+  FailingRoute,
+  fakeTemplateSrv,
+  instanceSettings,
+  lastCall,
+  pickOption,
+  setupGrafanaRuntime,
+} from './helpers';
 
 const RESOURCES: Record<string, unknown> = {
   regions: [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }],
@@ -18,10 +27,10 @@ const RESOURCES: Record<string, unknown> = {
   'dimension-values': [{ value: 'i-123' }, { value: 'i-456' }],
 };
 
-function setup() {
+function setup(resources: Record<string, unknown> = RESOURCES) {
   setupGrafanaRuntime();
   const ds = new DataSource(instanceSettings({ defaultRegion: 'us-east-1' }));
-  const getResource = vi.spyOn(ds, 'getResource').mockImplementation(async (path: string) => RESOURCES[path] ?? []);
+  const getResource = vi.spyOn(ds, 'getResource').mockImplementation(answerFrom(resources));
   const onChange = vi.fn();
   // Grafana starts a new annotation's editor with the support's default query.
   const initial = { refId: 'Anno', ...CloudWatchAnnotationSupport.getDefaultQuery!() } as CloudWatchQuery;
@@ -75,6 +84,26 @@ describe('Annotation query editor: the query JSON equals Grafana CloudWatch’s'
       alarmNamePrefix: 'prod-',
       matchExact: false,
     });
+  });
+
+  it('failing regions / namespaces / metrics routes show their messages by the fields; typed values still work', async () => {
+    const { onChange, user } = setup({
+      ...RESOURCES,
+      regions: new FailingRoute('regions route down'),
+      namespaces: new FailingRoute('namespaces route down'),
+      metrics: new FailingRoute('ListMetrics: AccessDenied'),
+    });
+    expect(await screen.findByText('Could not load regions: regions route down. Type a region or use “default”.')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load namespaces: namespaces route down. Type one.')).toBeInTheDocument();
+    // No built-in region list stands in for the route: the menu offers only "default".
+    await user.click(screen.getByLabelText('Region'));
+    expect(screen.queryByText('eu-west-1')).not.toBeInTheDocument();
+    expect(screen.queryByText('us-west-2')).not.toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    await pickOption('Region', 'ap-east-2');
+    await pickOption('Namespace', 'MyApp/Orders');
+    expect(await screen.findByText('Could not load metrics: ListMetrics: AccessDenied. Type one.')).toBeInTheDocument();
+    expect(lastCall(onChange)).toMatchObject({ region: 'ap-east-2', namespace: 'MyApp/Orders' });
   });
 
   it('asks the metrics route for the chosen namespace in the resolved region', async () => {

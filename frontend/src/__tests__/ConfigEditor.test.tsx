@@ -12,7 +12,7 @@ vi.mock('@grafana/runtime', async (importOriginal) => ({
 }));
 
 import { ConfigEditor, fetchRegions } from '../components/ConfigEditor';
-import { CloudWatchJsonData, CloudWatchSecureJsonData, STATIC_REGIONS } from '../types';
+import { CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 import { Controlled, lastCall, pickOption, settings, setupGrafanaRuntime } from './helpers';
 
 type Settings = DataSourceSettings<CloudWatchJsonData, CloudWatchSecureJsonData>;
@@ -114,11 +114,14 @@ describe('ConfigEditor', () => {
     expect(lastCall<Settings>(onOptionsChange).jsonData.defaultRegion).toBe('ap-south-9');
   });
 
-  it('falls back to a static region list when the resource fails', async () => {
+  it('keeps no region list of its own: when the resource fails only the chosen region is offered', async () => {
     backendGet.mockRejectedValueOnce(new Error('boom'));
-    await expect(fetchRegions('cw-uid')).resolves.toEqual(STATIC_REGIONS);
-    backendGet.mockResolvedValueOnce([{ value: { name: 'us-east-1' } }]);
-    await expect(fetchRegions('cw-uid')).resolves.toEqual(['us-east-1']);
+    await expect(fetchRegions('cw-uid', 'eu-west-3')).resolves.toEqual(['eu-west-3']);
+    backendGet.mockRejectedValueOnce(new Error('boom'));
+    await expect(fetchRegions('cw-uid')).resolves.toEqual([]);
+    await expect(fetchRegions(undefined, 'eu-west-3')).resolves.toEqual(['eu-west-3']);
+    backendGet.mockResolvedValueOnce([{ value: { name: 'mx-central-1' } }, { value: { name: 'ap-east-2' } }]);
+    await expect(fetchRegions('cw-uid', 'eu-west-3')).resolves.toEqual(['mx-central-1', 'ap-east-2']);
   });
 });
 

@@ -8,7 +8,15 @@ import { getStatsGroups } from '../components/logs/statsGroups';
 import { QueryModeEditor } from '../components/QueryModeEditor';
 import { DataSource } from '../datasource';
 import { CloudWatchQuery, DEFAULT_QUERY } from '../types';
-import { Controlled, fakeTemplateSrv, instanceSettings, lastCall, pickOption, setupGrafanaRuntime } from './helpers';
+import {
+  Controlled,
+  FailingRoute,
+  fakeTemplateSrv,
+  instanceSettings,
+  lastCall,
+  pickOption,
+  setupGrafanaRuntime,
+} from './helpers';
 
 const ARN = (name: string, account = '111111111111') => `arn:aws:logs:us-east-1:${account}:log-group:${name}:*`;
 const MONITORING_ACCOUNTS = [
@@ -31,14 +39,21 @@ function logGroupsAnswer(params: Record<string, string>) {
   );
 }
 
-function setup(initial: Partial<CloudWatchQuery> | Record<string, unknown>, accounts: unknown = null) {
+function setup(
+  initial: Partial<CloudWatchQuery> | Record<string, unknown>,
+  accounts: unknown = null,
+  regions: unknown = [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }]
+) {
   setupGrafanaRuntime();
   setTemplateSrv(fakeTemplateSrv({ logGroups: [ARN('/app/api'), ARN('/app/worker')] }));
   const ds = new DataSource(instanceSettings({ defaultRegion: 'us-east-1' }));
   const getResource = vi.spyOn(ds, 'getResource').mockImplementation(async (path: string, params?: any) => {
     switch (path) {
       case 'regions':
-        return [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }];
+        if (regions instanceof FailingRoute) {
+          throw regions.rejection;
+        }
+        return regions;
       case 'accounts':
         return accounts;
       case 'log-groups':
@@ -191,6 +206,16 @@ describe('Logs query editor: the query JSON equals Grafana CloudWatch’s', () =
 });
 
 describe('Logs query editor: log-group picker and routes', () => {
+  it('a failing regions route shows its message by the Region field; a typed region is still stored', async () => {
+    const { onChange, user } = setup({ ...DEFAULT_QUERY }, null, new FailingRoute('UnrecognizedClientException'));
+    await switchToLogs(user);
+    expect(
+      await screen.findByText('Could not load regions: UnrecognizedClientException. Type a region or use “default”.')
+    ).toBeInTheDocument();
+    await pickOption('Region', 'ap-east-2');
+    expect(lastCall(onChange)).toMatchObject({ queryMode: 'Logs', region: 'ap-east-2' });
+  });
+
   it('searches the log-groups route with Grafana’s params (pattern, listAllLogGroups, resolved region)', async () => {
     const { getResource, user } = setup({ ...DEFAULT_QUERY });
     await switchToLogs(user);

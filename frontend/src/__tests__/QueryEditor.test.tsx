@@ -6,7 +6,7 @@ import { vi } from 'vitest';
 import { QueryEditor } from '../components/QueryEditor';
 import { DataSource } from '../datasource';
 import { CloudWatchQuery, DEFAULT_QUERY } from '../types';
-import { Controlled, instanceSettings, lastCall, pickOption, setupGrafanaRuntime } from './helpers';
+import { answerFrom, Controlled, FailingRoute, instanceSettings, lastCall, pickOption, setupGrafanaRuntime } from './helpers';
 
 const RESOURCES: Record<string, unknown> = {
   regions: [{ value: { name: 'us-east-1' } }, { value: { name: 'eu-west-1' } }],
@@ -19,11 +19,11 @@ const RESOURCES: Record<string, unknown> = {
   'dimension-values': [{ value: 'i-123' }, { value: 'i-456' }],
 };
 
-function setup(query: Partial<CloudWatchQuery> = {}) {
+function setup(query: Partial<CloudWatchQuery> = {}, resources = RESOURCES) {
   setupGrafanaRuntime();
   const ds = new DataSource(instanceSettings({ defaultRegion: 'us-east-1' }));
   // Only the backend fetch is mocked.
-  const getResource = vi.spyOn(ds, 'getResource').mockImplementation(async (path: string) => RESOURCES[path] ?? []);
+  const getResource = vi.spyOn(ds, 'getResource').mockImplementation(answerFrom(resources));
   const onChange = vi.fn();
   const onRunQuery = vi.fn();
   const initial = { refId: 'A', ...(ds.getDefaultQuery as any)(), ...query } as CloudWatchQuery;
@@ -114,11 +114,20 @@ describe('QueryEditor', () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole('radio', { name: 'Metric Insights' }));
     expect(lastCall<CloudWatchQuery>(onChange).metricQueryType).toBe(1);
+    await user.click(screen.getByRole('radio', { name: 'Code' }));
     await user.type(screen.getByLabelText('SQL expression'), 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"');
     expect(lastCall<CloudWatchQuery>(onChange)).toMatchObject({
       metricQueryType: 1,
       sqlExpression: 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"',
     });
+  });
+
+  it('failing regions / namespaces routes show their messages by the fields; no built-in region list', async () => {
+    setup({}, { ...RESOURCES, regions: new FailingRoute('denied'), namespaces: new FailingRoute('timed out') });
+    expect(await screen.findByText('Could not load regions: denied. Type a region or use “default”.')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load namespaces: timed out. Type one.')).toBeInTheDocument();
+    await userEvent.setup().click(screen.getByLabelText('Region'));
+    expect(screen.queryByText('us-west-2')).not.toBeInTheDocument();
   });
 
   it('fills defaults for a legacy query with a numeric period', async () => {
@@ -162,9 +171,11 @@ describe('DataSource', () => {
     expect(ds.filterQuery({ ...base, metricQueryType: 1, metricEditorMode: 1, sqlExpression: 'SELECT 1' })).toBe(true);
   });
 
-  it('reads resources through getResource and falls back to static regions', async () => {
+  it('reads resources through getResource; a failed regions route is the caller\'s error, not a static list', async () => {
     const spy = vi.spyOn(ds, 'getResource').mockRejectedValueOnce(new Error('down'));
-    expect((await ds.getRegions()).length).toBeGreaterThan(20);
+    await expect(ds.getRegions()).rejects.toThrow('down');
+    spy.mockResolvedValueOnce([{ value: { name: 'ap-east-2' } }, { value: { name: 'ca-west-1' } }]);
+    expect(await ds.getRegions()).toEqual(['ap-east-2', 'ca-west-1']);
     spy.mockResolvedValueOnce([{ value: { name: 'CPUUtilization', namespace: 'AWS/EC2' } }]);
     expect(await ds.getMetrics('default', 'AWS/EC2')).toEqual(['CPUUtilization']);
     expect(spy).toHaveBeenLastCalledWith('metrics', { region: 'us-east-1', namespace: 'AWS/EC2' });

@@ -22,9 +22,12 @@ const RESOURCES: Record<string, unknown> = {
 function setup(query: Partial<VariableQuery> | string = {}, resources = RESOURCES) {
   setupGrafanaRuntime();
   const ds = new DataSource(instanceSettings({ defaultRegion: 'us-east-1' }));
-  const getResource = vi
-    .spyOn(ds, 'getResource')
-    .mockImplementation(async (path: string) => (path in resources ? resources[path] : []));
+  const getResource = vi.spyOn(ds, 'getResource').mockImplementation(async (path: string) => {
+    if (resources[path] instanceof Error) {
+      throw resources[path];
+    }
+    return path in resources ? resources[path] : [];
+  });
   const onChange = vi.fn();
   const initial = typeof query === 'string' ? query : { ...DEFAULT_VARIABLE_QUERY, ...query };
   render(
@@ -62,6 +65,12 @@ const EXPECTED: Record<VariableQueryType, string[]> = {
 };
 
 describe('VariableQueryEditor', () => {
+  it('a failing regions or namespaces route shows its error by the field (no built-in list)', async () => {
+    setup({ queryType: T.Metrics }, { ...RESOURCES, regions: new Error('denied'), namespaces: new Error('timeout') });
+    expect(await screen.findByText('Could not load the options: denied')).toBeInTheDocument();
+    expect(await screen.findByText('Could not load the options: timeout')).toBeInTheDocument();
+  });
+
   it.each(Object.entries(EXPECTED))('%s shows only its fields', async (queryType, expected) => {
     setup({ queryType: queryType as VariableQueryType });
     await act(async () => {});

@@ -110,6 +110,28 @@ export async function pickOption(label: string | RegExp, text: string) {
   await act(async () => {});
 }
 
+/**
+ * A resource route that answers an error. Grafana's getResource then rejects with the HTTP status and the route's
+ * error JSON (`{"Message", "Error", "StatusCode"}`, Grafana CloudWatch's shape), which `rejection` is.
+ */
+export class FailingRoute {
+  constructor(readonly message: string) {}
+  get rejection() {
+    return { status: 500, data: { Message: this.message, Error: 'Internal', StatusCode: 500 } };
+  }
+}
+
+/** A getResource stand-in answering `resources[path]` (or `[]`), rejecting as Grafana does for a FailingRoute. */
+export function answerFrom(resources: Record<string, unknown>) {
+  return async (path: string) => {
+    const answer = resources[path];
+    if (answer instanceof FailingRoute) {
+      throw answer.rejection;
+    }
+    return answer ?? [];
+  };
+}
+
 export function lastCall<T>(fn: { mock: { calls: unknown[][] } }): T {
   const calls = fn.mock.calls;
   return calls[calls.length - 1][0] as T;

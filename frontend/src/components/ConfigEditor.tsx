@@ -8,15 +8,20 @@ import {
 import { config, getBackendSrv } from '@grafana/runtime';
 import { Alert, Field, Input, SecretInput } from '@grafana/ui';
 
-import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData, STATIC_REGIONS } from '../types';
+import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 import { ProxySettings } from './ProxySettings';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<CloudWatchJsonData, CloudWatchSecureJsonData>;
 
-/** GET resources/regions → [{"value":{"name":"us-east-1"}}]; static list on any error. */
-export async function fetchRegions(uid?: string): Promise<string[]> {
+/**
+ * GET resources/regions → [{"value":{"name":"us-east-1"}}] (the backend reads them from botocore's endpoint data).
+ * The frontend keeps no region list of its own: when the route cannot answer (a new, unsaved data source has no uid
+ * yet, or the backend fails), the picker offers only the region already chosen, and any region can be typed.
+ */
+export async function fetchRegions(uid: string | undefined, current?: string): Promise<string[]> {
+  const fallback = current ? [current] : [];
   if (!uid) {
-    return STATIC_REGIONS;
+    return fallback;
   }
   try {
     const res = await getBackendSrv().get(`/api/datasources/uid/${uid}/resources/regions`, undefined, undefined, {
@@ -25,9 +30,9 @@ export async function fetchRegions(uid?: string): Promise<string[]> {
     const names = (Array.isArray(res) ? res : [])
       .map((item: { value?: { name?: string } }) => item?.value?.name)
       .filter((n: unknown): n is string => typeof n === 'string' && n.length > 0);
-    return names.length ? names : STATIC_REGIONS;
+    return names.length ? names : fallback;
   } catch {
-    return STATIC_REGIONS;
+    return fallback;
   }
 }
 
@@ -46,16 +51,23 @@ export function ConfigEditor(props: ConfigEditorProps) {
   const { options } = props;
   ensureAllowedAuthProviders();
   const uid = options.uid;
-  const loadRegions = useCallback(() => fetchRegions(uid), [uid]);
   const jsonData = options.jsonData ?? {};
+  const currentRegion = jsonData.defaultRegion;
+  const loadRegions = useCallback(() => fetchRegions(uid, currentRegion), [uid, currentRegion]);
   const authType = jsonData.authType as string | undefined;
   const secureJsonFields = options.secureJsonFields ?? {};
   const secureJsonData = (options.secureJsonData ?? {}) as CloudWatchSecureJsonData;
 
   // ConnectionConfig's props type is fixed to the generic AWS settings; ours extend them.
   const connectionProps = useMemo(
-    () => ({ ...props, loadRegions }) as unknown as React.ComponentProps<typeof ConnectionConfig>,
-    [props, loadRegions]
+    () =>
+      ({
+        ...props,
+        loadRegions,
+        // Until the route answers: only the chosen region, not @grafana/aws-sdk's built-in list.
+        standardRegions: currentRegion ? [currentRegion] : [],
+      }) as unknown as React.ComponentProps<typeof ConnectionConfig>,
+    [props, loadRegions, currentRegion]
   );
 
   return (

@@ -3,11 +3,14 @@ import { InlineField, InlineFieldRow, Select } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
 import { STANDARD_STATISTICS } from '../types';
-import { LABEL_WIDTH, toOptions, useOptions, withCurrent } from './QueryEditor';
+import { toOptions, useOptions, withCurrent } from './options';
+import { LABEL_WIDTH } from './QueryEditor';
 
 /**
  * Fields shared by the metrics, logs and annotation editors. `idPrefix` keeps input ids apart when several editors
- * share a page (Grafana's query rows, the test harness).
+ * share a page (Grafana's query rows, the test harness). Regions and namespaces come only from the backend's
+ * `regions`/`namespaces` routes: when a route fails, the field shows the route's message and still takes a typed
+ * value (there is no built-in list to fall back on).
  */
 
 export function RegionField(props: {
@@ -26,7 +29,13 @@ export function RegionField(props: {
     region
   );
   return (
-    <InlineField label="Region" labelWidth={LABEL_WIDTH} tooltip="“default” uses the data source's default region">
+    <InlineField
+      label="Region"
+      labelWidth={LABEL_WIDTH}
+      tooltip="“default” uses the data source's default region"
+      invalid={!!regions.error}
+      error={regions.error && `Could not load regions: ${regions.error}. Type a region or use “default”.`}
+    >
       <Select
         inputId={`${idPrefix}-region`}
         aria-label="Region"
@@ -61,7 +70,12 @@ export function MetricStatFields(props: {
   const metrics = useOptions(() => datasource.getMetrics(query.region, query.namespace), [query.region, query.namespace]);
   return (
     <InlineFieldRow>
-      <InlineField label="Namespace" labelWidth={LABEL_WIDTH}>
+      <InlineField
+        label="Namespace"
+        labelWidth={LABEL_WIDTH}
+        invalid={!!namespaces.error}
+        error={namespaces.error && `Could not load namespaces: ${namespaces.error}. Type one.`}
+      >
         <Select
           inputId={`${idPrefix}-namespace`}
           aria-label="Namespace"
@@ -74,7 +88,12 @@ export function MetricStatFields(props: {
           onChange={(v) => onChange({ namespace: v?.value ?? '', metricName: '', dimensions: {} })}
         />
       </InlineField>
-      <InlineField label="Metric name" labelWidth={14}>
+      <InlineField
+        label="Metric name"
+        labelWidth={14}
+        invalid={!!metrics.error}
+        error={metrics.error && `Could not load metrics: ${metrics.error}. Type one.`}
+      >
         <Select
           inputId={`${idPrefix}-metric-name`}
           aria-label="Metric name"

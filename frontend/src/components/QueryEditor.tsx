@@ -23,6 +23,8 @@ import {
   MetricEditorMode,
   MetricQueryType,
 } from '../types';
+import { toOptions, useOptions, withCurrent } from './options';
+import { InsightsEditor, switchInsightsMode } from './sql/InsightsEditor';
 
 export type Props = QueryEditorProps<DataSource, CloudWatchQuery, CloudWatchJsonData>;
 
@@ -38,33 +40,7 @@ const editorModeOptions: Array<SelectableValue<MetricEditorMode>> = [
   { label: 'Code', value: MetricEditorMode.Code },
 ];
 
-export const toOptions = (values: string[]): Array<SelectableValue<string>> =>
-  Array.from(new Set(values)).map((v) => ({ label: v, value: v }));
-
-/** Option for the current value even when the backend did not list it (custom value / variable). */
-export function withCurrent(options: Array<SelectableValue<string>>, current?: string) {
-  if (current && !options.some((o) => o.value === current)) {
-    return [{ label: current, value: current }, ...options];
-  }
-  return options;
-}
-
-/** Load options asynchronously whenever `deps` change; errors give an empty list. */
-export function useOptions<T = string>(load: () => Promise<T[]>, deps: unknown[]) {
-  const [state, setState] = useState<{ options: T[]; loading: boolean }>({ options: [], loading: false });
-  useEffect(() => {
-    let cancelled = false;
-    setState((s) => ({ ...s, loading: true }));
-    load()
-      .then((options) => !cancelled && setState({ options, loading: false }))
-      .catch(() => !cancelled && setState({ options: [], loading: false }));
-    return () => {
-      cancelled = true;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  return state;
-}
+export { toOptions, useOptions, withCurrent } from './options';
 
 /** Fill in defaults so the emitted JSON always has the full built-in CloudWatch shape. */
 export function normalizeQuery(query: CloudWatchQuery): CloudWatchQuery {
@@ -221,6 +197,7 @@ export function QueryEditor(props: Props) {
 
   const isInsights = query.metricQueryType === MetricQueryType.Insights;
   const isCode = query.metricEditorMode === MetricEditorMode.Code;
+  const [insightsNote, setInsightsNote] = useState<string>();
   const idInvalid = !!query.id && !/^[a-z][a-zA-Z0-9_]*$/.test(query.id);
 
   return (
@@ -231,25 +208,24 @@ export function QueryEditor(props: Props) {
             size="sm"
             options={queryTypeOptions}
             value={query.metricQueryType ?? MetricQueryType.Search}
-            onChange={(v) =>
-              change({
-                metricQueryType: v,
-                // Metrics Insights is edited as SQL text.
-                metricEditorMode: v === MetricQueryType.Insights ? MetricEditorMode.Code : query.metricEditorMode,
-              })
-            }
+            onChange={(v) => change({ metricQueryType: v })}
           />
         </InlineField>
-        {!isInsights && (
-          <InlineField label="Editor" labelWidth={10}>
-            <RadioButtonGroup
-              size="sm"
-              options={editorModeOptions}
-              value={query.metricEditorMode ?? MetricEditorMode.Builder}
-              onChange={(v) => change({ metricEditorMode: v })}
-            />
-          </InlineField>
-        )}
+        <InlineField label="Editor" labelWidth={10}>
+          <RadioButtonGroup
+            size="sm"
+            options={editorModeOptions}
+            value={query.metricEditorMode ?? MetricEditorMode.Builder}
+            onChange={(v) => {
+              if (!isInsights) {
+                return change({ metricEditorMode: v });
+              }
+              const switched = switchInsightsMode(query, v);
+              setInsightsNote(switched.note);
+              props.onChange(switched.query);
+            }}
+          />
+        </InlineField>
       </InlineFieldRow>
 
       <InlineFieldRow>
@@ -296,19 +272,13 @@ export function QueryEditor(props: Props) {
       )}
 
       {isInsights && (
-        <InlineFieldRow>
-          <InlineField label="SQL" labelWidth={LABEL_WIDTH} grow tooltip="CloudWatch Metrics Insights query">
-            <TextArea
-              id="cw-sql"
-              aria-label="SQL expression"
-              rows={4}
-              placeholder={'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId)'}
-              value={query.sqlExpression ?? ''}
-              onChange={(e) => change({ sqlExpression: e.currentTarget.value })}
-              onBlur={onRunQuery}
-            />
-          </InlineField>
-        </InlineFieldRow>
+        <InsightsEditor
+          datasource={datasource}
+          query={query}
+          onChange={props.onChange}
+          onRunQuery={onRunQuery}
+          note={insightsNote}
+        />
       )}
 
       <InlineFieldRow>

@@ -15,7 +15,8 @@ import {
   VariableQuery,
   VariableQueryType,
 } from '../types';
-import { DimensionsEditor, LABEL_WIDTH, toOptions, useOptions, withCurrent } from './QueryEditor';
+import { toOptions, useOptions, withCurrent } from './options';
+import { DimensionsEditor, LABEL_WIDTH } from './QueryEditor';
 
 export type VariableEditorProps = QueryEditorProps<DataSource, CloudWatchQuery, CloudWatchJsonData, VariableQuery>;
 
@@ -58,14 +59,22 @@ interface SelectRowProps {
   clearable?: boolean;
   /** Free text (custom values, variables); default true. */
   custom?: boolean;
+  /** Why the options could not be loaded. */
+  error?: string;
   onChange: (value: string) => void;
 }
 
 function SelectRow(props: SelectRowProps) {
-  const { label, id, value, options, loading, placeholder, tooltip, clearable, custom = true, onChange } = props;
+  const { label, id, value, options, loading, placeholder, tooltip, clearable, custom = true, error, onChange } = props;
   return (
     <InlineFieldRow>
-      <InlineField label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
+      <InlineField
+        label={label}
+        labelWidth={LABEL_WIDTH}
+        tooltip={tooltip}
+        invalid={!!error}
+        error={error && `Could not load the options: ${error}`}
+      >
         <Select
           inputId={id}
           aria-label={label}
@@ -287,6 +296,7 @@ export function VariableQueryEditor(props: VariableEditorProps) {
           value={region}
           options={regionOptions}
           loading={regions.loading}
+          error={regions.error}
           tooltip="“default” uses the data source's default region"
           onChange={(v) => change({ region: v || 'default' })}
         />
@@ -298,6 +308,7 @@ export function VariableQueryEditor(props: VariableEditorProps) {
           value={query.namespace}
           options={withVariables(namespaces.options)}
           loading={namespaces.loading}
+          error={namespaces.error}
           placeholder="Select namespace"
           onChange={(namespace) => change({ namespace, metricName: '', dimensionKey: '', dimensionFilters: {} })}
         />

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import operator
-import re
 import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -29,8 +28,9 @@ from ..backend import DataResponse
 from ..data import Field, FieldType, Frame, Notice
 from ..errors import ErrorSource
 from .execute import PlanOutcome, SeriesResult
+from .insights import group_by_keys, group_labels, sends_label
 from .plan import LABEL_SEPARATOR, PlannedQuery
-from .query import MetricEditorMode, MetricQuery, MetricQueryType
+from .query import MetricEditorMode, MetricQuery, MetricQueryType, has_static_label
 
 # Request-level GetMetricData message codes and Grafana's wording for them (CW models/gmd_errors.go).
 REQUEST_NOTICES = {
@@ -166,15 +166,6 @@ def _frame(planned: PlannedQuery, series: SeriesResult, name: str, labels: dict[
     )
 
 
-# Grafana's test for a dynamic label (pkg/cloudwatch/response_parser.go in grafana/grafana-cloudwatch-datasource,
-# `dynamicLabel`): `${` and `}` with at least one character between them, anywhere in the label.
-_DYNAMIC_LABEL = re.compile(r"\$\{.+\}")
-
-
-def has_static_label(q: MetricQuery) -> bool:
-    return bool(q.label) and not _DYNAMIC_LABEL.search(q.label)
-
-
 def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, dict[str, str]]:
     """The frame name and the labels of one series, by Grafana's rules (facts read from its response parser,
     grafana/grafana-cloudwatch-datasource pkg/cloudwatch/response_parser.go, `parseLabels`/`getLabels`/
@@ -183,8 +174,11 @@ def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, 
       the series of one SEARCH or math query stay distinct label sets (alert rules keep one state per set);
       for builder and code mode it is the first `|&|` part, for Metrics Insights the whole returned label;
     - builder mode: each dimension in sorted key order takes its single value, or (multi-valued / wildcard) the
-      next `|&|` part of the returned label (plan.search_label asks CloudWatch for them); code mode and Insights
-      get no dimension labels;
+      next `|&|` part of the returned label (plan.search_label asks CloudWatch for them); code mode gets no
+      dimension labels;
+    - Metrics Insights with GROUP BY: one label per GROUP BY key, read from AWS's default label (insights.py;
+      Grafana gives these series `Series` only), unless a dynamic label was sent (then AWS's labels are the
+      user's and only `Series` is set); a static label is not sent for such a query (plan.py), it is the name;
     - the name (frame name, displayNameFromDS) is the first part, or the query's label as typed when it is
       static: CloudWatch appends dimension values to a static label of a SEARCH, the legend should not."""
     parts = cloudwatch_label.split(LABEL_SEPARATOR)
@@ -192,7 +186,11 @@ def series_name_and_labels(q: MetricQuery, cloudwatch_label: str) -> tuple[str, 
     returned = cloudwatch_label if insights else parts[0]
     name = q.label if has_static_label(q) else returned
     labels = {"Series": returned}
-    if insights or q.editor_mode is MetricEditorMode.CODE:
+    if insights:
+        if not sends_label(q):
+            labels.update(group_labels(group_by_keys(q.sql_expression), returned))
+        return name, labels
+    if q.editor_mode is MetricEditorMode.CODE:
         return name, labels
     rest = iter(parts[1:])
     for key, values in q.dimensions:

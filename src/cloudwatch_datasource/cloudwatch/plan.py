@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .insights import sends_label
 from .query import MetricEditorMode, MetricQuery, MetricQueryType
 
 MAX_QUERIES_PER_CALL = 500  # AWS GetMetricData limit on MetricDataQueries per request
@@ -160,7 +161,7 @@ def build_metric_data_query(q: MetricQuery) -> PlannedQuery:
         used = q.sql_expression if q.query_type is MetricQueryType.INSIGHTS else q.expression
         mdq["Expression"] = used
         mdq["Period"] = q.period
-        if q.label:
+        if sends_label(q):  # not a static label with GROUP BY: AWS's group labels are wanted back (insights.py)
             mdq["Label"] = q.label
     elif q.is_inferred_search:
         used = search_expression(q)

@@ -57,6 +57,10 @@ _ALIAS_PROPS = {
 }
 
 
+# Grafana's test for a dynamic label (pkg/cloudwatch/response_parser.go in grafana/grafana-cloudwatch-datasource,
+# `dynamicLabel`): `${` and `}` with at least one character between them, anywhere in the label.
+_DYNAMIC_LABEL = re.compile(r"\$\{.+\}")
+
 _E = TypeVar("_E", bound=IntEnum)
 
 
@@ -400,3 +404,8 @@ def _check_required(query: MetricQuery) -> None:
             raise QueryError("namespace: a Builder query needs a namespace")
         if not query.metric_name:
             raise QueryError("metricName: a Builder query needs a metric name")
+
+
+def has_static_label(q: MetricQuery) -> bool:
+    """A label of the user's with no dynamic part: the legend shows it as typed."""
+    return bool(q.label) and not _DYNAMIC_LABEL.search(q.label)

@@ -5,7 +5,8 @@ import { Button, Checkbox, IconButton, InlineField, InlineFieldRow, Input, Selec
 
 import { DataSource } from '../../datasource';
 import { LogGroup } from '../../types';
-import { LABEL_WIDTH, useOptions } from '../QueryEditor';
+import { useOptions } from '../options';
+import { LABEL_WIDTH } from '../QueryEditor';
 
 /** StartQuery takes at most 50 log groups (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html). */
 export const MAX_LOG_GROUPS = 50;
