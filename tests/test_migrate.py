@@ -101,25 +101,24 @@ def test_exported_dashboard_inputs_rows_library_panels_and_what_stays() -> None:
     assert "/templating/list/0/datasource/type" in done
     result = json.loads(moved)
     assert result["panels"][2]["panels"][0]["datasource"]["uid"] == "${DS_CLOUDWATCH}"  # the input's name stays
-    # Logs and alarm annotations are not answered by this plugin: kept on the built-in datasource and reported.
-    assert result["panels"][2]["panels"][1]["datasource"]["type"] == "cloudwatch"
-    assert result["panels"][2]["panels"][1]["targets"][0]["datasource"]["type"] == "cloudwatch"
-    assert result["annotations"]["list"][1]["datasource"]["type"] == "cloudwatch"
-    left = dict(report.left)
-    assert "CloudWatch Logs queries" in left["/panels/2/panels/1 'Function logs'"]
-    assert "alarm annotations" in left["/annotations/list/1 'Lambda alarms'"]
-    assert "DS_CLOUDWATCH" in left["/annotations/list/1 'Lambda alarms'"]
+    # Logs and alarm annotations move too since the plugin answers them (issue 18).
+    assert result["panels"][2]["panels"][1]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
+    assert result["panels"][2]["panels"][1]["targets"][0]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
+    assert result["annotations"]["list"][1]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
+    assert report.left == []
     assert any("GROUP BY" in why for _, why in report.notes)
     assert result["annotations"]["list"][0]["datasource"] == {"type": "grafana", "uid": "-- Grafana --"}
 
 
 def test_the_unsupported_table_decides_what_stays(monkeypatch: pytest.MonkeyPatch) -> None:
-    """When Logs lands, dropping its line from UNSUPPORTED is all it takes for Logs panels to move."""
+    """A line in UNSUPPORTED is all it takes for the queries it names to stay, reported (Logs, before issue 18)."""
     text = (FIXTURES / "export-aws-lambda.json").read_text()
-    monkeypatch.setattr(migrate, "UNSUPPORTED", tuple(f for f in migrate.UNSUPPORTED if "Logs" not in f.what))
+    logs = migrate.Feature("CloudWatch Logs queries", lambda q, where: q.str_at("queryMode") == "Logs")
+    monkeypatch.setattr(migrate, "UNSUPPORTED", (logs,))
     moved, report = migrate_text(text, "json", BUILTIN, PLUGIN)
-    assert json.loads(moved)["panels"][2]["panels"][1]["datasource"]["type"] == "pyaws-cloudwatch-datasource"
-    assert [where for where, _ in report.left] == ["/annotations/list/1 'Lambda alarms'"]
+    assert json.loads(moved)["panels"][2]["panels"][1]["datasource"]["type"] == "cloudwatch"
+    assert [where for where, _ in report.left] == ["/panels/2/panels/1 'Function logs'"]
+    assert "CloudWatch Logs queries" in report.left[0][1]
 
 
 def test_community_dashboard_datasource_variable() -> None:
@@ -154,8 +153,8 @@ def test_alert_rules_and_provisioning_yaml_keep_comments_and_quoting() -> None:
     assert rules[0]["data"][0]["datasourceUid"] == "cw-python"
     assert rules[0]["data"][0]["model"]["datasource"] == {"type": "pyaws-cloudwatch-datasource", "uid": "cw-python"}
     assert rules[0]["data"][1]["datasourceUid"] == "__expr__"
-    assert rules[1]["data"][0]["datasourceUid"] == "P034F075C744B399F"  # a Logs rule stays
-    assert "(in 'Lambda timeouts (logs)')" in report.left[0][0]
+    assert rules[1]["data"][0]["datasourceUid"] == "cw-python"  # a Logs rule moves too (issue 18)
+    assert report.left == []
     assert "# A rule on CloudWatch Logs" in moved
 
     text = (FIXTURES / "datasources.yaml").read_text()
@@ -166,7 +165,7 @@ def test_alert_rules_and_provisioning_yaml_keep_comments_and_quoting() -> None:
     assert "  - name: CloudWatch (Python)\n" in moved  # plain stays plain when it reads back the same
     assert loaded["datasources"][1]["type"] == "cloudwatch"  # account B is another datasource
     assert loaded["deleteDatasources"][0]["name"] == "CloudWatch (Python)"
-    assert ("/datasources/0/jsonData/logsTimeout", "kept; this plugin does not use it") in report.notes
+    assert not any("logsTimeout" in where for where, _ in report.notes)  # the plugin reads it (issue 18)
     assert "logsTimeout: 30m   # Logs Insights" in moved
 
 
@@ -194,7 +193,7 @@ def test_formatting_of_the_input_is_kept(variant: str) -> None:
     else:
         original = original.replace('"AWS Lambda"', '"AWS \\u03bbambda \\/ \\"fn\\""')
     moved, report = migrate_text(original, "json", BUILTIN, PLUGIN)
-    assert len(report.changed) == 11
+    assert len(report.changed) == 14  # the Logs panel (2 references) and the alarm annotation move too
     assert migrate_text(moved, "json", BUILTIN, PLUGIN, reverse=True)[0] == original
     if variant == "crlf":
         assert moved.count("\r\n") == original.count("\r\n") and "\n" not in moved.replace("\r\n", "")

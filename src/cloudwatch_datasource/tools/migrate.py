@@ -70,14 +70,10 @@ def _is_number(node: Node | None) -> bool:
     return isinstance(node.value, int | float) and not isinstance(node.value, bool)
 
 
-# What this plugin cannot answer yet (docs/queries.md, "The query model": `queryMode` Logs/Annotations and the
-# `annotationQuery` / `logAction` types are "not supported"). Remove a line when the feature lands.
-UNSUPPORTED: tuple[Feature, ...] = (
-    Feature("CloudWatch Logs queries", lambda q, where: q.str_at("queryMode") == "Logs"
-            or q.str_at("type") == "logAction" or q.str_at("queryType") == "logGroups"),
-    Feature("CloudWatch alarm annotations", lambda q, where: where == "annotation"
-            or q.str_at("queryMode") == "Annotations" or q.str_at("type") == "annotationQuery"),
-)
+# What this plugin cannot answer yet: each a Feature("what", applies); a query one applies to stays where it is.
+# Remove a line when the feature lands (Logs Insights queries, the log-groups variable and alarm annotations
+# landed with issue 18: docs/queries.md, "Logs queries" and "Alarm annotations").
+UNSUPPORTED: tuple[Feature, ...] = ()
 # Queries that move but have no exact equivalent on the other side (docs/queries.md, "Differences"), by direction.
 NOTES: dict[bool, tuple[Feature, ...]] = {
     False: (
@@ -93,7 +89,7 @@ NOTES: dict[bool, tuple[Feature, ...]] = {
 # profile, assumeRoleArn, externalId, defaultRegion, endpoint, customMetricsNamespaces, accessKey, secretKey,
 # sessionToken, the proxy keys). These keys of Grafana's CloudWatchJsonData (its types.ts) this plugin does not
 # use: kept as they are, with a note. Remove a key when the plugin starts reading it.
-JSONDATA_UNUSED = ("logsTimeout", "logGroups", "defaultLogGroups", "tracingDatasourceUid", "enableSecureSocksProxy",
+JSONDATA_UNUSED = ("logGroups", "defaultLogGroups", "tracingDatasourceUid", "enableSecureSocksProxy",
                    "secureSocksProxyUsername", "timeField", "database")
 
 VARIABLE = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[^}]*)?\}?$|^\[\[([A-Za-z0-9_]+)(?::[^\]]*)?\]\]$")
