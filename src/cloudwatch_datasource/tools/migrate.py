@@ -77,7 +77,8 @@ UNSUPPORTED: tuple[Feature, ...] = ()
 # Queries that move but have no exact equivalent on the other side (docs/queries.md, "Differences"), by direction.
 NOTES: dict[bool, tuple[Feature, ...]] = {
     False: (
-        Feature("Metrics Insights GROUP BY: this plugin labels the series with `Series` only",
+        Feature("Metrics Insights GROUP BY: this plugin labels each series with its GROUP BY keys as well as "
+                "`Series`, so alert instances get more labels",
                 lambda q, where: "GROUP BY" in (q.str_at("sqlExpression") or "").upper()),
     ),
     True: (
