@@ -7,18 +7,21 @@ evaluations never read the cache; answers count against the request's point budg
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws, window_value
 
+from cloudwatch_datasource import deadlines
 from cloudwatch_datasource.backend import DataResponse
 from cloudwatch_datasource.cloudwatch.execute import PointBudget
 from cloudwatch_datasource.cloudwatch.incremental import WHOLE_WINDOW
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.cloudwatch.result_cache import CacheSession, ResultCache
-from cloudwatch_datasource.cloudwatch.result_store import AwsIdentity
+from cloudwatch_datasource.cloudwatch.result_store import AwsIdentity, encode_value
+from cloudwatch_datasource.metrics import REGISTRY
 from cloudwatch_datasource.settings import CacheSettings
 
 from .helpers import data_query, epoch_ns, metric_stat, numbers
@@ -237,3 +240,78 @@ def test_a_viewer_whose_clock_is_a_period_behind_is_answered_from_the_newer_entr
     assert series(behind) == series(ask(window_fake, [data_query("A", metric_stat(), end=end)], None)["A"])
     again = ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))["A"]
     assert cache_mode(again) == "hit" and window_fake.count("GetMetricData") == 3  # +1: the fresh call above
+
+
+class _SharedStore:
+    """A shared store (the Redis role) holding one value for every key, or raising on reads when told to."""
+
+    def __init__(self, value: bytes | None = None, fail_reads: bool = False) -> None:
+        self.value = value
+        self.fail_reads = fail_reads
+
+    def get(self, key: bytes) -> bytes | None:
+        if self.fail_reads:
+            raise RuntimeError("a store bug")
+        return self.value
+
+    def put(self, key: bytes, value: bytes, ttl_seconds: float) -> None:
+        pass
+
+
+def shared_session(cache: ResultCache, store: _SharedStore) -> CacheSession:
+    return cache.session(owner=(1, "ds"), settings=CacheSettings(), identity_for=lambda region: IDENTITY,
+                         datasource="ds", shared=store, shared_secret=b"s")
+
+
+@pytest.mark.parametrize("payload", [
+    {"series": None},  # the reviewer's value: no series
+    {"window": [0]},
+    {"window": [0, 1e12], "fetched": "now", "full": 0, "series": {}, "results": {}},
+    {"window": [0, 1e12], "fetched": 0, "full": 0, "series": {}, "results": {"m1": [["cpu", [1, 2], [3]]]}},
+    {"window": [0, 1e12], "fetched": 0, "full": 0, "series": {}, "results": {"m1": "cpu"}},
+    {"window": [0, 1e12], "fetched": 0, "full": 0, "series": {}, "results": {"m1": [[None, [], []]]}},
+])
+def test_a_stored_value_of_the_right_version_but_a_wrong_shape_is_a_counted_miss(window_fake: FakeAws,
+                                                                                payload: dict[str, Any]) -> None:
+    """Reviewer (issue 15): such a value raised KeyError out of the cache, failed every refId with "internal
+    plugin error" and left its flight open, so later requests for the key waited to their deadline."""
+    now = time.time() - 1
+    value = encode_value({k: v for k, v in {"window": [0, 1e12], "fetched": now, "full": now, "series": {},
+                                            "results": {}, **payload}.items() if v is not None})
+    cache = ResultCache()
+    end = live_end()
+    invalid = REGISTRY.get_sample_value("cloudwatch_plugin_result_cache_invalid_values_total",
+                                        {"datasource": "ds"}) or 0
+    a = data_query("A", metric_stat(), end=end)
+    b = data_query("B", metric_stat(dimensions={"InstanceId": ["i-2"]}), end=end - timedelta(minutes=7))
+    answers = ask(window_fake, [a, b], shared_session(cache, _SharedStore(value)))
+    assert not answers["A"].error and not answers["B"].error and cache_mode(answers["A"]) == "miss"
+    assert series(answers["A"]) == series(ask(window_fake, [a], None)["A"])
+    assert not cache._flights
+    assert REGISTRY.get_sample_value("cloudwatch_plugin_result_cache_invalid_values_total",
+                                     {"datasource": "ds"}) == invalid + 2
+
+
+def test_a_failure_in_the_cache_fails_only_its_plan_and_closes_every_flight(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = live_end()
+    a = data_query("A", metric_stat(), end=end)
+    failing = ask(window_fake, [a], shared_session(cache, _SharedStore(fail_reads=True)))["A"]
+    assert failing.status == 500 and "internal plugin error" in (failing.error or "")
+    assert not cache._flights
+    # A request whose call fails unexpectedly in one region: that plan's refIds only; its flight is closed, so a
+    # later request for the same key calls AWS at once instead of waiting for its deadline.
+    clients = {"us-east-1": window_fake.client("us-east-1")}
+    b = data_query("B", metric_stat(region="us-west-2"), end=end)
+    answers = run_metric_queries([a, b], default_region="us-east-1",
+                                 client_for_region=lambda r, s: clients[r], runner=session(cache))
+    assert not answers["A"].error and answers["B"].status == 500
+    assert not cache._flights
+    clients["us-west-2"] = window_fake.client("us-west-2")
+    token = deadlines.current.set(deadlines.RequestScope(30))
+    try:
+        again = run_metric_queries([b], default_region="us-east-1", client_for_region=lambda r, s: clients[r],
+                                   runner=session(cache))["B"]
+    finally:
+        deadlines.current.reset(token)
+    assert not again.error and cache_mode(again) == "miss"

@@ -27,6 +27,7 @@ Rules (docs/queries.md, "Result cache and incremental refresh"):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 import time
@@ -38,10 +39,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
+
 from .. import deadlines, metrics
-from ..errors import PluginError
+from ..errors import ErrorSource, PluginError
 from ..settings import CacheSettings
-from .execute import POINTS_LIMIT_STATUS, PlanOutcome, PointBudget, SeriesResult
+from .execute import POINTS_LIMIT_STATUS, PlanOutcome, PointBudget, RunPlans, SeriesResult
 from .incremental import alignment_seconds, ceil_to, floor_to, plan_whole_window_reason
 from .plan import GetMetricDataPlan
 from .result_store import AwsIdentity, InProcessStore, ResultStore, decode_value, encode_value, result_key
@@ -49,7 +52,8 @@ from .result_store import AwsIdentity, InProcessStore, ResultStore, decode_value
 # How an answer was obtained; also shown on its frames as meta.custom.cache.
 MISS, HIT, INCREMENTAL, COALESCED, BYPASS, OFF = "miss", "hit", "incremental", "coalesced", "bypass", "off"
 
-RunPlans = Callable[[Sequence[GetMetricDataPlan]], list[PlanOutcome]]
+log = structlog.get_logger(__name__)
+
 IdentityFor = Callable[[str], AwsIdentity]
 
 # Process-wide bound of all in-process stores together; a datasource's own bound is its cacheMaxMB.
@@ -80,6 +84,7 @@ class _Job:
     flight_key: bytes = b""
     flight: _Flight | None = None
     leader: bool = False
+    leads: bool = False  # this request opened the flight: it must land it, whatever happens
     fetched: PlanOutcome | None = None
 
 
@@ -143,13 +148,16 @@ class ResultCache:
             return flight, True
 
     def _land(self, key: bytes, flight: _Flight, outcome: PlanOutcome | None, shareable: bool) -> None:
+        """Publish a flight's outcome (None: the leader has none to share) and close it; once only."""
         with self._lock:
             if self._flights.get(key) is flight:
                 del self._flights[key]
-        if outcome is None:
-            flight.future.set_exception(RuntimeError("the leading request failed"))
-        else:
-            flight.future.set_result((outcome, shareable))
+            if flight.future.done():
+                return
+            if outcome is None:
+                flight.future.set_exception(RuntimeError("the leading request failed"))
+            else:
+                flight.future.set_result((outcome, shareable))
 
 
 class CacheSession:
@@ -167,46 +175,80 @@ class CacheSession:
         self._read = read
 
     def execute(self, plans: Sequence[GetMetricDataPlan], run: RunPlans, budget: PointBudget) -> list[PlanOutcome]:
-        """One outcome per plan, in plan order, each marked with how it was obtained (`PlanOutcome.cache`)."""
+        """One outcome per plan, in plan order, each marked with how it was obtained (`PlanOutcome.cache`).
+        A failure of the cache's own code fails only the refIds of the plan it happened in, and every flight
+        this request leads is closed whatever happens (waiters never wait for a request that is gone)."""
         now = time.time()
-        jobs = [self._prepare(plan, now) for plan in plans]
-        leading = [job for job in jobs if job.fetch is not None and (job.flight is None or job.leader)]
+        jobs = [_Job(plan=plan, fetch=plan) for plan in plans]
         try:
-            outcomes = run([job.fetch for job in leading if job.fetch is not None]) if leading else []
-        except BaseException:
-            for job in leading:
-                if job.flight is not None:
-                    self._cache._land(job.flight_key, job.flight, None, False)
-            raise
-        scope = deadlines.current.get()
-        for job, outcome in zip(leading, outcomes, strict=True):
-            job.fetched = outcome
-            if job.flight is not None:
-                self._cache._land(job.flight_key, job.flight, outcome, _shareable(outcome, scope))
-        for job in jobs:
-            if job.fetch is not None and job.fetched is None:
-                job.fetched = self._wait(job, run)
-        label = metrics.datasource_label(self._datasource)
-        answers = []
-        for job in jobs:
-            answer = self._finish(job, time.time(), budget)
-            metrics.RESULT_CACHE_LOOKUPS.labels(label, answer.cache).inc()
-            answers.append(answer)
+            for job in jobs:
+                self._guarded(job, functools.partial(self._prepare, job, now))
+            self._run_leading([job for job in jobs if job.fetch is not None and job.served is None
+                               and (job.flight is None or job.leader)], run)
+            for job in jobs:
+                if job.fetch is not None and job.served is None and job.fetched is None:
+                    self._guarded(job, functools.partial(self._wait, job, run))
+            label = metrics.datasource_label(self._datasource)
+            answers = []
+            for job in jobs:
+                try:
+                    answer = self._finish(job, time.time(), budget)
+                except Exception:  # noqa: BLE001 - this plan's refIds get the error, the others their answers
+                    log.exception("the result cache failed on a plan", datasource=self._datasource)
+                    answer = _charged(_internal_error(job.plan), budget, job.mode)
+                metrics.RESULT_CACHE_LOOKUPS.labels(label, answer.cache).inc()
+                answers.append(answer)
+        finally:
+            for job in jobs:
+                if job.leads and job.flight is not None:
+                    self._cache._land(job.flight_key, job.flight, None, False)  # no-op when landed already
         metrics.RESULT_CACHE_BYTES.set(self._cache.bytes_used())
         return answers
 
+    def _run_leading(self, leading: list[_Job], run: RunPlans) -> None:
+        """Make the calls this request leads; each flight is landed as soon as its own plan is done."""
+        if not leading:
+            return
+
+        def landed(index: int, outcome: PlanOutcome) -> None:
+            job = leading[index]
+            job.fetched = outcome
+            if job.flight is not None:
+                self._cache._land(job.flight_key, job.flight, outcome, _shareable(outcome, deadlines.current.get()))
+
+        try:
+            outcomes = run([job.fetch for job in leading if job.fetch is not None], landed)
+        except Exception:  # noqa: BLE001 - one plan's failure is its own refIds' error (module docstring)
+            log.exception("running the plans failed unexpectedly", datasource=self._datasource)
+            for job in leading:
+                if job.fetched is None:
+                    job.served = _internal_error(job.plan)
+            return
+        for index, outcome in enumerate(outcomes):
+            if leading[index].fetched is None:
+                landed(index, outcome)
+
+    def _guarded(self, job: _Job, step: Callable[[], object]) -> None:
+        """Run one plan's step; an unexpected failure answers that plan's refIds with an internal error."""
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - the other plans of the request are still answered
+            log.exception("the result cache failed on a plan", datasource=self._datasource)
+            job.served = _internal_error(job.plan)
+
     # --- before the calls ------------------------------------------------------------------------------------
-    def _prepare(self, plan: GetMetricDataPlan, now: float) -> _Job:
-        job = _Job(plan=plan, fetch=plan, mode=OFF if self._store is None else (MISS if self._read else BYPASS))
+    def _prepare(self, job: _Job, now: float) -> None:
+        plan = job.plan
+        job.mode = OFF if self._store is None else (MISS if self._read else BYPASS)
         try:
             identity = self._identity_for(plan.region)
         except PluginError:
-            return job  # the call itself will fail the same way and say why; nothing to share or keep
+            return  # the call itself will fail the same way and say why; nothing to share or keep
         queries = [dict(p.metric_data_query) for p in plan.queries]
         if self._store is None:
             self._fly(job, result_key(self._secret, identity, queries, _epochs(plan.start, plan.end),
                                       plan.label_timezone))
-            return job
+            return
         step = alignment_seconds(plan)
         start, end = floor_to(plan.start, step), ceil_to(plan.end, step)
         aligned = dataclasses.replace(plan, start=start, end=end)
@@ -216,12 +258,14 @@ class CacheSession:
         window: list[object] = ["live", job.window[1] - job.window[0]] if job.live else list(job.window)
         job.entry_key = result_key(self._secret, identity, queries, window, plan.label_timezone)
         kept = decode_value(self._store.get(job.entry_key)) if self._read else None
-        if kept is not None and _valid(kept):
-            self._use_kept(job, kept, now, step, incremental)
+        if kept is not None:
+            if _valid(kept):
+                self._use_kept(job, kept, now, step, incremental)
+            else:
+                metrics.RESULT_CACHE_INVALID.labels(metrics.datasource_label(self._datasource)).inc()
         if job.fetch is not None:
             self._fly(job, result_key(self._secret, identity, queries, _epochs(job.fetch.start, job.fetch.end),
                                       plan.label_timezone))
-        return job
 
     def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, step: int, incremental: bool) -> None:
         kept_start, kept_end = kept["window"]
@@ -250,9 +294,13 @@ class CacheSession:
     def _fly(self, job: _Job, key: bytes) -> None:
         job.flight_key = key
         job.flight, job.leader = self._cache._join(key)
+        job.leads = job.leader
 
     # --- waiting for another request's call ------------------------------------------------------------------
-    def _wait(self, job: _Job, run: RunPlans) -> PlanOutcome:
+    def _wait(self, job: _Job, run: RunPlans) -> None:
+        job.fetched = self._waited(job, run)
+
+    def _waited(self, job: _Job, run: RunPlans) -> PlanOutcome:
         assert job.flight is not None and job.fetch is not None
         scope = deadlines.current.get()
         started = time.perf_counter()
@@ -331,12 +379,41 @@ def _clean(outcome: PlanOutcome) -> bool:
 
 
 def _valid(kept: dict[str, Any]) -> bool:
+    """Whether a decoded value has the payload's full shape (`_payload`): a value of the right version byte but
+    another shape (a bug, another writer, a damaged shared store) is a miss, never an error."""
     try:
-        window, fetched, full = kept["window"], kept["fetched"], kept["full"]
-        return (len(window) == 2 and all(isinstance(x, int | float) for x in (*window, fetched, full))
-                and isinstance(kept["results"], dict))
-    except (KeyError, TypeError):
+        window, fetched, full, series, results = (kept["window"], kept["fetched"], kept["full"], kept["series"],
+                                                  kept["results"])
+        pages = kept.get("pages", 1)
+        return (isinstance(window, list) and len(window) == 2 and all(map(_number, (*window, fetched, full)))
+                and (pages is None or _integer(pages))
+                and isinstance(series, dict) and all(_integer(v) for v in series.values())
+                and isinstance(results, dict) and all(map(_series_list, results.values())))
+    except (KeyError, TypeError, ValueError):
         return False
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _series_list(value: object) -> bool:
+    """[[label, epoch timestamps, values], ...] with as many values as timestamps."""
+    return isinstance(value, list) and all(
+        isinstance(s, list) and len(s) == 3 and isinstance(s[0], str) and isinstance(s[1], list)
+        and isinstance(s[2], list) and len(s[1]) == len(s[2]) and all(map(_number, s[1]))
+        and all(map(_number, s[2])) for s in value)
+
+
+def _internal_error(plan: GetMetricDataPlan) -> PlanOutcome:
+    """The answer for a plan the cache's own code failed on (logged with its traceback)."""
+    return PlanOutcome(plan=plan, error=PluginError(
+        "internal plugin error in the result cache; this query was not answered, the request's others were",
+        status=500, source=ErrorSource.PLUGIN))
 
 
 def _epochs(start: datetime, end: datetime) -> list[object]:
