@@ -157,6 +157,8 @@ WHOLE_WINDOW_CASES = [
     ("GROUP BY", "insights", {"sql": 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) '
                                      "GROUP BY InstanceId"}),
     ("${AVG}", "label", {"label": "CPU ${AVG}"}),
+    ("period > 1 day", "period", {"period": "604800"}),
+    ("period not dividing a day", "period", {"period": "420"}),
 ]
 
 
@@ -167,6 +169,8 @@ def whole_window_queries(kind: str, spec: dict[str, str], end: datetime) -> list
     if kind == "insights":
         sql = {**metric_stat(), "metricQueryType": 1, "metricEditorMode": 1, "sqlExpression": spec["sql"]}
         return [data_query("A", sql, end=end)]
+    if kind == "period":
+        return [data_query("A", metric_stat(period=spec["period"]), end=end)]
     return [data_query("A", metric_stat(label=spec["label"]), end=end)]
 
 
@@ -315,3 +319,27 @@ def test_a_failure_in_the_cache_fails_only_its_plan_and_closes_every_flight(wind
     finally:
         deadlines.current.reset(token)
     assert not again.error and cache_mode(again) == "miss"
+
+
+@pytest.mark.parametrize(("period", "days"), [("604800", 90), ("86400", 90), ("3600", 90), ("300", 30), ("60", 2)])
+def test_a_later_window_equals_a_fresh_call_whatever_the_period_and_age(window_fake: FakeAws, period: str,
+                                                                        days: int) -> None:
+    """Reviewer (issue 15): weekly periods were aligned to a 60 s grid and answered incrementally, with datapoints
+    on other timestamps than a fresh call's. The grid now follows AWS's StartTime rounding by age (minute, 5
+    minutes past 15 days, hour past 63) and a period over a day is fetched whole."""
+    cache = ResultCache()
+    settings = CacheSettings(ttl_s=0.001)
+    end = live_end()
+    span = timedelta(days=days)
+    model = metric_stat(period=period)
+    ask(window_fake, [data_query("A", model, end=end, span=span)], session(cache, settings=settings))
+    later = end + timedelta(minutes=2)
+    time.sleep(0.01)  # past the 1 ms TTL: the kept entry is used as the base of an increment, not as a hit
+    answer = ask(window_fake, [data_query("A", model, end=later, span=span)], session(cache, settings=settings))["A"]
+    call = window_fake.calls("GetMetricData")[-1]
+    # A cold cache sends the same aligned window whole: what an answer assembled from parts must equal.
+    fresh = ask(window_fake, [data_query("A", model, end=later, span=span)], session(ResultCache()))["A"]
+    assert cache_mode(fresh) == "miss" and series(answer) == series(fresh)
+    assert cache_mode(answer) == ("miss" if period == "604800" else "incremental")
+    if period != "604800":  # the tail starts on the period grid, at least one period before the kept end
+        assert call["StartTime"] % int(period) == 0 and call["EndTime"] - call["StartTime"] >= int(period)

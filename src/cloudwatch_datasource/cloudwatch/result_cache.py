@@ -45,7 +45,7 @@ from .. import deadlines, metrics
 from ..errors import ErrorSource, PluginError
 from ..settings import CacheSettings
 from .execute import POINTS_LIMIT_STATUS, PlanOutcome, PointBudget, RunPlans, SeriesResult
-from .incremental import alignment_seconds, ceil_to, floor_to, plan_whole_window_reason
+from .incremental import alignment_seconds, ceil_to, floor_to, period_grid_seconds, plan_whole_window_reason
 from .plan import GetMetricDataPlan
 from .result_store import AwsIdentity, InProcessStore, ResultStore, decode_value, encode_value, result_key
 
@@ -249,7 +249,7 @@ class CacheSession:
             self._fly(job, result_key(self._secret, identity, queries, _epochs(plan.start, plan.end),
                                       plan.label_timezone))
             return
-        step = alignment_seconds(plan)
+        step = alignment_seconds(plan, now)
         start, end = floor_to(plan.start, step), ceil_to(plan.end, step)
         aligned = dataclasses.replace(plan, start=start, end=end)
         job.fetch, job.window = aligned, (start.timestamp(), end.timestamp())
@@ -260,14 +260,14 @@ class CacheSession:
         kept = decode_value(self._store.get(job.entry_key)) if self._read else None
         if kept is not None:
             if _valid(kept):
-                self._use_kept(job, kept, now, step, incremental)
+                self._use_kept(job, kept, now, period_grid_seconds(job.plan), incremental)
             else:
                 metrics.RESULT_CACHE_INVALID.labels(metrics.datasource_label(self._datasource)).inc()
         if job.fetch is not None:
             self._fly(job, result_key(self._secret, identity, queries, _epochs(job.fetch.start, job.fetch.end),
                                       plan.label_timezone))
 
-    def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, step: int, incremental: bool) -> None:
+    def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, grid: int, incremental: bool) -> None:
         kept_start, kept_end = kept["window"]
         start, end = job.window
         job.kept_end = kept_end
@@ -281,7 +281,9 @@ class CacheSession:
             return
         if not 0 <= now - kept["full"] < self._settings.full_refresh_s:
             return  # the kept part is too old to trust for late data: fetch the whole window again
-        overlap = max(step, -(-self._settings.late_data_s // step) * step)
+        # The overlap is whole periods of the plan's period grid (so the tail's StartTime is on it: the tail is
+        # recent, AWS rounds it to the minute only) and at least the longest period, the one still filling.
+        overlap = max(grid, -(-self._settings.late_data_s // grid) * grid)
         cut = max(start, kept_end - overlap)
         if cut <= start or job.fetch is None:
             return
