@@ -15,6 +15,7 @@ import pytest
 from support.fake_aws import FakeAws, window_value
 
 from cloudwatch_datasource import deadlines
+from cloudwatch_datasource.aws.pacing import PacedOperation, Pacer, PacingLimits
 from cloudwatch_datasource.backend import DataResponse
 from cloudwatch_datasource.cloudwatch.execute import PointBudget
 from cloudwatch_datasource.cloudwatch.incremental import WHOLE_WINDOW
@@ -343,3 +344,76 @@ def test_a_later_window_equals_a_fresh_call_whatever_the_period_and_age(window_f
     assert cache_mode(answer) == ("miss" if period == "604800" else "incremental")
     if period != "604800":  # the tail starts on the period grid, at least one period before the kept end
         assert call["StartTime"] % int(period) == 0 and call["EndTime"] - call["StartTime"] >= int(period)
+
+
+def run_in(scope_s: float, fn: Any, *args: Any) -> Any:
+    token = deadlines.current.set(deadlines.RequestScope(scope_s))
+    try:
+        return fn(*args)
+    finally:
+        deadlines.current.reset(token)
+
+
+def test_the_leaders_own_pacing_refusal_is_not_shared_with_waiters(window_fake: FakeAws) -> None:
+    """Reviewer (issue 15): a leader whose call pacing refused for the leader's short deadline passed that
+    refusal to a waiter with 30 s left; the waiter now calls AWS itself, its turn within its own deadline."""
+    pacer = Pacer(clock=time.monotonic)
+    limits = PacingLimits(calls_per_second=1, datapoints_per_second_recent=0, datapoints_per_second_historic=0)
+    paced = PacedOperation("GetMetricData", "id", "us-east-1", limits, "ds", pacer=pacer)
+    pacer.reserve(paced.key, limits, 1, recent=True)  # the bucket's one token is used: the next call waits 1 s
+    pacer.reserve(paced.key, limits, 1, recent=True)  # ... and the one after it 2 s: past the leader's deadline
+    client = window_fake.client("us-east-1", max_pool_connections=11)  # a client of its own for the hook
+
+    def joined_then_paced(**kw: Any) -> None:
+        time.sleep(0.5)  # room for the second viewer to join the flight
+        paced.before_parameter_build(**kw)
+
+    client.meta.events.register("before-parameter-build.cloudwatch.GetMetricData", joined_then_paced)
+    cache = ResultCache()
+    end = live_end()
+    answers: dict[str, DataResponse] = {}
+
+    def viewer(name: str, seconds: float, delay: float) -> None:
+        time.sleep(delay)
+        answers[name] = run_in(seconds, lambda: run_metric_queries(
+            [data_query("A", metric_stat(), end=end)], default_region="us-east-1",
+            client_for_region=lambda r, s: client, runner=session(cache))["A"])
+
+    threads = [threading.Thread(target=viewer, args=("leader", 1.5, 0.0)),
+               threading.Thread(target=viewer, args=("waiter", 30.0, 0.2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers["leader"].status == 429
+    assert not answers["waiter"].error and cache_mode(answers["waiter"]) == "miss"
+
+
+def test_a_waiter_is_answered_when_its_plan_is_done_not_the_leaders_whole_request(window_fake: FakeAws) -> None:
+    """Reviewer (issue 15): a viewer waiting for A timed out while the leader's request still waited for its
+    slow plan B in another region; each flight now lands as soon as its own plan is done."""
+    fast, slow = window_fake.client("us-east-1"), window_fake.client("us-west-2")
+    slow.meta.events.register("before-parameter-build.cloudwatch.GetMetricData", lambda **kw: time.sleep(3))
+    clients = {"us-east-1": fast, "us-west-2": slow}
+    window_fake.delay_s = 0.4  # A's call is still in flight when the viewer joins it
+    cache = ResultCache()
+    end = live_end()
+    a = data_query("A", metric_stat(), end=end)
+    b = data_query("B", metric_stat(region="us-west-2"), end=end)
+    out: dict[str, dict[str, DataResponse]] = {}
+
+    def request(name: str, queries: list[Any], seconds: float, delay: float) -> None:
+        time.sleep(delay)
+        out[name] = run_in(seconds, lambda: run_metric_queries(
+            queries, default_region="us-east-1", client_for_region=lambda r, s: clients[r], runner=session(cache)))
+
+    threads = [threading.Thread(target=request, args=("leader", [a, b], 30.0, 0.0)),
+               threading.Thread(target=request, args=("viewer", [a], 1.5, 0.2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    viewer = out["viewer"]["A"]
+    assert not viewer.error and cache_mode(viewer) == "coalesced"
+    assert series(viewer) == series(out["leader"]["A"])
+    assert window_fake.count("GetMetricData") == 2 and not cache._flights

@@ -5,8 +5,9 @@ Rules (docs/queries.md, "Result cache and incremental refresh"):
 - **Coalescing.** A call chain (one plan) is named by an HMAC over the AWS identity, its MetricDataQueries and its
   window (result_store.result_key). While one is in flight, a request that needs the same key waits for it instead
   of calling AWS again: 50 viewers opening one dashboard cost the calls of one. A waiter honours its own deadline
-  and, when the leader's answer cannot be shared (the leader's request was cancelled or ran out of its own point
-  budget), fetches for itself. Always on: a coalesced answer is at most one call's latency old.
+  and, when the leader's answer cannot be shared (the leader's request was cancelled, ran out of its own point
+  budget, or its call was refused by pacing for the leader's deadline), fetches for itself. Each flight is closed
+  as soon as its own call chain is done, not when the leader's whole request is. Always on: a coalesced answer is at most one call's latency old.
 - **Aligned windows.** With the cache on, a plan's window is aligned to its period grid (incremental.py,
   `alignment_seconds`): StartTime floored, EndTime rounded up. Viewers a few seconds apart and successive
   refreshes then ask for the same window and the same datapoint timestamps.
@@ -42,6 +43,7 @@ from typing import Any
 import structlog
 
 from .. import deadlines, metrics
+from ..aws.pacing import PacingRefused
 from ..errors import ErrorSource, PluginError
 from ..settings import CacheSettings
 from .execute import POINTS_LIMIT_STATUS, PlanOutcome, PointBudget, RunPlans, SeriesResult
@@ -366,11 +368,14 @@ class CacheSession:
 
 
 def _shareable(outcome: PlanOutcome, scope: deadlines.RequestScope | None) -> bool:
-    """Whether an outcome is the endpoint's answer rather than the leading request's own limits."""
+    """Whether an outcome is the endpoint's answer rather than the leading request's own limits: its deadline or
+    cancellation, its point budget, or a pacing refusal (aws/pacing.py refuses a call whose turn comes after
+    the leader's deadline; a waiter with more time left may still be served)."""
     if scope is not None and scope.stopped:
         return False
     errors = [outcome.error, *outcome.query_errors.values()]
-    return not any(e is not None and e.status == POINTS_LIMIT_STATUS for e in errors)
+    return not any(e is not None and (e.status == POINTS_LIMIT_STATUS or isinstance(e, PacingRefused))
+                   for e in errors)
 
 
 def _clean(outcome: PlanOutcome) -> bool:
