@@ -7,7 +7,8 @@ Rules (docs/queries.md, "Result cache and incremental refresh"):
   of calling AWS again: 50 viewers opening one dashboard cost the calls of one. A waiter honours its own deadline
   and, when the leader's answer cannot be shared (the leader's request was cancelled, ran out of its own point
   budget, or its call was refused by pacing for the leader's deadline), fetches for itself. Each flight is closed
-  as soon as its own call chain is done, not when the leader's whole request is. Always on: a coalesced answer is at most one call's latency old.
+  as soon as its own call chain is done, not when the leader's whole request is. Always on: a coalesced answer
+  is at most one call's latency old.
 - **Aligned windows.** With the cache on, a plan's window is aligned to its period grid (incremental.py,
   `alignment_seconds`): StartTime floored, EndTime rounded up. Viewers a few seconds apart and successive
   refreshes then ask for the same window and the same datapoint timestamps.
