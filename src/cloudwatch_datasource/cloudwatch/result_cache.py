@@ -92,8 +92,9 @@ class _Job:
 
 
 class ResultCache:
-    """The process's stores (one per datasource, each bounded by its cacheMaxMB; all together by `total_bytes`,
-    least recently used stores dropped first) and the call chains in flight."""
+    """The process's stores (one per datasource, each bounded by its cacheMaxMB; all together by the bytes they
+    hold against `total_bytes`, the least recently used entries of the least recently used stores dropped first)
+    and the call chains in flight."""
 
     def __init__(self, total_bytes: int = DEFAULT_TOTAL_BYTES, secret: bytes | None = None) -> None:
         self.total_bytes = total_bytes
@@ -112,13 +113,25 @@ class ResultCache:
                 self._stores.move_to_end(owner)
                 return held[1]
             self._stores.pop(owner, None)
-            limit = min(settings.max_bytes, self.total_bytes)
-            while self._stores and (len(self._stores) >= MAX_STORES
-                                    or sum(m for m, _ in self._stores.values()) + limit > self.total_bytes):
+            while len(self._stores) >= MAX_STORES:
                 self._stores.popitem(last=False)
-            store = InProcessStore(limit)
+            store = InProcessStore(min(settings.max_bytes, self.total_bytes), on_grow=self.fit)
             self._stores[owner] = (settings.max_bytes, store)
             return store
+
+    def fit(self) -> None:
+        """Keep all stores together within `total_bytes` by the bytes they hold (not their configured bounds,
+        which may add up to more): the least recently used entries of the least recently used stores go first."""
+        with self._lock:
+            used = sum(store.bytes_used for _, store in self._stores.values())
+            for _, store in list(self._stores.values()):
+                while used > self.total_bytes:
+                    before = store.bytes_used
+                    if not store.drop_oldest():
+                        break
+                    used -= before - store.bytes_used
+                if used <= self.total_bytes:
+                    return
 
     def bytes_used(self) -> int:
         with self._lock:
