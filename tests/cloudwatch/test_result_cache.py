@@ -17,6 +17,7 @@ from support.fake_aws import FakeAws, window_value
 from cloudwatch_datasource import deadlines
 from cloudwatch_datasource.aws.pacing import PacedOperation, Pacer, PacingLimits
 from cloudwatch_datasource.backend import DataResponse
+from cloudwatch_datasource.cloudwatch import result_cache
 from cloudwatch_datasource.cloudwatch.execute import PointBudget
 from cloudwatch_datasource.cloudwatch.incremental import WHOLE_WINDOW
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
@@ -417,3 +418,19 @@ def test_a_waiter_is_answered_when_its_plan_is_done_not_the_leaders_whole_reques
     assert not viewer.error and cache_mode(viewer) == "coalesced"
     assert series(viewer) == series(out["leader"]["A"])
     assert window_fake.count("GetMetricData") == 2 and not cache._flights
+
+
+def test_series_sharing_a_label_within_an_id_are_never_merged_by_label() -> None:
+    """Reviewer (issue 15): two series of one Id with one label collapsed into one when a kept window and its
+    new part were merged. Such parts are not merged (the whole window is fetched instead)."""
+    kept = {"window": [0, 300], "fetched": 0, "full": 0, "pages": 1, "series": {"e1": 2},
+            "results": {"e1": [["CPUUtilization", [0, 60, 120, 180, 240], [1, 1, 1, 1, 1]],
+                               ["CPUUtilization", [0, 60, 120, 180, 240], [9, 9, 9, 9, 9]]]}}
+    fresh = {"window": [240, 360], "fetched": 1, "full": 1, "pages": 1, "series": {"e1": 2},
+             "results": {"e1": [["CPUUtilization", [240, 300], [1, 1]], ["CPUUtilization", [240, 300], [9, 9]]]}}
+    assert result_cache._merge(kept, fresh, (0, 360), 240) is None
+    unique = {**fresh, "results": {"e1": [["a", [240, 300], [1, 1]], ["b", [240, 300], [9, 9]]]}}
+    kept_unique = {**kept, "results": {"e1": [["a", [0, 60], [1, 1]], ["b", [0, 60], [9, 9]]]}}
+    merged = result_cache._merge(kept_unique, unique, (0, 360), 240)
+    assert merged is not None and merged["results"]["e1"] == [["a", [0, 60, 240, 300], [1, 1, 1, 1]],
+                                                              ["b", [0, 60, 240, 300], [9, 9, 9, 9]]]

@@ -208,7 +208,7 @@ class CacheSession:
             answers = []
             for job in jobs:
                 try:
-                    answer = self._finish(job, time.time(), budget)
+                    answer = self._finish(job, time.time(), budget, run)
                 except Exception:  # noqa: BLE001 - this plan's refIds get the error, the others their answers
                     log.exception("the result cache failed on a plan", datasource=self._datasource)
                     answer = _charged(_internal_error(job.plan), budget, job.mode)
@@ -297,6 +297,8 @@ class CacheSession:
             return
         if not 0 <= now - kept["full"] < self._settings.full_refresh_s:
             return  # the kept part is too old to trust for late data: fetch the whole window again
+        if not _labels_unique(kept):
+            return  # series are matched by Id and label (`_merge`): with a label repeated, fetch it all again
         # The overlap is whole periods of the plan's period grid (so the tail's StartTime is on it: the tail is
         # recent, AWS rounds it to the minute only) and at least the longest period, the one still filling.
         overlap = max(grid, -(-self._settings.late_data_s // grid) * grid)
@@ -344,16 +346,23 @@ class CacheSession:
         return _copy(outcome)
 
     # --- after the calls -------------------------------------------------------------------------------------
-    def _finish(self, job: _Job, now: float, budget: PointBudget) -> PlanOutcome:
+    def _finish(self, job: _Job, now: float, budget: PointBudget, run: RunPlans) -> PlanOutcome:
         if job.served is not None:
             return _charged(job.served, budget, job.mode)
         fetched = job.fetched
         assert fetched is not None
         charged_already = job.leader or job.flight is None
         if job.mode == INCREMENTAL:
+            merged = None
             if _clean(fetched) and job.base is not None:
                 fresh = _payload(fetched, job.cut, job.window[1], now, now)
                 merged = _merge(job.base, fresh, (job.keep_from, job.window[1]), job.cut)
+                if merged is None:
+                    # Series of one Id share a label in the new part: they cannot be matched to the kept ones,
+                    # so the whole window is fetched (by this request: execute counts its points).
+                    whole = dataclasses.replace(job.plan, start=_moment(job.window[0]), end=_moment(job.window[1]))
+                    fetched, job.leader, charged_already = run([whole])[0], True, True
+            if merged is not None:
                 self._keep(job, merged)
                 answer = _outcome(job.plan, merged, *job.window)
                 answer.pages = fetched.pages
@@ -451,9 +460,19 @@ def _payload(outcome: PlanOutcome, start: float, end: float, fetched: float, ful
     }
 
 
-def _merge(kept: dict[str, Any], fresh: dict[str, Any], window: tuple[float, float], cut: float) -> dict[str, Any]:
+def _labels_unique(payload: dict[str, Any]) -> bool:
+    """Whether no two series of one Id share a label (AWS may return several under one Id, e.g. from a math
+    expression over several metrics with equal labels, and does not promise their order)."""
+    return all(len({s[0] for s in series}) == len(series) for series in payload["results"].values())
+
+
+def _merge(kept: dict[str, Any], fresh: dict[str, Any], window: tuple[float, float], cut: float
+           ) -> dict[str, Any] | None:
     """Kept points in [window start, cut) followed by the fetched points from `cut`, series matched by Id and
-    label (a series only one side has is kept as it is there)."""
+    label (a series only one side has is kept as it is there). None when a label repeats within an Id on either
+    side: the series could not be told apart, and the whole window must be fetched."""
+    if not (_labels_unique(kept) and _labels_unique(fresh)):
+        return None
     start, _ = window
     results: dict[str, list[list[Any]]] = {}
     for query_id in {**kept["results"], **fresh["results"]}:
