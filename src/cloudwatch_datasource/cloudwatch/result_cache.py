@@ -387,7 +387,10 @@ class CacheSession:
         if job.live:
             # Kept as the base of later increments until its oldest part must be fetched whole again.
             ttl = max(ttl, self._settings.full_refresh_s - (time.time() - payload["full"]))
-        self._store.put(job.entry_key, encode_value(payload), ttl)
+        value = encode_value(payload)
+        if len(value) > self._settings.max_bytes // 4:
+            return  # the in-process store's rule for every store (a shared Redis too): one answer stays small
+        self._store.put(job.entry_key, value, ttl)
 
 
 def _shareable(outcome: PlanOutcome, scope: deadlines.RequestScope | None) -> bool:
