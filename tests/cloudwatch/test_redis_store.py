@@ -204,3 +204,14 @@ def test_all_connections_busy_is_a_miss_without_a_backoff(redis_server: RedisSer
     finally:
         pool.release(held)
     assert store.get(KEY) == VALUE  # no backoff: the next read goes to Redis
+
+
+def test_several_keys_are_read_in_one_command(redis_server: RedisServer) -> None:
+    """Reviewer (issue 15): a request's plans were looked up one GET after another (one timeout each when Redis
+    is slow); they are read with one MGET."""
+    store = RedisStore(settings_for(redis_server))
+    store.put(KEY, VALUE, ttl_seconds=30)
+    before = redis_server.client().info("commandstats").get("cmdstat_mget", {}).get("calls", 0)  # type: ignore[attr-defined]
+    assert store.get_many([KEY, KEY + b":absent", KEY]) == [VALUE, None, VALUE]
+    after = redis_server.client().info("commandstats")["cmdstat_mget"]["calls"]  # type: ignore[attr-defined]
+    assert after == before + 1

@@ -302,8 +302,21 @@ def test_a_failure_in_the_cache_fails_only_its_plan_and_closes_every_flight(wind
     cache = ResultCache()
     end = live_end()
     a = data_query("A", metric_stat(), end=end)
-    failing = ask(window_fake, [a], shared_session(cache, _SharedStore(fail_reads=True)))["A"]
-    assert failing.status == 500 and "internal plugin error" in (failing.error or "")
+    # A store that raises (against its contract) is a miss.
+    read_fails = ask(window_fake, [a], shared_session(cache, _SharedStore(fail_reads=True)))["A"]
+    assert not read_fails.error and cache_mode(read_fails) == "miss"
+    # The cache's own step failing for one plan (here: the identity of one region) fails that plan only.
+    def identity_for(region: str) -> AwsIdentity:
+        if region == "us-west-2":
+            raise RuntimeError("a bug")
+        return IDENTITY
+
+    broken = cache.session(owner=(1, "ds"), settings=CacheSettings(), identity_for=identity_for, datasource="ds")
+    west = data_query("W", metric_stat(region="us-west-2"), end=end)
+    answers = run_metric_queries([a, west], default_region="us-east-1", runner=broken,
+                                 client_for_region=lambda r, s: window_fake.client(r))
+    assert not answers["A"].error and answers["W"].status == 500
+    assert "internal plugin error" in (answers["W"].error or "")
     assert not cache._flights
     # A request whose call fails unexpectedly in one region: that plan's refIds only; its flight is closed, so a
     # later request for the same key calls AWS at once instead of waiting for its deadline.
@@ -434,3 +447,24 @@ def test_series_sharing_a_label_within_an_id_are_never_merged_by_label() -> None
     merged = result_cache._merge(kept_unique, unique, (0, 360), 240)
     assert merged is not None and merged["results"]["e1"] == [["a", [0, 60, 240, 300], [1, 1, 1, 1]],
                                                               ["b", [0, 60, 240, 300], [9, 9, 9, 9]]]
+
+
+def test_a_requests_plans_are_looked_up_in_one_read_of_the_store(window_fake: FakeAws) -> None:
+    class Batched(_SharedStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[int] = []
+
+        def get(self, key: bytes) -> bytes | None:
+            raise AssertionError("read one by one")
+
+        def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+            self.batches.append(len(keys))
+            return [None] * len(keys)
+
+    store = Batched()
+    end = live_end()
+    answers = ask(window_fake, [data_query("A", metric_stat(), end=end),
+                                data_query("B", metric_stat(), end=end - timedelta(minutes=7))],
+                  shared_session(ResultCache(), store))
+    assert not answers["A"].error and not answers["B"].error and store.batches == [2]

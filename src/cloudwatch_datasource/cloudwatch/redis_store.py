@@ -141,6 +141,22 @@ class RedisStore(ResultStore):
             return None
         return unwrap(self.key_secret, key, stored)
 
+    def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """`get` for several keys in one command (MGET, https://redis.io/docs/latest/commands/mget/): a request's
+        plans are looked up in one round trip, so a slow Redis costs a request one timeout, not one per plan."""
+        if not keys or not self._may_call():
+            return [None] * len(keys)
+        try:
+            stored = self._client.mget([self._prefix + key for key in keys])
+        except self._exhausted:
+            return [None] * len(keys)
+        except self._errors as exc:
+            self._failed(exc)
+            return [None] * len(keys)
+        self._worked()
+        return [unwrap(self.key_secret, key, value) if isinstance(value, bytes) else None
+                for key, value in zip(keys, stored, strict=True)]
+
     def put(self, key: bytes, value: bytes, ttl_seconds: float) -> None:
         ttl_ms = int(ttl_seconds * 1000)
         if ttl_ms <= 0 or len(value) > MAX_VALUE_BYTES or not self._may_call():

@@ -84,6 +84,8 @@ class _Job:
     cut: float = 0.0  # incremental: kept points before this, fetched points from it
     keep_from: float = 0.0  # incremental: the start of the window kept for later requests (≤ the window's)
     kept_end: float = 0.0  # the end of the live entry found, when there was one
+    incremental: bool = False  # may be answered piecewise (settings and the whole-window list)
+    flight_of: Callable[[GetMetricDataPlan], bytes] | None = None  # the flight key of a call to make
     flight_key: bytes = b""
     flight: _Flight | None = None
     leader: bool = False
@@ -199,6 +201,10 @@ class CacheSession:
         try:
             for job in jobs:
                 self._guarded(job, functools.partial(self._prepare, job, now))
+            looked_up = [job for job in jobs if job.entry_key and job.served is None]
+            values = self._read_many([job.entry_key for job in looked_up])
+            for job, value in zip(looked_up, values, strict=True):
+                self._guarded(job, functools.partial(self._lookup, job, value, now))
             self._run_leading([job for job in jobs if job.fetch is not None and job.served is None
                                and (job.flight is None or job.leader)], run)
             for job in jobs:
@@ -273,15 +279,37 @@ class CacheSession:
         job.live = incremental and job.window[1] > now - self._settings.late_data_s
         window: list[object] = ["live", job.window[1] - job.window[0]] if job.live else list(job.window)
         job.entry_key = result_key(self._secret, identity, queries, window, plan.label_timezone)
-        kept = decode_value(self._store.get(job.entry_key)) if self._read else None
+        job.flight_of = functools.partial(self._flight_key, identity, queries, plan.label_timezone)
+        job.incremental = incremental
+
+    def _read_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """The stored values of every plan of the request in one round trip where the store offers it (Redis
+        MGET): a request's reads then cost one timeout at most, not one per plan."""
+        if not keys or not self._read or self._store is None:
+            return [None] * len(keys)
+        try:
+            get_many = getattr(self._store, "get_many", None)
+            values = get_many(keys) if get_many is not None else [self._store.get(key) for key in keys]
+        except Exception:  # noqa: BLE001 - the store contract says "never raises"; a store that does is a miss
+            log.exception("the result store failed to read", datasource=self._datasource)
+            return [None] * len(keys)
+        return list(values) if len(values) == len(keys) else [None] * len(keys)
+
+    def _lookup(self, job: _Job, value: bytes | None, now: float) -> None:
+        """Use what the store holds for the plan (a hit, or the base of an increment); then join or open the
+        flight of what is still to fetch."""
+        kept = decode_value(value)
         if kept is not None:
             if _valid(kept):
-                self._use_kept(job, kept, now, period_grid_seconds(job.plan), incremental)
+                self._use_kept(job, kept, now, period_grid_seconds(job.plan), job.incremental)
             else:
                 metrics.RESULT_CACHE_INVALID.labels(metrics.datasource_label(self._datasource)).inc()
-        if job.fetch is not None:
-            self._fly(job, result_key(self._secret, identity, queries, _epochs(job.fetch.start, job.fetch.end),
-                                      plan.label_timezone))
+        if job.fetch is not None and job.flight_of is not None:
+            self._fly(job, job.flight_of(job.fetch))
+
+    def _flight_key(self, identity: AwsIdentity, queries: list[dict[str, Any]], label_timezone: str,
+                    fetch: GetMetricDataPlan) -> bytes:
+        return result_key(self._secret, identity, queries, _epochs(fetch.start, fetch.end), label_timezone)
 
     def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, grid: int, incremental: bool) -> None:
         kept_start, kept_end = kept["window"]

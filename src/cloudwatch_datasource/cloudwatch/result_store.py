@@ -118,6 +118,10 @@ class InProcessStore:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """`get` for each key (a store may offer it to read a request's plans at once, see redis_store.py)."""
+        return [self.get(key) for key in keys]
+
     def get(self, key: bytes) -> bytes | None:
         with self._lock:
             entry = self._entries.get(key)
