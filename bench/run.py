@@ -22,6 +22,7 @@ from pathlib import Path
 from against_go import against_go
 from dashboard_cost import dashboard_cost
 from lib import DIST, ROOT, Report, executable, machine
+from logs import logs
 from sections import (
     Config,
     batching,
@@ -50,6 +51,7 @@ SECTIONS: list[tuple[str, str, Callable[[Report, Config], None]]] = [
     ("10", "bounded memory", bounded_memory),
     ("11", "dashboard cost", dashboard_cost),
     ("12", "picker cache", picker_cache),
+    ("13", "logs", logs),
 ]
 
 

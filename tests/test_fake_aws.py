@@ -199,7 +199,7 @@ def test_faults_scripts_and_records(fake: FakeAws) -> None:
     assert [b.get("Namespace") for b in fake.calls("ListMetrics")] == [None, None, "N"]
     assert fake.keys_seen() == {"AKIDFAKE"} and fake.count("ListMetrics") == 3
     with pytest.raises(ClientError) as caught:
-        client.describe_alarms()
+        client.list_dashboards()
     assert caught.value.response["Error"]["Code"] == "UnknownOperationException"
 
 

@@ -82,7 +82,7 @@ function templateSrv() {
   }
 }
 
-function interpolate(value: string | undefined, scopedVars?: ScopedVars): string | undefined {
+export function interpolate(value: string | undefined, scopedVars?: ScopedVars): string | undefined {
   const srv = templateSrv();
   if (value === undefined || value === null || !srv) {
     return value;

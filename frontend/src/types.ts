@@ -104,6 +104,7 @@ export enum VariableQueryType {
   ResourceArns = 'resourceARNs',
   Statistics = 'statistics',
   Accounts = 'accounts',
+  LogGroups = 'logGroups',
 }
 
 /** Filter name → values (EC2 DescribeInstances filters, resource tags). */
@@ -126,6 +127,8 @@ export interface VariableQuery extends DataQuery {
   resourceType: string;
   tags?: MultiFilters;
   accountId?: string;
+  /** `logGroups`: only the log groups whose name starts with this (Grafana CloudWatch's field name). */
+  logGroupPrefix?: string;
 }
 
 /** Older object form: the filters were stored as JSON strings. */

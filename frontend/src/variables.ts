@@ -2,6 +2,7 @@ import { defer, map, Observable } from 'rxjs';
 import { CustomVariableSupport, DataQueryRequest, DataQueryResponse, MetricFindValue } from '@grafana/data';
 
 import { VariableQueryEditor } from './components/VariableQueryEditor';
+import { interpolate } from './datasource';
 import type { DataSource, ResourceOptions } from './datasource';
 import { migrateVariableQuery } from './migrations';
 import {
@@ -76,13 +77,24 @@ export class CloudWatchVariableSupport extends CustomVariableSupport<DataSource,
         return query.resourceType ? ds.getResourceArns(region, query.resourceType, query.tags ?? {}, options) : [];
       case VariableQueryType.Statistics:
         return toValues(STANDARD_STATISTICS);
+      case VariableQueryType.LogGroups: {
+        // Grafana CloudWatch's log-groups variable: every page of the `log-groups` route, the name shown, the ARN
+        // as the value (what a logs query's `logGroups` holds).
+        const prefix = interpolate(query.logGroupPrefix);
+        const groups = await ds.getLogGroups(
+          region,
+          { logGroupNamePrefix: prefix || undefined, listAllLogGroups: true },
+          options
+        );
+        return groups.map((g) => ({ text: g.value.name, value: g.value.arn }));
+      }
       case VariableQueryType.Accounts: {
         const accounts = await ds.getAccounts(region, { keepDefaultRegion: true });
         const values = accounts.map((a) => ({ text: a.label || a.id, value: a.id }));
         return values.length ? [ALL_ACCOUNTS, ...values] : [];
       }
     }
-    // e.g. Grafana's `logGroups`: this data source answers metrics only. Say so rather than return nothing.
+    // A query type from a newer Grafana CloudWatch: say so rather than return nothing.
     throw new Error(`variable query type "${String(query.queryType)}" is not supported by this data source`);
   }
 }

@@ -39,6 +39,8 @@ from .cloudwatch.redis_store import RedisStores
 from .cloudwatch.result_cache import ResultCache
 from .cloudwatch.result_store import AwsIdentity
 from .cloudwatch.routes import ResourceRequest, handle_resource, json_error, parse_request, route_table
+from .cloudwatch_logs import account_key, answer_queries, split_queries
+from .cloudwatch_logs import routes as logs_routes
 from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
 from .policy import ClientTuning, OperatorPolicy
@@ -66,7 +68,7 @@ class PluginService:
         self.picker_cache = PickerCache(self.tuning.picker_cache_ttl_s, self.tuning.picker_cache_max_entries,
                                         self.tuning.picker_cache_max_items)
         # Every CallResource route, by path (cloudwatch/routes.py); another module's routes are added here.
-        self.routes = route_table(resources.ROUTES, variables.ROUTES)
+        self.routes = route_table(resources.ROUTES, variables.ROUTES, logs_routes.ROUTES)
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -132,9 +134,10 @@ class PluginService:
         try:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
+            metric_queries, logs_queries = split_queries(request.queries)
             shared = self.redis_stores.get(settings.result_cache_redis) if settings.cache.enabled else None
             answers = run_metric_queries(
-                request.queries,
+                metric_queries,
                 default_region=settings.effective_default_region,
                 client_for_region=self._clients(settings, policy),
                 max_workers=self.tuning.max_concurrency,
@@ -146,6 +149,11 @@ class PluginService:
                                             read=not from_alert(request.headers), shared=shared,
                                             shared_secret=shared.key_secret if shared is not None else b""),
             )
+            answers.update(answer_queries(
+                logs_queries, default_region=settings.effective_default_region,
+                client_for_region=self._clients(settings, policy), datasource=settings.uid,
+                account=account_key(settings), logs_timeout=settings.logs_timeout,
+                page_limit=policy.list_metrics_page_limit, max_workers=self.tuning.max_concurrency))
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
         except Exception as exc:  # noqa: BLE001 - the last line of defence: answer every refId, never crash

@@ -149,6 +149,9 @@ class DataSourceSettings:
     pacing_datapoints_per_second: float | None = None
     pacing_historic_datapoints_per_second: float | None = None
     cache: CacheSettings = field(default_factory=CacheSettings)
+    # jsonData.logsTimeout as text (a JSON number, Grafana's nanoseconds, as "<n>ns"); cloudwatch_logs/query.py
+    # reads it, so a bad value fails the logs queries only.
+    logs_timeout: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -264,6 +267,7 @@ def parse_settings(instance: DataSourceInstance) -> DataSourceSettings:
         pacing_datapoints_per_second=_rate(json_data, "getMetricDataDatapointsPerSecond"),
         pacing_historic_datapoints_per_second=_rate(json_data, "getMetricDataHistoricDatapointsPerSecond"),
         cache=_cache_settings(json_data),
+        logs_timeout=_duration_text(json_data.get("logsTimeout")),
     )
 
 
@@ -343,6 +347,14 @@ def _cache_settings(json_data: Mapping[str, Any]) -> CacheSettings:
     return CacheSettings(ttl_s=numbers["cacheTTLSeconds"], max_bytes=int(numbers["cacheMaxMB"] * 1024 * 1024),
                          late_data_s=int(numbers["cacheLateDataSeconds"]), incremental=incremental,
                          full_refresh_s=numbers["cacheFullRefreshSeconds"])
+
+
+def _duration_text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return repr(raw)
+    if isinstance(raw, int | float):
+        return f"{raw:.0f}ns"
+    return raw if isinstance(raw, str) else ("" if raw is None else repr(raw))
 
 
 def _proxy_type(raw: str) -> ProxyType:

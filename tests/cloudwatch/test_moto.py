@@ -172,7 +172,8 @@ def test_route_errors(clients: Clients) -> None:
     assert status == 400 and body["Error"] == "region is required" and body["StatusCode"] == 400
     assert set(body) == {"Message", "Error", "StatusCode"}
     assert call(clients, "metrics", "region=us-east-1", method="POST")[0] == 405
-    assert call(clients, "log-groups")[0] == 404
+    assert call(clients, "no-such-route")[0] == 404
+    assert call(clients, "log-groups")[0] == 400  # a route since issue 18: region is required
     status, body = call(clients, "regions", default_region="")
     assert status == 400 and body["Error"] == MISSING_REGION
     status, body = call(clients, "dimension-values", "region=default&dimensionKey=x", default_region="")

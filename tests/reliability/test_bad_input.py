@@ -170,10 +170,12 @@ def test_settings(world: Any, json_model: bytes, secure: dict[str, str], config:
 
 # --- CallResource -----------------------------------------------------------------------------------------
 
-ROUTES = ["regions", "namespaces", "metrics", "dimension-keys", "dimension-values", "accounts", "external-id"]
+ROUTES = ["regions", "namespaces", "metrics", "dimension-keys", "dimension-values", "accounts", "external-id",
+          "log-groups", "log-group-fields"]
 LEGACY_ROUTES = ["ebs-volume-ids", "ec2-instance-attribute", "resource-arns"]  # template variables
 PARAMS = ["region", "namespace", "metricName", "dimensionKey", "dimensionFilters", "accountId",
-          "instanceId", "attributeName", "filters", "resourceType", "tags"]
+          "instanceId", "attributeName", "filters", "resourceType", "tags", "logGroupNamePrefix", "logGroupPattern",
+          "limit", "listAllLogGroups", "logGroupName", "logGroupArn"]
 
 
 @FUZZ

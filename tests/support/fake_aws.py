@@ -31,7 +31,9 @@ Answers, unless a test scripts one (`handler`, `script`):
   Label = the group's values in GROUP BY order joined by one space (or the query's Label, `${LABEL}` in it replaced
   by that), groups in order of first
   appearance, n = the group's position (1, 2, ...), at most LIMIT groups. WHERE and SCHEMA are not applied.
-- ListMetrics, DescribeLogGroups, GetCallerIdentity, AssumeRole (distinctive ASSUMED_* keys expiring
+- StartQuery, GetQueryResults, StopQuery, GetLogGroupFields, DescribeLogGroups, DescribeAlarms,
+  DescribeAlarmsForMetric, DescribeAlarmHistory: `fake.logs` (FakeLogsInsights, below), with AWS's limits.
+- ListMetrics, GetCallerIdentity, AssumeRole (distinctive ASSUMED_* keys expiring
   `assume_expiry_s` from now), DescribeRegions, DescribeInstances, GetResources: small fixed answers.
 - anything else: 400 UnknownOperationException.
 
@@ -190,6 +192,7 @@ class FakeAws:
         self._tokens = itertools.count(1)
         self._quotas: dict[str, tuple[float, float, float]] = {}  # operation → (calls/s, tokens, at)
         self._clients: dict[tuple[str, str, str], Any] = {}
+        self.logs = FakeLogsInsights()  # Logs Insights, the logs editor's listings and alarms (see the class)
         self._lock = threading.Lock()
         self._closing = threading.Event()
         fake = self
@@ -299,6 +302,7 @@ class FakeAws:
             self._revoked.clear()
             self._pages.clear()
             self.requests.clear()
+        self.logs.reset()
         self.delay_s, self.points_per_series, self.page_datapoints = 0.0, 3, MAX_DATAPOINTS
         self.window_answers, self.filling_since, self.filling_bump, self.datapoints_served = False, None, 0.0, 0
         self.assume_expiry_s, self.max_in_flight = 3600.0, 0
@@ -548,11 +552,12 @@ class FakeAws:
         return answer
 
     def _default_answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | str:
+        logs_answer = self.logs.answer(operation, body)
+        if logs_answer is not None:
+            return logs_answer
         if operation == "ListMetrics":
             return {"Metrics": [{"Namespace": body.get("Namespace", "Custom/App"), "MetricName": "Requests",
                                  "Dimensions": [{"Name": "Service", "Value": "api"}]}]}
-        if operation == "DescribeLogGroups":
-            return {"logGroups": []}
         if operation == "GetCallerIdentity":
             return ("<GetCallerIdentityResponse><GetCallerIdentityResult>"
                     "<Arn>arn:aws:iam::123456789012:user/reliability</Arn><UserId>AIDAFAKE</UserId>"
@@ -731,3 +736,216 @@ def _encode(value: Any, *, cbor: bool) -> Any:
     if isinstance(value, list | tuple):
         return [_encode(v, cbor=cbor) for v in value]
     return value
+
+
+# --- CloudWatch Logs Insights and alarms: what moto does not do --------------------------------------------------
+
+# StartQuery / GetQueryResults limits (CloudWatch Logs API reference; botocore's logs model): at most 50 log groups,
+# `limit` at most 100,000 for Logs Insights QL and 10,000 for OpenSearch SQL/PPL, at most 10,000 rows per
+# GetQueryResults call (the rest behind nextToken); 30 concurrent Logs Insights queries per account (the StartQuery
+# reference; the user guide now says 100, and 15 for PPL/SQL), beyond which StartQuery is LimitExceededException.
+LOGS_MAX_LOG_GROUPS = 50
+LOGS_MAX_ROWS_PER_CALL = 10_000
+LOGS_MAX_CONCURRENT = 30
+LOGS_MAX_CONCURRENT_OPENSEARCH = 15
+LOGS_TERMINAL = frozenset({"Complete", "Failed", "Cancelled", "Timeout"})
+_LOGS_SOURCE = re.compile(r"(?i)^\s*source\s+")
+
+
+def logs_row(**fields: str) -> dict[str, str]:
+    """One Logs Insights result row: field name → text (AWS sends every value as text)."""
+    return dict(fields)
+
+
+def log_rows(count: int, *, start: datetime | None = None) -> list[dict[str, str]]:
+    """`count` log rows one second apart, as AWS answers them (`@timestamp` in Logs Insights' text format)."""
+    first = start or datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    return [{"@timestamp": (first + timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S.000"),
+             "@message": f"GET /item/{i} 200 {i % 97} ms", "@logStream": "web-1", "@log": "123456789012:/app/web",
+             "latency": str(i % 97), "__log__grafana_internal__": "123456789012:/app/web",
+             "__logstream__grafana_internal__": "web-1"} for i in range(count)]
+
+
+@dataclass
+class FakeQuery:
+    query_id: str
+    family: str
+    params: dict[str, Any]
+    step: int = 0
+    status: str = "Scheduled"
+    stopped: bool = False
+
+
+class FakeLogsInsights:
+    """Logs Insights as AWS runs it, one poll at a time: each GetQueryResults of a query moves it one step along
+    `states` (the last repeats); on a non-final state the first half of `rows` is sent (partial results), on
+    Complete all of them (10,000 per call, the rest behind nextToken). StopQuery of a running query cancels it
+    (a finished one: InvalidParameterException); queries still Scheduled/Running count against the concurrency
+    quota. `rows` / `states` / `statistics` may be set per test; `queries` is what was started."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.rows: list[dict[str, str]] = log_rows(3)
+        self.states: list[str] = ["Running", "Complete"]
+        self.statistics: dict[str, float] | None = None
+        self.max_concurrent = LOGS_MAX_CONCURRENT
+        self.max_concurrent_opensearch = LOGS_MAX_CONCURRENT_OPENSEARCH
+        self.queries: dict[str, FakeQuery] = {}
+        self.log_groups: list[dict[str, str]] = []  # {"name", "account"}: DescribeLogGroups' answer
+        self.fields: list[dict[str, Any]] = [{"name": "@timestamp", "percent": 100},
+                                             {"name": "@message", "percent": 100}]
+        self.alarms: list[dict[str, Any]] = []  # MetricAlarm shapes (DescribeAlarms / DescribeAlarmsForMetric)
+        self.alarm_history: list[dict[str, Any]] = []  # AlarmHistoryItem shapes
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def running(self, family: str = "CWLI") -> int:
+        with self._lock:
+            return sum(1 for q in self.queries.values() if q.family == family and q.status not in LOGS_TERMINAL)
+
+    def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        fn = {"StartQuery": self._start, "GetQueryResults": self._results, "StopQuery": self._stop,
+              "GetLogGroupFields": self._fields, "DescribeLogGroups": self._describe_log_groups,
+              "DescribeAlarms": self._describe_alarms, "DescribeAlarmsForMetric": self._alarms_for_metric,
+              "DescribeAlarmHistory": self._alarm_history}.get(operation)
+        return fn(body) if fn is not None else None
+
+    # --- queries ---
+    def _start(self, body: dict[str, Any]) -> dict[str, Any]:
+        text = body.get("queryString")
+        language = body.get("queryLanguage") or "CWLI"
+        if not isinstance(text, str) or not text or len(text) > 10_000:
+            raise FakeError(400, "InvalidParameterException", "queryString is required (at most 10000 characters)")
+        if language not in ("CWLI", "SQL", "PPL"):
+            raise FakeError(400, "InvalidParameterException", f"Unsupported query language {language}")
+        chosen = [k for k in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if body.get(k)]
+        in_text = language == "SQL" or (language == "CWLI" and _LOGS_SOURCE.match(text))
+        if len(chosen) > 1 or (not chosen and not in_text):
+            raise FakeError(400, "InvalidParameterException", "A StartQuery operation must include exactly one of "
+                            "logGroupName, logGroupNames or logGroupIdentifiers, or a SOURCE command")
+        groups = body.get(chosen[0]) if chosen else []
+        if isinstance(groups, list) and len(groups) > LOGS_MAX_LOG_GROUPS:
+            raise FakeError(400, "InvalidParameterException", "You can include up to 50 log groups")
+        limit = body.get("limit")
+        if limit is not None and not 1 <= int(limit) <= (100_000 if language == "CWLI" else 10_000):
+            raise FakeError(400, "InvalidParameterException", f"Invalid limit {limit}")
+        if int(body.get("startTime", 0)) > int(body.get("endTime", 0)):
+            raise FakeError(400, "InvalidParameterException", "End time should not be before the start time")
+        family = "CWLI" if language == "CWLI" else "OpenSearch"
+        cap = self.max_concurrent if family == "CWLI" else self.max_concurrent_opensearch
+        with self._lock:
+            running = sum(1 for q in self.queries.values() if q.family == family and q.status not in LOGS_TERMINAL)
+            if running >= cap:
+                raise FakeError(400, "LimitExceededException",
+                                f"Account maximum query concurrency limit of [{cap}] reached.")
+            query_id = f"00000000-0000-4000-8000-{next(self._ids):012d}"
+            self.queries[query_id] = FakeQuery(query_id, family, dict(body))
+        return {"queryId": query_id}
+
+    def _query(self, body: dict[str, Any]) -> FakeQuery:
+        query = self.queries.get(str(body.get("queryId")))
+        if query is None:
+            raise FakeError(400, "ResourceNotFoundException", "The specified query does not exist.")
+        return query
+
+    def _results(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            query = self._query(body)
+            if not query.stopped and query.status not in LOGS_TERMINAL:
+                query.status = self.states[min(query.step, len(self.states) - 1)]
+                query.step += 1
+            status, params = query.status, query.params
+        rows = self.rows if status == "Complete" else self.rows[: len(self.rows) // 2]
+        limit = params.get("limit")
+        if limit is not None:
+            rows = rows[: int(limit)]
+        token = body.get("nextToken")
+        offset = int(str(token).removeprefix("logs-page-")) if token else 0
+        page = rows[offset:offset + LOGS_MAX_ROWS_PER_CALL]
+        answer: dict[str, Any] = {
+            "status": status,
+            "results": [[{"field": "@ptr", "value": f"ptr-{offset + i}"},
+                         *({"field": k, "value": v} for k, v in row.items())] for i, row in enumerate(page)],
+            "statistics": self.statistics if self.statistics is not None else {
+                "recordsMatched": float(len(rows)), "recordsScanned": float(2 * len(self.rows)),
+                "bytesScanned": float(100 * len(self.rows))},
+        }
+        if offset + LOGS_MAX_ROWS_PER_CALL < len(rows) and status == "Complete":
+            answer["nextToken"] = f"logs-page-{offset + LOGS_MAX_ROWS_PER_CALL}"
+        return answer
+
+    def _stop(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            query = self._query(body)
+            if query.status in LOGS_TERMINAL:
+                raise FakeError(400, "InvalidParameterException", "Query is not running; it cannot be stopped")
+            query.status, query.stopped = "Cancelled", True
+        return {"success": True}
+
+    # --- editor listings ---
+    def _fields(self, body: dict[str, Any]) -> dict[str, Any]:
+        if bool(body.get("logGroupName")) == bool(body.get("logGroupIdentifier")):
+            raise FakeError(400, "InvalidParameterException",
+                            "Exactly one of logGroupName or logGroupIdentifier must be given")
+        return {"logGroupFields": self.fields}
+
+    def _describe_log_groups(self, body: dict[str, Any]) -> dict[str, Any]:
+        prefix, pattern = body.get("logGroupNamePrefix"), body.get("logGroupNamePattern")
+        if prefix and pattern:
+            raise FakeError(400, "InvalidParameterException",
+                            "LogGroup name prefix and LogGroup name pattern are mutually exclusive")
+        linked = bool(body.get("includeLinkedAccounts"))
+        accounts = body.get("accountIdentifiers") or []
+        found = [g for g in self.log_groups
+                 if (not prefix or g["name"].startswith(prefix))
+                 and (not pattern or pattern.lower() in g["name"].lower())
+                 and (linked or g.get("account", "123456789012") == "123456789012")
+                 and (not accounts or g.get("account", "123456789012") in accounts)]
+        limit = min(int(body.get("limit") or 50), 50)
+        offset = int(str(body.get("nextToken") or "groups-0").removeprefix("groups-"))
+        page = found[offset:offset + limit]
+        answer: dict[str, Any] = {"logGroups": [
+            {"logGroupName": g["name"],
+             "arn": f"arn:aws:logs:us-east-1:{g.get('account', '123456789012')}:log-group:{g['name']}:*"}
+            for g in page]}
+        if offset + limit < len(found):
+            answer["nextToken"] = f"groups-{offset + limit}"
+        return answer
+
+    # --- alarms ---
+    def _describe_alarms(self, body: dict[str, Any]) -> dict[str, Any]:
+        name_prefix, action_prefix = body.get("AlarmNamePrefix") or "", body.get("ActionPrefix") or ""
+        found = [a for a in self.alarms if a["AlarmName"].startswith(name_prefix)
+                 and (not action_prefix or any(x.startswith(action_prefix) for x in a.get("AlarmActions", [])))]
+        return _paged(found, "MetricAlarms", body)
+
+    def _alarms_for_metric(self, body: dict[str, Any]) -> dict[str, Any]:
+        dims = sorted((d["Name"], d["Value"]) for d in body.get("Dimensions") or [])
+        found = [a for a in self.alarms if a.get("Namespace") == body.get("Namespace")
+                 and a.get("MetricName") == body.get("MetricName")
+                 and (body.get("Statistic") is None or a.get("Statistic") == body.get("Statistic"))
+                 and (body.get("ExtendedStatistic") is None
+                      or a.get("ExtendedStatistic") == body.get("ExtendedStatistic"))
+                 and (body.get("Period") is None or a.get("Period") == body.get("Period"))
+                 and sorted((d["Name"], d["Value"]) for d in a.get("Dimensions") or []) == dims]
+        return {"MetricAlarms": found}
+
+    def _alarm_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        start, end = _epoch(body.get("StartDate", 0)), _epoch(body.get("EndDate", 4e9))
+        found = [h for h in self.alarm_history if h["AlarmName"] == body.get("AlarmName")
+                 and start <= h["Timestamp"].timestamp() <= end]
+        return _paged(found, "AlarmHistoryItems", body)
+
+
+def _paged(found: list[dict[str, Any]], key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """CloudWatch's MaxRecords/NextToken paging (MaxRecords 1..100)."""
+    size = int(body.get("MaxRecords") or 50)
+    if not 1 <= size <= 100:
+        raise validation_error(f"The value {size} for parameter MaxRecords is not valid (1 to 100).")
+    offset = int(str(body.get("NextToken") or "page-0").removeprefix("page-"))
+    answer: dict[str, Any] = {key: found[offset:offset + size]}
+    if offset + size < len(found):
+        answer["NextToken"] = f"page-{offset + size}"
+    return answer

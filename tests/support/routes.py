@@ -9,8 +9,9 @@ from cloudwatch_datasource.backend import CallResourceRequest, CallResourceRespo
 from cloudwatch_datasource.cloudwatch import ClientFactory, resources, variables
 from cloudwatch_datasource.cloudwatch.picker_cache import PickerCache
 from cloudwatch_datasource.cloudwatch.routes import ResourceRequest, handle_resource, parse_request, route_table
+from cloudwatch_datasource.cloudwatch_logs import routes as logs_routes
 
-ROUTES = route_table(resources.ROUTES, variables.ROUTES)
+ROUTES = route_table(resources.ROUTES, variables.ROUTES, logs_routes.ROUTES)
 
 
 def call_route(path: str, query: str = "", *, clients: ClientFactory, default_region: str = "us-east-1",

@@ -39,7 +39,16 @@ function setup(query: Partial<VariableQuery> | string = {}, resources = RESOURCE
 }
 
 // The fields each query type shows (and, by omission, the ones it hides).
-const FIELDS = ['Region', 'Namespace', 'Metric', 'Dimension key', 'Instance ID', 'Attribute name', 'Resource type'];
+const FIELDS = [
+  'Region',
+  'Namespace',
+  'Metric',
+  'Dimension key',
+  'Instance ID',
+  'Attribute name',
+  'Resource type',
+  'Log group prefix',
+];
 const BUTTONS = ['Add dimension', 'Add EC2 filter', 'Add tag'];
 const EXPECTED: Record<VariableQueryType, string[]> = {
   [T.Regions]: [],
@@ -52,6 +61,7 @@ const EXPECTED: Record<VariableQueryType, string[]> = {
   [T.EBSVolumeIDs]: ['Region', 'Instance ID'],
   [T.EC2InstanceAttributes]: ['Region', 'Attribute name', 'Add EC2 filter'],
   [T.ResourceArns]: ['Region', 'Resource type', 'Add tag'],
+  [T.LogGroups]: ['Region', 'Log group prefix'],
 };
 
 describe('VariableQueryEditor', () => {
@@ -157,6 +167,19 @@ describe('VariableQueryEditor', () => {
       queryType: 'resourceARNs',
       resourceType: 'ec2:instance',
       tags: { Environment: ['prod'] },
+    });
+  });
+
+  it('log groups: region and a log group prefix', async () => {
+    const { onChange } = setup({ queryType: T.LogGroups, region: 'eu-west-1' });
+    const user = userEvent.setup();
+    expect(screen.getByText('eu-west-1')).toBeInTheDocument();
+    await user.type(screen.getByLabelText('Log group prefix'), '/aws/lambda/');
+    await user.tab();
+    expect(lastCall<VariableQuery>(onChange)).toMatchObject({
+      queryType: 'logGroups',
+      region: 'eu-west-1',
+      logGroupPrefix: '/aws/lambda/',
     });
   });
 

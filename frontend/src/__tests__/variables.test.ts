@@ -229,10 +229,32 @@ describe('CloudWatchVariableSupport', () => {
     await expect(run('nonsense()')).rejects.toThrow(/unable to parse old variable query/);
   });
 
-  it('a query type this data source does not answer (Grafana\'s logGroups) is an error, not an empty list', async () => {
+  it('logGroups: every page of resources/log-groups, the name as text and the ARN as value', async () => {
+    const arn = 'arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/web:*';
+    const { run, getResource } = setup({
+      ...RESOURCES,
+      'log-groups': [{ accountId: '111111111111', value: { arn, name: '/aws/lambda/web' } }],
+    });
+    expect(await run({ queryType: T.LogGroups, region: '$region', logGroupPrefix: '/aws/$ns' })).toEqual([
+      { text: '/aws/lambda/web', value: arn },
+    ]);
+    expect(getResource).toHaveBeenLastCalledWith('log-groups', {
+      region: 'eu-west-1',
+      logGroupNamePrefix: '/aws/AWS/EC2',
+      listAllLogGroups: 'true',
+    });
+    await run({ queryType: T.LogGroups, region: 'default', accountId: '$account' });
+    expect(getResource).toHaveBeenLastCalledWith('log-groups', {
+      region: 'default',
+      accountId: '222222222222',
+      listAllLogGroups: 'true',
+    });
+  });
+
+  it('a query type this data source does not answer is an error, not an empty list', async () => {
     const { run, getResource } = setup();
-    await expect(run({ queryType: 'logGroups' as VariableQueryType })).rejects.toThrow(
-      /variable query type "logGroups" is not supported/
+    await expect(run({ queryType: 'traces' as VariableQueryType })).rejects.toThrow(
+      /variable query type "traces" is not supported/
     );
     expect(getResource).not.toHaveBeenCalled();
   });

@@ -33,6 +33,7 @@ const queryTypeOptions: Array<SelectableValue<VariableQueryType>> = [
   { value: T.ResourceArns, label: 'Resource ARNs' },
   { value: T.Statistics, label: 'Statistics' },
   { value: T.Accounts, label: 'Accounts' },
+  { value: T.LogGroups, label: 'Log Groups' },
 ];
 
 const WITH_REGION = [
@@ -43,6 +44,7 @@ const WITH_REGION = [
   T.EC2InstanceAttributes,
   T.ResourceArns,
   T.Accounts,
+  T.LogGroups,
 ];
 const WITH_NAMESPACE = [T.Metrics, T.DimensionKeys, T.DimensionValues];
 
@@ -355,6 +357,16 @@ export function VariableQueryEditor(props: VariableEditorProps) {
             onChange={(dimensionFilters) => change({ dimensionFilters })}
           />
         </>
+      )}
+      {type === T.LogGroups && (
+        <TextRow
+          label="Log group prefix"
+          id="cw-variable-log-group-prefix"
+          value={query.logGroupPrefix ?? ''}
+          placeholder="/aws/lambda/"
+          tooltip="Only the log groups whose name starts with this; empty lists them all. The values are ARNs."
+          onChange={(logGroupPrefix) => change({ logGroupPrefix: logGroupPrefix || undefined })}
+        />
       )}
       {type === T.EBSVolumeIDs && (
         <TextRow

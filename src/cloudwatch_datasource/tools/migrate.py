@@ -18,9 +18,17 @@ What it rewrites (only string values; every other byte of the file is kept, tool
   `deleteDatasources` names.
 
 A panel, variable, annotation or alert rule that holds a query this plugin cannot run (`UNSUPPORTED`) keeps
-pointing at the built-in datasource, and the report says why. Queries that run but behave differently get a
-note (`NOTES`). Running it twice changes nothing the second time; `--reverse` with the same options undoes it
-byte for byte, provided names map to names (give --plugin-name when the files refer to datasources by name).
+pointing at the built-in datasource, and the report says why. A panel on Grafana's default datasource
+(`"datasource": null` or none) is not changed and is reported, since the tool cannot know which datasource that
+is. Queries that run but behave differently get a note (`NOTES`). Running it twice changes nothing the second
+time. `--reverse` with the same options undoes it byte for byte, provided names map to names (give --plugin-name
+when the files refer to datasources by name) and no changed value is noted as "re-spelled": a YAML plain
+scalar that had to be quoted (`cw` -> `"12345"`) or a JSON/YAML string written with escapes (`"c\\u0077"`) comes
+back as the same value, not the same bytes.
+
+A YAML anchor (`&cw cw`) whose aliases (`*cw`) are not all references that move the same way (one is a Logs
+rule kept on the built-in datasource, or a field that is not a datasource reference) cannot be changed in one
+place: the file is refused (exit status 1, nothing written) with the lines to fix.
 """
 
 from __future__ import annotations
@@ -35,6 +43,10 @@ from typing import TextIO
 
 from .. import PLUGIN_ID
 from .spans import Document, Node, ParseError, parse_json, parse_yaml
+
+
+class Refused(ValueError):
+    """A file this tool will not rewrite, because any rewrite would also change a value that must stay."""
 
 BUILTIN_TYPE = "cloudwatch"  # Grafana's built-in CloudWatch plugin id and name (its plugin.json)
 BUILTIN_PLUGIN_NAME = "CloudWatch"
@@ -58,18 +70,15 @@ def _is_number(node: Node | None) -> bool:
     return isinstance(node.value, int | float) and not isinstance(node.value, bool)
 
 
-# What this plugin cannot answer yet (docs/queries.md, "The query model": `queryMode` Logs/Annotations and the
-# `annotationQuery` / `logAction` types are "not supported"). Remove a line when the feature lands.
-UNSUPPORTED: tuple[Feature, ...] = (
-    Feature("CloudWatch Logs queries", lambda q, where: q.str_at("queryMode") == "Logs"
-            or q.str_at("type") == "logAction" or q.str_at("queryType") == "logGroups"),
-    Feature("CloudWatch alarm annotations", lambda q, where: where == "annotation"
-            or q.str_at("queryMode") == "Annotations" or q.str_at("type") == "annotationQuery"),
-)
+# What this plugin cannot answer yet: each a Feature("what", applies); a query one applies to stays where it is.
+# Remove a line when the feature lands (Logs Insights queries, the log-groups variable and alarm annotations
+# landed with issue 18: docs/queries.md, "Logs queries" and "Alarm annotations").
+UNSUPPORTED: tuple[Feature, ...] = ()
 # Queries that move but have no exact equivalent on the other side (docs/queries.md, "Differences"), by direction.
 NOTES: dict[bool, tuple[Feature, ...]] = {
     False: (
-        Feature("Metrics Insights GROUP BY: this plugin labels the series with `Series` only",
+        Feature("Metrics Insights GROUP BY: this plugin labels each series with its GROUP BY keys as well as "
+                "`Series`, so alert instances get more labels",
                 lambda q, where: "GROUP BY" in (q.str_at("sqlExpression") or "").upper()),
     ),
     True: (
@@ -81,7 +90,7 @@ NOTES: dict[bool, tuple[Feature, ...]] = {
 # profile, assumeRoleArn, externalId, defaultRegion, endpoint, customMetricsNamespaces, accessKey, secretKey,
 # sessionToken, the proxy keys). These keys of Grafana's CloudWatchJsonData (its types.ts) this plugin does not
 # use: kept as they are, with a note. Remove a key when the plugin starts reading it.
-JSONDATA_UNUSED = ("logsTimeout", "logGroups", "defaultLogGroups", "tracingDatasourceUid", "enableSecureSocksProxy",
+JSONDATA_UNUSED = ("logGroups", "defaultLogGroups", "tracingDatasourceUid", "enableSecureSocksProxy",
                    "secureSocksProxyUsername", "timeField", "database")
 
 VARIABLE = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[^}]*)?\}?$|^\[\[([A-Za-z0-9_]+)(?::[^\]]*)?\]\]$")
@@ -155,6 +164,10 @@ class Migration:
         try:
             if self.doc.set_string(node, new):
                 self.report.changed.append((path, old, new))
+                if (spelled := self.doc.respelled(node, new)) is not None:
+                    spelled = spelled.replace("\r", "\\r").replace("\n", "\\n")  # a folded plain scalar: one line
+                    self.report.notes.append((path, f"re-spelled: it was written `{spelled}`; --reverse gives back "
+                                                    f"the value {old!r}, not those bytes"))
         except ValueError as exc:
             self.report.left.append((path, str(exc)))
 
@@ -216,6 +229,11 @@ class Migration:
                 if edits is not None:
                     queries.append((target, f"{path}/targets/{index}"))
             self._move(node, path, where, refs, queries)
+            if (own is None or own.value is None) and any(
+                    target.get("datasource") is None or target.value["datasource"].value is None
+                    for target in targets.elements() if isinstance(target.value, dict)):
+                self.report.left.append((_title(node, path), "uses the default datasource: not changed (check "
+                                                             "which datasource is the default in Grafana)"))
             return {"targets", "datasource"}
         uid = node.get("datasourceUid")
         if uid is not None and uid.is_string:
@@ -371,6 +389,13 @@ def migrate_text(text: str, kind: str, builtin: Side, plugin: Side, reverse: boo
     doc = parse(text[len(bom):], kind)
     source, target = (plugin, builtin) if reverse else (builtin, plugin)
     report = Migration(doc, source, target, reverse).run()
+    conflicts = doc.shared_conflicts()
+    if conflicts:
+        raise Refused("refused, nothing written: " + "; ".join(
+            f"line {doc.line_of(node)}: the YAML anchor holding {node.value!r} is used in {uses} places but only "
+            f"{asked} of them are datasource references to change"
+            for node, asked, uses in conflicts) + " (write the value out in place of its aliases `*name` that must "
+            "stay, then run again)")
     return bom + doc.render(), report
 
 
@@ -426,7 +451,7 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
             # Bytes, not text mode: text mode would turn CRLF line endings into LF, changing untouched bytes.
             raw = (_read_stdin(stdin) if name == "-" else Path(name).read_bytes()).decode("utf-8")
             result, report = migrate_text(raw, kind_of(name, raw, args.format), builtin, plugin, args.reverse)
-        except (OSError, UnicodeDecodeError, ParseError) as exc:
+        except (OSError, UnicodeDecodeError, ParseError, Refused) as exc:
             sys.stderr.write(f"{name}: {exc}\n")
             failed = True
             continue

@@ -11,8 +11,14 @@ in the same style, and `apply` splices the edits into the original text.
   text that records spans, using the stdlib's own pieces for tokens (json.decoder.scanstring, json.scanner's
   NUMBER_RE) so strings and numbers decode exactly as json.loads decodes them.
 - YAML: PyYAML's composer (yaml.compose_all) already gives every node a start_mark/end_mark with a character
-  index; only the tree shape is converted. Scalars are re-written in their original style (plain, single or
-  double quoted); a plain scalar stays plain only if it reads back as the same string in block and flow context.
+  index; only the tree shape is converted. A node's start_mark is where its anchor (`&cw`) or tag (`!!str`)
+  begins, so a scalar's own text is found from PyYAML's scanner tokens (a ScalarToken ends where its node ends).
+  Merge keys (`<<: *base`) are flattened with PyYAML's own SafeConstructor.flatten_mapping, as yaml.safe_load
+  does. Scalars are re-written in their original style (plain, single or double quoted); a plain scalar stays
+  plain only if it reads back as the same string in block and flow context.
+- Aliases (`*cw`) share their anchor's text: `Document.uses` counts the places each YAML scalar appears, and
+  `Document.shared_conflicts` lists the edits that were not asked for at every one of those places (an edit there
+  would also change a value that must stay), so the caller can refuse the file instead of writing a wrong one.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +70,10 @@ class Document:
     roots: list[Node]
     kind: str  # "json" or "yaml"
     edits: dict[int, tuple[Node, str]] = field(default_factory=dict)  # node start → (node, new string value)
+    uses: Counter[int] = field(default_factory=Counter)  # YAML scalar start → places it appears (1 + its aliases)
+    # node start → {id of the Node of one place it appears: the new value asked for there}; aliases of one anchor
+    # are distinct Nodes with the anchor's start, and a place asked twice counts once.
+    asked: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def set_string(self, node: Node, new: str) -> bool:
         """Queue `node` (a string scalar) to become `new`; False when it already is `new` (nothing to do)."""
@@ -71,7 +82,34 @@ class Document:
         if node.value == new:
             return False
         self.edits[node.start] = (node, new)
+        self.asked.setdefault(node.start, {})[id(node)] = new
         return True
+
+    def shared_conflicts(self) -> list[tuple[Node, int, int]]:
+        """(node, places asked, places it appears) for each edit of a YAML anchored scalar that was not asked for,
+        with one new value, at every place the anchor's aliases put it: writing it would change the others too."""
+        out = []
+        for start, (node, _) in sorted(self.edits.items()):
+            asked, uses = self.asked[start], self.uses.get(start, 1)
+            if len(asked) != uses or len(set(asked.values())) != 1:
+                out.append((node, len(asked), uses))
+        return out
+
+    def line_of(self, node: Node) -> int:
+        return self.text.count("\n", 0, node.start) + 1
+
+    def respelled(self, node: Node, new: str) -> str | None:
+        """How `node` is spelled now, when writing `new` in its place and then its old value back (what
+        `--reverse` does) would not give back these bytes (quotes added, escapes or line folding dropped);
+        None when it would."""
+        original = self.text[node.start:node.end]
+        if self.kind == "json":
+            back = render_json_string(node.value)
+        else:
+            written = render_yaml_string(new, node.style)
+            style = written[0] if written[:1] in ("'", '"') else ""  # a plain scalar never starts with a quote
+            back = render_yaml_string(node.value, style)
+        return None if back == original else original
 
     def render(self) -> str:
         """The text with every queued edit spliced in; untouched bytes are the original's."""
@@ -163,26 +201,50 @@ def parse_yaml(text: str) -> Document:
 
     try:
         composed = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        # Where each scalar's own text starts, by where it ends: a node's start_mark is its anchor's or tag's.
+        scalar_starts = {token.end_mark.index: token.start_mark.index
+                         for token in yaml.scan(text, Loader=yaml.SafeLoader) if isinstance(token, yaml.ScalarToken)}
+        doc = Document(text, [], "yaml")
+        converter = _YamlConverter(doc, scalar_starts)
+        doc.roots = [converter.node(n) for n in composed if n is not None]
     except yaml.YAMLError as exc:
         raise ParseError(f"not valid YAML: {exc}") from exc
-    return Document(text, [_yaml_node(n) for n in composed if n is not None], "yaml")
+    return doc
 
 
-def _yaml_node(node: Any) -> Node:
-    import yaml
+# Aliases are expanded while converting (each alias of a mapping is walked again); this bounds the expansion, so
+# nested aliases ("a billion laughs") end in an error instead of taking all memory.
+MAX_YAML_NODES = 1_000_000
 
-    start, end = node.start_mark.index, node.end_mark.index
-    if isinstance(node, yaml.MappingNode):
-        members: dict[str, Node] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                members[key.value] = _yaml_node(value)
-        return Node(members, start, end)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_yaml_node(n) for n in node.value], start, end)
-    is_string = node.tag == "tag:yaml.org,2002:str"
-    return Node(node.value if is_string else None, start, end, is_string=is_string, style=node.style or "",
-                text=node.value)
+
+class _YamlConverter:
+    def __init__(self, doc: Document, scalar_starts: dict[int, int]) -> None:
+        import yaml
+
+        self.doc, self.scalar_starts, self.count = doc, scalar_starts, 0
+        self.flattener = yaml.constructor.SafeConstructor()  # only for flatten_mapping, PyYAML's merge-key rule
+
+    def node(self, node: Any) -> Node:
+        import yaml
+
+        self.count += 1
+        if self.count > MAX_YAML_NODES:
+            raise ParseError(f"more than {MAX_YAML_NODES} values once aliases are expanded")
+        start, end = node.start_mark.index, node.end_mark.index
+        if isinstance(node, yaml.MappingNode):
+            self.flattener.flatten_mapping(node)  # `<<: *base` keys become this mapping's, as yaml.safe_load reads
+            # The last of a repeated key wins (a key of this mapping over a merged one), and only the winner is
+            # converted, so `uses` counts only the places a value is read from.
+            chosen = {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
+            return Node({key: self.node(value) for key, value in chosen.items()}, start, end)
+        if isinstance(node, yaml.SequenceNode):
+            return Node([self.node(n) for n in node.value], start, end)
+        # No token ends here only for an empty scalar (`key: !!str`): then its own text is empty, at its end.
+        start = self.scalar_starts.get(end, end)
+        self.doc.uses[start] += 1
+        is_string = node.tag == "tag:yaml.org,2002:str"
+        return Node(node.value if is_string else None, start, end, is_string=is_string, style=node.style or "",
+                    text=node.value)
 
 
 def _reads_back_plain(value: str) -> bool:
