@@ -14,7 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 from support.fake_aws import MAX_DATAPOINTS, FakeAws, expected_values
 
-START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+# Two days back, on the hour: CloudWatch rounds such a StartTime to the minute (older ones more coarsely).
+START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
 END = START + timedelta(hours=1)
 
 
@@ -223,8 +224,8 @@ def test_a_tps_quota_throttles_beyond_one_seconds_calls(fake: FakeAws) -> None:
 
 
 def test_window_answers_cover_exactly_the_window_and_agree_where_windows_overlap(fake: FakeAws) -> None:
-    """Window mode: one point per period from StartTime (rounded down to the minute) to before EndTime, each value a
-    function of series, period and timestamp only; the datapoints served are counted."""
+    """Window mode: one point per period from StartTime (rounded down as AWS does by its age) to before EndTime,
+    each value a function of series, period and timestamp only; the datapoints served are counted."""
     fake.window_answers = True
     client = fake.client()
     whole = client.get_metric_data(MetricDataQueries=[stat("a", 300, "i-7")], StartTime=START + timedelta(seconds=30),
@@ -240,3 +241,9 @@ def test_window_answers_cover_exactly_the_window_and_agree_where_windows_overlap
     bumped = client.get_metric_data(MetricDataQueries=[stat("a", 300, "i-7")], StartTime=START,
                                     EndTime=END)["MetricDataResults"][0]
     assert bumped["Values"][:-1] == whole["Values"][:-1] and bumped["Values"][-1] == whole["Values"][-1] + 0.25
+    # Past 15 days AWS rounds the StartTime to 5 minutes, past 63 days to the hour (GetMetricData, StartTime).
+    for days, rounding in ((20, 300), (70, 3600)):
+        old = START - timedelta(days=days) + timedelta(minutes=37, seconds=12)
+        first = client.get_metric_data(MetricDataQueries=[stat("a", 60, "i-7")], StartTime=old,
+                                       EndTime=old + timedelta(hours=1))["MetricDataResults"][0]["Timestamps"][0]
+        assert first.timestamp() == old.timestamp() - old.timestamp() % rounding

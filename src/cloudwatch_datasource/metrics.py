@@ -82,6 +82,11 @@ RESULT_CACHE_BYTES = Gauge(
     "cloudwatch_plugin_result_cache_bytes", "Bytes held by the in-process result caches (keys and values)",
     registry=REGISTRY,
 )
+RESULT_CACHE_INVALID = Counter(
+    "cloudwatch_plugin_result_cache_invalid_values",
+    "Stored values of the current version that did not have the cache's shape (treated as misses)",
+    ["datasource"], registry=REGISTRY,
+)
 COALESCED_WAITS = Counter(
     "cloudwatch_plugin_coalesced_waits", "Call chains a request waited for instead of calling AWS itself",
     ["datasource"], registry=REGISTRY,
@@ -95,7 +100,7 @@ COALESCED_WAIT_SECONDS = Histogram(
 # Twice the client cache's default size (aws/sessions.py, AwsSessions max_entries=256).
 MAX_DATASOURCES = 512
 _BY_DATASOURCE = (QUERIES, AWS_CALLS, AWS_ERRORS, AWS_THROTTLES, METRICS_REQUESTED, ESTIMATED_COST,
-                  RESULT_CACHE_LOOKUPS, COALESCED_WAITS, PACING_REFUSED)
+                  RESULT_CACHE_LOOKUPS, RESULT_CACHE_INVALID, COALESCED_WAITS, PACING_REFUSED)
 _seen: OrderedDict[str, None] = OrderedDict()
 _seen_lock = threading.Lock()
 

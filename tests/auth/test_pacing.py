@@ -179,3 +179,30 @@ def test_limits_come_from_the_datasource_else_the_operator() -> None:
     for bad in ("-1", "many", True, "inf"):
         with pytest.raises(SettingsError, match="getMetricDataCallsPerSecond"):
             parse_settings(instance({"getMetricDataCallsPerSecond": bad}))
+
+
+def test_calls_whose_request_ends_while_waiting_give_their_tokens_back() -> None:
+    """Reviewer (issue 15): 200 calls cancelled while waiting for their turn kept their tokens, so a new
+    request 20 s of turns later was refused although AWS had seen one call."""
+    clock = ManualClock()
+    pacer = Pacer(clock)
+    limits = PacingLimits(calls_per_second=10, datapoints_per_second_recent=1000, datapoints_per_second_historic=0)
+    operation = PacedOperation("GetMetricData", "ident", "us-east-1", limits, "ds", pacer=pacer)
+    params = {"StartTime": NOW - timedelta(minutes=5), "EndTime": NOW, "MetricDataQueries": [stat(60)]}
+    for index in range(200):
+        scope = deadlines.RequestScope(limit_s=30)
+        token = deadlines.current.set(scope)
+        try:
+            if index >= 10:  # a second's burst is sent at once; the others' request is cancelled while they wait
+                scope.stop("cancelled")
+                with pytest.raises(deadlines.RequestStopped):
+                    operation.before_parameter_build(params=params, context={})
+            else:
+                operation.before_parameter_build(params=params, context={})
+        finally:
+            deadlines.current.reset(token)
+            scope.finish()
+    # Ten calls went to AWS: the next one waits a tenth of a second for the calls bucket, as if alone.
+    assert pacer.reserve(("ident", "us-east-1"), limits, 5, recent=True, remaining_s=15) == pytest.approx(0.1)
+    clock.advance(1.0)
+    assert pacer.reserve(("ident", "us-east-1"), limits, 5, recent=True, remaining_s=15) == pytest.approx(0.0)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from cloudwatch_datasource.backend import CallResourceRequest, PluginContext
 from cloudwatch_datasource.cloudwatch.picker_cache import PickerCache
+from cloudwatch_datasource.cloudwatch.routes import ResourceRequest, Route, handle_resource, parse_request
 from cloudwatch_datasource.policy import ClientTuning
 
 
@@ -90,3 +93,21 @@ def test_settings_from_plugin_config_with_defaults() -> None:
     assert (tuned.picker_cache_ttl_s, tuned.picker_cache_max_entries, tuned.picker_cache_max_items) == (0, 5, 100)
     for bad in ("-1", "soon", "inf"):
         assert ClientTuning.from_env({"GF_PLUGIN_PICKER_CACHE_TTL": bad}).picker_cache_ttl_s == 300.0
+
+
+def test_the_route_key_includes_the_operators_page_limit_and_external_id() -> None:
+    """Reviewer (issue 15): a picker answer listed under one operator page cap or external id was served to a
+    request under another."""
+    cache = PickerCache(ttl_s=60, max_entries=10, max_items=100, clock=Clock())
+    routes = {"metrics": Route(lambda r: [r.page_limit, r.external_id], cached=True)}
+    request = CallResourceRequest(context=PluginContext(), path="metrics", method="GET", url="metrics?region=x")
+    path, params = parse_request(request)
+
+    def ask(page_limit: int, external_id: str) -> Any:
+        resource = ResourceRequest(path, params, page_limit=page_limit, external_id=external_id, identity="ds")
+        return json.loads(handle_resource(request, routes, resource, cache=cache).body)
+
+    assert ask(500, "") == [500, ""]
+    assert ask(10, "") == [10, ""]
+    assert ask(500, "ext") == [500, "ext"]
+    assert ask(500, "") == [500, ""] and len(cache) == 3

@@ -13,7 +13,15 @@ from support.redis_server import REDIS_ACL_PASSWORD, REDIS_ACL_USER, REDIS_PASSW
 
 from cloudwatch_datasource import deadlines
 from cloudwatch_datasource.backend import DataSourceInstance
-from cloudwatch_datasource.cloudwatch.redis_store import BACKOFF_S, MAGIC, RedisStore, RedisStores, unwrap, wrap
+from cloudwatch_datasource.cloudwatch.redis_store import (
+    BACKOFF_S,
+    MAGIC,
+    MAX_VALUE_BYTES,
+    RedisStore,
+    RedisStores,
+    unwrap,
+    wrap,
+)
 from cloudwatch_datasource.settings import RedisCacheSettings, parse_settings
 
 pytestmark = pytest.mark.processes  # starts redis-server (tests/support/tiers.py)
@@ -85,23 +93,27 @@ def test_an_unreachable_server_is_a_miss_until_it_answers(tmp_path: Path) -> Non
         assert store.get(KEY) == VALUE and not store.failing
 
 
-@pytest.mark.parametrize("damage", ["foreign", "truncated", "flipped", "other version", "other key"])
+@pytest.mark.parametrize("damage", ["foreign", "truncated", "flipped", "other version", "other key",
+                                    "forged without the secret"])
 def test_a_value_that_cannot_be_read_back_is_a_miss(redis_server: RedisServer, damage: str) -> None:
     store = RedisStore(settings_for(redis_server))
     raw = redis_server.client()
     name = b"test:" + KEY
-    good = wrap(KEY, VALUE)
+    secret = store.key_secret
+    good = wrap(secret, KEY, VALUE)
     stored = {
         "foreign": b"some other program's value",
         "truncated": good[:-1],
         "flipped": good[:-1] + bytes([good[-1] ^ 1]),
         "other version": good[:4] + bytes([good[4] + 1]) + good[5:],
-        "other key": wrap(b"another key", VALUE),
+        "other key": wrap(secret, b"another key", VALUE),
+        # Reviewer (issue 15): the checksum was unkeyed, so anyone able to write to Redis could forge a value.
+        "forged without the secret": wrap(b"a guessed secret", KEY, VALUE),
     }[damage]
     raw.set(name, stored, px=30_000)  # type: ignore[attr-defined]
     assert store.get(KEY) is None
     assert not store.failing  # a bad value is not a Redis failure
-    assert unwrap(KEY, good) == VALUE
+    assert unwrap(secret, KEY, good) == VALUE
 
 
 def test_tls_with_the_ca_file(redis_tls_server: RedisServer) -> None:
@@ -164,3 +176,42 @@ def test_settings_parse_and_refuse_without_failing_the_datasource() -> None:
                      ({"resultCacheRedisUrl": "redis://cache", "resultCacheRedisTimeoutMs": 0}, "milliseconds")]:
         parsed = parse_redis(bad)
         assert not parsed.enabled and why in parsed.problem, (bad, parsed.problem)
+
+
+def test_a_value_over_the_size_limit_is_not_written(redis_server: RedisServer) -> None:
+    """Reviewer (issue 15): the in-process store keeps no value over a quarter of its bound; Redis had no limit."""
+    store = RedisStore(settings_for(redis_server))
+    big_key = KEY + b":big"
+    store.put(big_key, b"x" * (MAX_VALUE_BYTES + 1), ttl_seconds=30)
+    assert redis_server.client().get(b"test:" + big_key) is None  # type: ignore[attr-defined]
+    store.put(big_key, b"x" * 1000, ttl_seconds=30)
+    assert store.get(big_key) == b"x" * 1000
+
+
+def test_all_connections_busy_is_a_miss_without_a_backoff(redis_server: RedisServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reviewer (issue 15): a burst past MAX_CONNECTIONS counted as a Redis failure and turned the shared cache
+    off for BACKOFF_S for every request."""
+    monkeypatch.setattr("cloudwatch_datasource.cloudwatch.redis_store.MAX_CONNECTIONS", 1)
+    store = RedisStore(settings_for(redis_server))
+    store.put(KEY, VALUE, ttl_seconds=30)
+    pool = store._client.connection_pool
+    held = pool.get_connection()  # the pool's one connection is busy
+    try:
+        assert store.get(KEY) is None
+        store.put(KEY, VALUE, ttl_seconds=30)  # skipped, not an error
+        assert not store.failing
+    finally:
+        pool.release(held)
+    assert store.get(KEY) == VALUE  # no backoff: the next read goes to Redis
+
+
+def test_several_keys_are_read_in_one_command(redis_server: RedisServer) -> None:
+    """Reviewer (issue 15): a request's plans were looked up one GET after another (one timeout each when Redis
+    is slow); they are read with one MGET."""
+    store = RedisStore(settings_for(redis_server))
+    store.put(KEY, VALUE, ttl_seconds=30)
+    before = redis_server.client().info("commandstats").get("cmdstat_mget", {}).get("calls", 0)  # type: ignore[attr-defined]
+    assert store.get_many([KEY, KEY + b":absent", KEY]) == [VALUE, None, VALUE]
+    after = redis_server.client().info("commandstats")["cmdstat_mget"]["calls"]  # type: ignore[attr-defined]
+    assert after == before + 1

@@ -7,18 +7,23 @@ evaluations never read the cache; answers count against the request's point budg
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws, window_value
 
+from cloudwatch_datasource import deadlines
+from cloudwatch_datasource.aws.pacing import PacedOperation, Pacer, PacingLimits
 from cloudwatch_datasource.backend import DataResponse
+from cloudwatch_datasource.cloudwatch import result_cache
 from cloudwatch_datasource.cloudwatch.execute import PointBudget
 from cloudwatch_datasource.cloudwatch.incremental import WHOLE_WINDOW
 from cloudwatch_datasource.cloudwatch.pipeline import run_metric_queries
 from cloudwatch_datasource.cloudwatch.result_cache import CacheSession, ResultCache
-from cloudwatch_datasource.cloudwatch.result_store import AwsIdentity
+from cloudwatch_datasource.cloudwatch.result_store import AwsIdentity, encode_value
+from cloudwatch_datasource.metrics import REGISTRY
 from cloudwatch_datasource.settings import CacheSettings
 
 from .helpers import data_query, epoch_ns, metric_stat, numbers
@@ -154,6 +159,8 @@ WHOLE_WINDOW_CASES = [
     ("GROUP BY", "insights", {"sql": 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) '
                                      "GROUP BY InstanceId"}),
     ("${AVG}", "label", {"label": "CPU ${AVG}"}),
+    ("period > 1 day", "period", {"period": "604800"}),
+    ("period not dividing a day", "period", {"period": "420"}),
 ]
 
 
@@ -164,6 +171,8 @@ def whole_window_queries(kind: str, spec: dict[str, str], end: datetime) -> list
     if kind == "insights":
         sql = {**metric_stat(), "metricQueryType": 1, "metricEditorMode": 1, "sqlExpression": spec["sql"]}
         return [data_query("A", sql, end=end)]
+    if kind == "period":
+        return [data_query("A", metric_stat(period=spec["period"]), end=end)]
     return [data_query("A", metric_stat(label=spec["label"]), end=end)]
 
 
@@ -237,3 +246,225 @@ def test_a_viewer_whose_clock_is_a_period_behind_is_answered_from_the_newer_entr
     assert series(behind) == series(ask(window_fake, [data_query("A", metric_stat(), end=end)], None)["A"])
     again = ask(window_fake, [data_query("A", metric_stat(), end=newer)], session(cache, settings=settings))["A"]
     assert cache_mode(again) == "hit" and window_fake.count("GetMetricData") == 3  # +1: the fresh call above
+
+
+class _SharedStore:
+    """A shared store (the Redis role) holding one value for every key, or raising on reads when told to."""
+
+    def __init__(self, value: bytes | None = None, fail_reads: bool = False) -> None:
+        self.value = value
+        self.fail_reads = fail_reads
+
+    def get(self, key: bytes) -> bytes | None:
+        if self.fail_reads:
+            raise RuntimeError("a store bug")
+        return self.value
+
+    def put(self, key: bytes, value: bytes, ttl_seconds: float) -> None:
+        pass
+
+
+def shared_session(cache: ResultCache, store: _SharedStore) -> CacheSession:
+    return cache.session(owner=(1, "ds"), settings=CacheSettings(), identity_for=lambda region: IDENTITY,
+                         datasource="ds", shared=store, shared_secret=b"s")
+
+
+@pytest.mark.parametrize("payload", [
+    {"series": None},  # the reviewer's value: no series
+    {"window": [0]},
+    {"window": [0, 1e12], "fetched": "now", "full": 0, "series": {}, "results": {}},
+    {"window": [0, 1e12], "fetched": 0, "full": 0, "series": {}, "results": {"m1": [["cpu", [1, 2], [3]]]}},
+    {"window": [0, 1e12], "fetched": 0, "full": 0, "series": {}, "results": {"m1": "cpu"}},
+    {"window": [0, 1e12], "fetched": 0, "full": 0, "series": {}, "results": {"m1": [[None, [], []]]}},
+])
+def test_a_stored_value_of_the_right_version_but_a_wrong_shape_is_a_counted_miss(window_fake: FakeAws,
+                                                                                payload: dict[str, Any]) -> None:
+    """Reviewer (issue 15): such a value raised KeyError out of the cache, failed every refId with "internal
+    plugin error" and left its flight open, so later requests for the key waited to their deadline."""
+    now = time.time() - 1
+    value = encode_value({k: v for k, v in {"window": [0, 1e12], "fetched": now, "full": now, "series": {},
+                                            "results": {}, **payload}.items() if v is not None})
+    cache = ResultCache()
+    end = live_end()
+    invalid = REGISTRY.get_sample_value("cloudwatch_plugin_result_cache_invalid_values_total",
+                                        {"datasource": "ds"}) or 0
+    a = data_query("A", metric_stat(), end=end)
+    b = data_query("B", metric_stat(dimensions={"InstanceId": ["i-2"]}), end=end - timedelta(minutes=7))
+    answers = ask(window_fake, [a, b], shared_session(cache, _SharedStore(value)))
+    assert not answers["A"].error and not answers["B"].error and cache_mode(answers["A"]) == "miss"
+    assert series(answers["A"]) == series(ask(window_fake, [a], None)["A"])
+    assert not cache._flights
+    assert REGISTRY.get_sample_value("cloudwatch_plugin_result_cache_invalid_values_total",
+                                     {"datasource": "ds"}) == invalid + 2
+
+
+def test_a_failure_in_the_cache_fails_only_its_plan_and_closes_every_flight(window_fake: FakeAws) -> None:
+    cache = ResultCache()
+    end = live_end()
+    a = data_query("A", metric_stat(), end=end)
+    # A store that raises (against its contract) is a miss.
+    read_fails = ask(window_fake, [a], shared_session(cache, _SharedStore(fail_reads=True)))["A"]
+    assert not read_fails.error and cache_mode(read_fails) == "miss"
+    # The cache's own step failing for one plan (here: the identity of one region) fails that plan only.
+    def identity_for(region: str) -> AwsIdentity:
+        if region == "us-west-2":
+            raise RuntimeError("a bug")
+        return IDENTITY
+
+    broken = cache.session(owner=(1, "ds"), settings=CacheSettings(), identity_for=identity_for, datasource="ds")
+    west = data_query("W", metric_stat(region="us-west-2"), end=end)
+    answers = run_metric_queries([a, west], default_region="us-east-1", runner=broken,
+                                 client_for_region=lambda r, s: window_fake.client(r))
+    assert not answers["A"].error and answers["W"].status == 500
+    assert "internal plugin error" in (answers["W"].error or "")
+    assert not cache._flights
+    # A request whose call fails unexpectedly in one region: that plan's refIds only; its flight is closed, so a
+    # later request for the same key calls AWS at once instead of waiting for its deadline.
+    clients = {"us-east-1": window_fake.client("us-east-1")}
+    b = data_query("B", metric_stat(region="us-west-2"), end=end)
+    answers = run_metric_queries([a, b], default_region="us-east-1",
+                                 client_for_region=lambda r, s: clients[r], runner=session(cache))
+    assert not answers["A"].error and answers["B"].status == 500
+    assert not cache._flights
+    clients["us-west-2"] = window_fake.client("us-west-2")
+    token = deadlines.current.set(deadlines.RequestScope(30))
+    try:
+        again = run_metric_queries([b], default_region="us-east-1", client_for_region=lambda r, s: clients[r],
+                                   runner=session(cache))["B"]
+    finally:
+        deadlines.current.reset(token)
+    assert not again.error and cache_mode(again) == "miss"
+
+
+@pytest.mark.parametrize(("period", "days"), [("604800", 90), ("86400", 90), ("3600", 90), ("300", 30), ("60", 2)])
+def test_a_later_window_equals_a_fresh_call_whatever_the_period_and_age(window_fake: FakeAws, period: str,
+                                                                        days: int) -> None:
+    """Reviewer (issue 15): weekly periods were aligned to a 60 s grid and answered incrementally, with datapoints
+    on other timestamps than a fresh call's. The grid now follows AWS's StartTime rounding by age (minute, 5
+    minutes past 15 days, hour past 63) and a period over a day is fetched whole."""
+    cache = ResultCache()
+    settings = CacheSettings(ttl_s=0.001)
+    end = live_end()
+    span = timedelta(days=days)
+    model = metric_stat(period=period)
+    ask(window_fake, [data_query("A", model, end=end, span=span)], session(cache, settings=settings))
+    later = end + timedelta(minutes=2)
+    time.sleep(0.01)  # past the 1 ms TTL: the kept entry is used as the base of an increment, not as a hit
+    answer = ask(window_fake, [data_query("A", model, end=later, span=span)], session(cache, settings=settings))["A"]
+    call = window_fake.calls("GetMetricData")[-1]
+    # A cold cache sends the same aligned window whole: what an answer assembled from parts must equal.
+    fresh = ask(window_fake, [data_query("A", model, end=later, span=span)], session(ResultCache()))["A"]
+    assert cache_mode(fresh) == "miss" and series(answer) == series(fresh)
+    assert cache_mode(answer) == ("miss" if period == "604800" else "incremental")
+    if period != "604800":  # the tail starts on the period grid, at least one period before the kept end
+        assert call["StartTime"] % int(period) == 0 and call["EndTime"] - call["StartTime"] >= int(period)
+
+
+def run_in(scope_s: float, fn: Any, *args: Any) -> Any:
+    token = deadlines.current.set(deadlines.RequestScope(scope_s))
+    try:
+        return fn(*args)
+    finally:
+        deadlines.current.reset(token)
+
+
+def test_the_leaders_own_pacing_refusal_is_not_shared_with_waiters(window_fake: FakeAws) -> None:
+    """Reviewer (issue 15): a leader whose call pacing refused for the leader's short deadline passed that
+    refusal to a waiter with 30 s left; the waiter now calls AWS itself, its turn within its own deadline."""
+    pacer = Pacer(clock=time.monotonic)
+    limits = PacingLimits(calls_per_second=1, datapoints_per_second_recent=0, datapoints_per_second_historic=0)
+    paced = PacedOperation("GetMetricData", "id", "us-east-1", limits, "ds", pacer=pacer)
+    pacer.reserve(paced.key, limits, 1, recent=True)  # the bucket's one token is used: the next call waits 1 s
+    pacer.reserve(paced.key, limits, 1, recent=True)  # ... and the one after it 2 s: past the leader's deadline
+    client = window_fake.client("us-east-1", max_pool_connections=11)  # a client of its own for the hook
+
+    def joined_then_paced(**kw: Any) -> None:
+        time.sleep(0.5)  # room for the second viewer to join the flight
+        paced.before_parameter_build(**kw)
+
+    client.meta.events.register("before-parameter-build.cloudwatch.GetMetricData", joined_then_paced)
+    cache = ResultCache()
+    end = live_end()
+    answers: dict[str, DataResponse] = {}
+
+    def viewer(name: str, seconds: float, delay: float) -> None:
+        time.sleep(delay)
+        answers[name] = run_in(seconds, lambda: run_metric_queries(
+            [data_query("A", metric_stat(), end=end)], default_region="us-east-1",
+            client_for_region=lambda r, s: client, runner=session(cache))["A"])
+
+    threads = [threading.Thread(target=viewer, args=("leader", 1.5, 0.0)),
+               threading.Thread(target=viewer, args=("waiter", 30.0, 0.2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers["leader"].status == 429
+    assert not answers["waiter"].error and cache_mode(answers["waiter"]) == "miss"
+
+
+def test_a_waiter_is_answered_when_its_plan_is_done_not_the_leaders_whole_request(window_fake: FakeAws) -> None:
+    """Reviewer (issue 15): a viewer waiting for A timed out while the leader's request still waited for its
+    slow plan B in another region; each flight now lands as soon as its own plan is done."""
+    fast, slow = window_fake.client("us-east-1"), window_fake.client("us-west-2")
+    slow.meta.events.register("before-parameter-build.cloudwatch.GetMetricData", lambda **kw: time.sleep(3))
+    clients = {"us-east-1": fast, "us-west-2": slow}
+    window_fake.delay_s = 0.4  # A's call is still in flight when the viewer joins it
+    cache = ResultCache()
+    end = live_end()
+    a = data_query("A", metric_stat(), end=end)
+    b = data_query("B", metric_stat(region="us-west-2"), end=end)
+    out: dict[str, dict[str, DataResponse]] = {}
+
+    def request(name: str, queries: list[Any], seconds: float, delay: float) -> None:
+        time.sleep(delay)
+        out[name] = run_in(seconds, lambda: run_metric_queries(
+            queries, default_region="us-east-1", client_for_region=lambda r, s: clients[r], runner=session(cache)))
+
+    threads = [threading.Thread(target=request, args=("leader", [a, b], 30.0, 0.0)),
+               threading.Thread(target=request, args=("viewer", [a], 1.5, 0.2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    viewer = out["viewer"]["A"]
+    assert not viewer.error and cache_mode(viewer) == "coalesced"
+    assert series(viewer) == series(out["leader"]["A"])
+    assert window_fake.count("GetMetricData") == 2 and not cache._flights
+
+
+def test_series_sharing_a_label_within_an_id_are_never_merged_by_label() -> None:
+    """Reviewer (issue 15): two series of one Id with one label collapsed into one when a kept window and its
+    new part were merged. Such parts are not merged (the whole window is fetched instead)."""
+    kept = {"window": [0, 300], "fetched": 0, "full": 0, "pages": 1, "series": {"e1": 2},
+            "results": {"e1": [["CPUUtilization", [0, 60, 120, 180, 240], [1, 1, 1, 1, 1]],
+                               ["CPUUtilization", [0, 60, 120, 180, 240], [9, 9, 9, 9, 9]]]}}
+    fresh = {"window": [240, 360], "fetched": 1, "full": 1, "pages": 1, "series": {"e1": 2},
+             "results": {"e1": [["CPUUtilization", [240, 300], [1, 1]], ["CPUUtilization", [240, 300], [9, 9]]]}}
+    assert result_cache._merge(kept, fresh, (0, 360), 240) is None
+    unique = {**fresh, "results": {"e1": [["a", [240, 300], [1, 1]], ["b", [240, 300], [9, 9]]]}}
+    kept_unique = {**kept, "results": {"e1": [["a", [0, 60], [1, 1]], ["b", [0, 60], [9, 9]]]}}
+    merged = result_cache._merge(kept_unique, unique, (0, 360), 240)
+    assert merged is not None and merged["results"]["e1"] == [["a", [0, 60, 240, 300], [1, 1, 1, 1]],
+                                                              ["b", [0, 60, 240, 300], [9, 9, 9, 9]]]
+
+
+def test_a_requests_plans_are_looked_up_in_one_read_of_the_store(window_fake: FakeAws) -> None:
+    class Batched(_SharedStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[int] = []
+
+        def get(self, key: bytes) -> bytes | None:
+            raise AssertionError("read one by one")
+
+        def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+            self.batches.append(len(keys))
+            return [None] * len(keys)
+
+    store = Batched()
+    end = live_end()
+    answers = ask(window_fake, [data_query("A", metric_stat(), end=end),
+                                data_query("B", metric_stat(), end=end - timedelta(minutes=7))],
+                  shared_session(ResultCache(), store))
+    assert not answers["A"].error and not answers["B"].error and store.batches == [2]

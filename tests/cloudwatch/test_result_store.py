@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from support.clock import ManualClock
 
+from cloudwatch_datasource.cloudwatch.result_cache import ResultCache
 from cloudwatch_datasource.cloudwatch.result_store import (
     VALUE_VERSION,
     AwsIdentity,
@@ -12,6 +13,7 @@ from cloudwatch_datasource.cloudwatch.result_store import (
     encode_value,
     result_key,
 )
+from cloudwatch_datasource.settings import CacheSettings
 
 IDENTITY = AwsIdentity(principal="key:AKIDSTORE", endpoint="", region="us-east-1", org_id=1, settings_version="v1")
 QUERY = [{"Id": "a", "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization"},
@@ -69,3 +71,24 @@ def test_values_of_another_version_or_unreadable_are_misses() -> None:
     assert decode_value(bytes([VALUE_VERSION]) + b"\xff\xfe") is None
     assert decode_value(bytes([VALUE_VERSION]) + b"[1, 2]") is None
     assert decode_value(b"") is None and decode_value(None) is None
+
+
+def test_stores_are_bounded_together_by_the_bytes_they_hold_not_their_configured_bounds() -> None:
+    """Reviewer (issue 15): five datasources with the default 64 MB bound emptied another's store although the
+    stores held a few bytes; now only bytes held count against the process-wide bound."""
+    cache = ResultCache()
+    stores = {uid: cache.store_for((1, uid), CacheSettings()) for uid in "abcde"}
+    for store in stores.values():
+        store.put(b"k", b"v" * 10, 60)
+    assert all(cache.store_for((1, uid), CacheSettings()).get(b"k") == b"v" * 10 for uid in "abcde")
+
+    small = ResultCache(total_bytes=1000)
+    first, second = (small.store_for((1, uid), CacheSettings()) for uid in "ab")
+    for i in range(4):
+        first.put(b"a%d" % i, b"x" * 200, 60)
+    for i in range(3):
+        second.put(b"b%d" % i, b"y" * 200, 60)
+        assert small.bytes_used() <= 1000
+    # The least recently used entries of the least recently used store went first.
+    assert first.get(b"a0") is None and first.get(b"a1") is None and first.get(b"a3") is not None
+    assert all(second.get(b"b%d" % i) is not None for i in range(3))

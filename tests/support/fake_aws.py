@@ -20,7 +20,8 @@ Answers, unless a test scripts one (`handler`, `script`):
   StartTime + 0, 1, 2... minutes with values n, n+0.5, n+1, n+1.5... where n is the number in the first dimension
   value (`i-17` → 17; 1 when there is none); Label = the query's Label or the metric name; `Messages` empty.
   With `window_answers` on, the datapoints cover exactly the requested window and period instead: one per
-  Period from StartTime (rounded down to the minute, as AWS does for a StartTime under 15 days old) while before
+  Period from StartTime (rounded down as AWS does: to the minute when under 15 days old, to 5 minutes up to 63
+  days, else to the hour; GetMetricData API reference, StartTime) while before
   EndTime, value `window_value(n, period, t)`, a pure function of the series, period and timestamp, so answers for
   overlapping windows agree point for point (result cache and incremental refresh tests prove exactness with it).
   `filling_since`/`filling_bump` add a bump to points at or after that epoch second: data still arriving.
@@ -686,7 +687,8 @@ def window_value(n: int, period: int, epoch: float) -> float:
 def window_answer(body: dict[str, Any], filling_since: float | None = None, bump: float = 0.0) -> dict[str, Any]:
     """Datapoints for exactly the requested window and period (see the module docstring)."""
     start = _epoch(body.get("StartTime", 0))
-    start -= start % 60
+    age = time.time() - start
+    start -= start % (60 if age < 15 * 86_400 else 300 if age < 63 * 86_400 else 3600)
     end = _epoch(body.get("EndTime", 0))
     results = []
     for mdq in body.get("MetricDataQueries", []):

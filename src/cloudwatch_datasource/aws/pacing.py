@@ -14,7 +14,8 @@ of the (AWS identity, region) it goes to: one call in the calls bucket, and its 
 datapoints bucket of its StartTime's class (recent / historic). A reservation is never refused for lack of tokens:
 it may take tokens the bucket does not have yet (the balance goes negative) and is told how long to wait for them,
 the way golang.org/x/time/rate's `Reserve` works. Calls thus leave in the order they asked, each waiting its turn;
-nothing spins or polls. A wait that would end after the request's deadline (deadlines.py) is not waited: the call
+nothing spins or polls. A call whose request ends (deadline, cancellation) while it waits is not sent and gives
+its tokens back. A wait that would end after the request's deadline (deadlines.py) is not waited: the call
 fails at once with `PacingRefused` (429) naming the limits, and that plan's refIds get the error, the others of the
 request are still answered.
 
@@ -123,6 +124,12 @@ class TokenBucket:
             self._refill(now)
             self.tokens -= amount
 
+    def give_back(self, amount: float, now: float) -> None:
+        """Return tokens taken for a call that was never sent (at most up to the burst)."""
+        if self.rate > 0 and amount > 0:
+            self._refill(now)
+            self.tokens = min(self.burst, self.tokens + amount)
+
 
 @dataclass
 class _Buckets:
@@ -174,6 +181,16 @@ class Pacer:
             buckets.calls.take(1, now)
             points.take(datapoints, now)
             return wait
+
+    def give_back(self, key: tuple[str, str], datapoints: int, *, recent: bool) -> None:
+        """Undo a reservation whose call was not sent (its request ended while it waited for its turn): the calls
+        queued behind it, and later ones, are not held back for a call that never went to AWS."""
+        with self._lock:
+            buckets = self._buckets.get(key)
+            if buckets is not None:
+                now = self._clock()
+                buckets.calls.give_back(1, now)
+                buckets.datapoints(recent).give_back(datapoints, now)
 
     def charge(self, key: tuple[str, str], datapoints: int, *, recent: bool) -> None:
         """Take `datapoints` more (an answer larger than its estimate): later calls wait for them."""
@@ -284,6 +301,11 @@ class PacedOperation:
             # The scope's own event: a request that ends (deadline, cancellation) stops waiting at once.
             if scope is not None:
                 if scope.wait(wait):
+                    # Not sent: its tokens go back (else a cancelled storm of requests holds the bucket for
+                    # calls AWS never saw, and the next request's turn is pushed past its deadline).
+                    self.pacer.give_back(self.key, estimate, recent=recent)
+                    if context is not None:
+                        context.pop(_PACED, None)
                     raise scope.error()
             else:
                 time.sleep(wait)

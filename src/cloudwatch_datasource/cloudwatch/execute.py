@@ -33,11 +33,11 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from .. import deadlines
 from ..aws import aws_call, aws_failure
@@ -132,21 +132,37 @@ class PlanOutcome:
     cache: str = ""
 
 
+# Told each plan's outcome (its index in the plans given, the outcome) as soon as that plan is done, in the
+# thread that ran it: the result cache lets requests waiting for that one call go on (result_cache.py).
+OnOutcome = Callable[[int, PlanOutcome], None]
+
+
+class RunPlans(Protocol):
+    """Executes plans (execute_plans in one request's scope and budget): what the result cache calls."""
+
+    def __call__(self, plans: Sequence[GetMetricDataPlan], on_outcome: OnOutcome | None = None
+                 ) -> list[PlanOutcome]: ...
+
+
 def execute_plans(plans: Sequence[GetMetricDataPlan], client_for_region: ClientFactory, *,
-                  max_workers: int = 8, datasource: str = "", budget: PointBudget | None = None
-                  ) -> list[PlanOutcome]:
-    """One outcome per plan, in plan order."""
+                  max_workers: int = 8, datasource: str = "", budget: PointBudget | None = None,
+                  on_outcome: OnOutcome | None = None) -> list[PlanOutcome]:
+    """One outcome per plan, in plan order; `on_outcome` hears of each as soon as it is known."""
     shared = budget or UNBOUNDED
 
-    def run(plan: GetMetricDataPlan) -> PlanOutcome:
-        return execute_plan(plan, client_for_region, datasource=datasource, budget=shared)
+    def run(indexed: tuple[int, GetMetricDataPlan]) -> PlanOutcome:
+        index, plan = indexed
+        outcome = execute_plan(plan, client_for_region, datasource=datasource, budget=shared)
+        if on_outcome is not None:
+            on_outcome(index, outcome)
+        return outcome
 
     if len(plans) <= 1 or max_workers <= 1:
-        return [run(p) for p in plans]
+        return [run(indexed) for indexed in enumerate(plans)]
     with ThreadPoolExecutor(max_workers=min(max_workers, len(plans)),
                             thread_name_prefix="cloudwatch-gmd") as pool:
         # Pool threads do not inherit the caller's context: each plan runs in the RPC's scope (deadlines.py).
-        return list(pool.map(deadlines.run_in_scope(run), plans))
+        return list(pool.map(deadlines.run_in_scope(run), enumerate(plans)))
 
 
 def execute_plan(plan: GetMetricDataPlan, client_for_region: ClientFactory, *, datasource: str = "",

@@ -25,6 +25,8 @@ SEARCH (also a Builder query with several or wildcard dimension values, sent as 
 Metrics Insights ORDER BY … LIMIT, and GROUP BY: the top N and the groups are chosen over the whole window.
 Dynamic labels other than ${LABEL} and ${PROP('…')} (e.g. ${AVG}, ${MAX}, ${LAST}, ${DATAPOINT_COUNT}): the label
   text is computed over the window, and series are matched by label.
+A period over a day, or one that does not divide a day (e.g. a week, or 7 minutes): AWS lays a call's datapoints
+  from its StartTime (rounded by its age, see `alignment_seconds`), so windows on different grids disagree.
 """
 
 from __future__ import annotations
@@ -72,7 +74,12 @@ WHOLE_WINDOW: tuple[WholeWindowRule, ...] = (
     WholeWindowRule("LIMIT", "insights", "Metrics Insights keeps N series chosen over the window"),
     WholeWindowRule("GROUP BY", "insights", "Metrics Insights groups the series with data in the window"),
     WholeWindowRule("${AVG}", "label", "a dynamic label computed over the window"),
+    WholeWindowRule("period > 1 day", "period",
+                    "datapoints are laid from each call's StartTime: windows fetched at different times disagree"),
+    WholeWindowRule("period not dividing a day", "period",
+                    "datapoints are laid from each call's StartTime: windows fetched at different times disagree"),
 )
+PERIOD_OVER_A_DAY, PERIOD_NOT_DIVIDING_A_DAY = "period > 1 day", "period not dividing a day"
 
 # Metric Math functions whose value at a timestamp depends on that timestamp's inputs only.
 POINTWISE_FUNCTIONS = frozenset({"ABS", "CEIL", "FLOOR", "LOG", "LOG10", "SQRT", "IF", "AND", "OR", "NOT",
@@ -115,28 +122,62 @@ def _reason(name: str, kind: str) -> str:
 
 
 def plan_whole_window_reason(plan: GetMetricDataPlan) -> str:
-    """The first reason any query of the plan must be fetched whole ("" when none must)."""
+    """The first reason any query of the plan must be fetched whole ("" when none must): one of its queries,
+    or its periods (`period_whole_window_reason`)."""
     for planned in plan.queries:
         reason = whole_window_reason(planned)
         if reason:
             return f"{planned.query.ref_id}: {reason}"
-    return ""
+    return period_whole_window_reason(plan)
 
 
-# The longest alignment used: a plan mixing periods whose least common multiple is longer is aligned to the minute.
-MAX_ALIGNMENT_S = 86_400
+DAY_S = 86_400
+# CloudWatch rounds a StartTime down by its age (GetMetricData API reference, StartTime,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html): to the minute when it
+# is less than 15 days ago, to 5 minutes between 15 and 63 days, to the hour beyond.
+_START_ROUNDING = ((15 * DAY_S, 60), (63 * DAY_S, 300))
+_OLDEST_ROUNDING_S = 3600
 
 
-def alignment_seconds(plan: GetMetricDataPlan) -> int:
-    """The period grid the plan's window is aligned to: the least common multiple of its queries' periods (every
-    valid period, 1 to 30 s or a multiple of 60 s, divides it), or 60 s when that exceeds a day. Windows on one
-    grid put every datapoint on the same timestamps whatever the window, so parts fetched at different times
-    fit together and viewers a few seconds apart share one entry (AWS also recommends aligned StartTime/EndTime:
-    GetMetricData API reference, StartTime)."""
+def start_rounding_seconds(age_s: float) -> int:
+    """How CloudWatch rounds a StartTime `age_s` seconds old (see _START_ROUNDING)."""
+    return next((rounding for limit, rounding in _START_ROUNDING if age_s < limit), _OLDEST_ROUNDING_S)
+
+
+def period_grid_seconds(plan: GetMetricDataPlan) -> int:
+    """The least common multiple of the plan's periods and a minute: every datapoint of a call whose StartTime is
+    on this grid lies on it too."""
     lcm = 60
     for planned in plan.queries:
         lcm = math.lcm(lcm, max(1, planned.query.period))
-    return lcm if lcm <= MAX_ALIGNMENT_S else 60
+    return lcm
+
+
+def alignment_seconds(plan: GetMetricDataPlan, now: float) -> int:
+    """The grid the plan's window is aligned to: its period grid combined with CloudWatch's rounding of the
+    StartTime's age, so the StartTime sent is the one AWS uses and every datapoint falls on the same timestamps
+    whatever the window: parts fetched at different times fit together, and viewers a few seconds apart share
+    one entry (AWS also recommends aligned StartTime/EndTime: GetMetricData API reference, StartTime). The age
+    is taken an hour older than it is: flooring the start may push it past a rounding boundary, and a coarser
+    grid is still exact. When that grid does not divide a day (a period over a day, or one that does not divide
+    a day: `period_whole_window_reason`, fetched whole), only AWS's rounding is used."""
+    rounding = start_rounding_seconds(now - plan.start.timestamp() + _OLDEST_ROUNDING_S)
+    lcm = math.lcm(rounding, period_grid_seconds(plan))
+    return lcm if DAY_S % lcm == 0 else rounding
+
+
+def period_whole_window_reason(plan: GetMetricDataPlan) -> str:
+    """Why the plan's periods forbid a piecewise answer ("" when they allow one): a period longer than a day or
+    one that does not divide a day. Such periods are laid from each call's own StartTime, so windows that
+    start at different times put their datapoints on different timestamps, and no grid short enough to keep
+    the window the viewer asked for (at most a day) makes them agree."""
+    for planned in plan.queries:
+        period = planned.query.period
+        if period > DAY_S:
+            return f"{planned.query.ref_id}: period {period} s: " + _reason(PERIOD_OVER_A_DAY, "period")
+        if DAY_S % max(1, period):
+            return f"{planned.query.ref_id}: period {period} s: " + _reason(PERIOD_NOT_DIVIDING_A_DAY, "period")
+    return ""
 
 
 def floor_to(moment: datetime, seconds: int) -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from ..data import Frame, Notice
 from ..errors import ErrorSource, QueryError
 from . import ClientFactory
 from .billing import billed_as, estimated_cost, requested_by_query
-from .execute import PlanOutcome, PointBudget, execute_plans
+from .execute import OnOutcome, PlanOutcome, PointBudget, RunPlans, execute_plans
 from .frames import build_responses
 from .plan import GetMetricDataPlan, build_plans
 from .query import MetricQuery, parse_query
@@ -33,8 +33,7 @@ _NOT_BILLED = frozenset({"hit", "coalesced"})
 class PlanRunner(Protocol):
     """What sits between plan and execute (result_cache.CacheSession): runs the plans through `run`, or not."""
 
-    def execute(self, plans: Sequence[GetMetricDataPlan],
-                run: Callable[[Sequence[GetMetricDataPlan]], list[PlanOutcome]], budget: PointBudget
+    def execute(self, plans: Sequence[GetMetricDataPlan], run: RunPlans, budget: PointBudget
                 ) -> list[PlanOutcome]: ...
 
 
@@ -70,9 +69,9 @@ def run_metric_queries(queries: Sequence[DataQuery], *, default_region: str, cli
 
     request_budget = budget or PointBudget(2**62, 2**62)  # unbounded, but this request's own count
 
-    def run(plans: Sequence[GetMetricDataPlan]) -> list[PlanOutcome]:
+    def run(plans: Sequence[GetMetricDataPlan], on_outcome: OnOutcome | None = None) -> list[PlanOutcome]:
         return execute_plans(plans, client_for_region, max_workers=max_workers, datasource=datasource,
-                             budget=request_budget)
+                             budget=request_budget, on_outcome=on_outcome)
 
     plans = build_plans(valid)
     outcomes = runner.execute(plans, run, request_budget) if runner is not None else run(plans)

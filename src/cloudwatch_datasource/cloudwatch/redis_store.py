@@ -15,8 +15,9 @@ The cache is an optimisation, so Redis can never fail or hold up a query:
 - any Redis error (refused, timed out, AUTH refused, TLS failed, out of memory) is a miss on get and a skipped
   write on put, and Redis is then left alone for `BACKOFF_S` so an unreachable server costs one timeout per
   backoff, not one per query;
-- a value that is not this envelope, has another format version, or whose checksum does not match the key and
-  bytes (truncated, written by something else, stored under another key) is a miss.
+- a value that is not this envelope, has another format version, or whose MAC (keyed with `key_secret`) does not
+  match the key and bytes (truncated, written by something else, forged, stored under another key) is a miss;
+- a value over MAX_VALUE_BYTES is not written; all pooled connections busy is a miss without a backoff.
 Failures are logged once per change of state (failing / working again), with the error's class and its text
 scrubbed (the password is a secureJsonData value, which logs.py cuts out by value; redis-py's messages do not
 quote it either).
@@ -30,6 +31,7 @@ PEM file, with host name checking (redis-py's `ssl_cert_reqs="required"`, `ssl_c
 from __future__ import annotations
 
 import hashlib
+import hmac
 import struct
 import threading
 import time
@@ -45,7 +47,9 @@ from .result_store import ResultStore
 
 log = structlog.get_logger(__name__)
 
-# The envelope: magic, format version, 16-byte BLAKE2b of (key, value), then the value.
+# The envelope: magic, format version, a 16-byte MAC of (key, value), then the value. The MAC is BLAKE2b in its
+# keyed mode (RFC 7693; Python's hashlib.blake2b(key=...)) under the store's `key_secret`: whoever can write to
+# Redis but does not know the secret cannot forge a value the cache accepts.
 MAGIC = b"CWRC"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">4sB16s")
@@ -53,24 +57,27 @@ _HEADER = struct.Struct(">4sB16s")
 BACKOFF_S = 5.0
 # Connections per process and Redis server: each gRPC worker may read at once (policy.ClientTuning.grpc_workers).
 MAX_CONNECTIONS = 96
+# The largest value written: a quarter of the default in-process bound (cacheMaxMB 64), the in-process store's own
+# rule (result_store.InProcessStore), so one answer never takes a large share of a shared Redis either.
+MAX_VALUE_BYTES = 16 * 1024 * 1024
 
 
-def _digest(key: bytes, value: bytes) -> bytes:
-    return hashlib.blake2b(len(key).to_bytes(4, "big") + key + value, digest_size=16).digest()
+def _digest(secret: bytes, key: bytes, value: bytes) -> bytes:
+    return hashlib.blake2b(len(key).to_bytes(4, "big") + key + value, digest_size=16, key=secret[:64]).digest()
 
 
-def wrap(key: bytes, value: bytes) -> bytes:
+def wrap(secret: bytes, key: bytes, value: bytes) -> bytes:
     """The bytes stored for `value` under `key`."""
-    return _HEADER.pack(MAGIC, FORMAT_VERSION, _digest(key, value)) + value
+    return _HEADER.pack(MAGIC, FORMAT_VERSION, _digest(secret, key, value)) + value
 
 
-def unwrap(key: bytes, stored: bytes) -> bytes | None:
-    """The value `wrap(key, value)` stored; None for anything else (module docstring)."""
+def unwrap(secret: bytes, key: bytes, stored: bytes) -> bytes | None:
+    """The value `wrap(secret, key, value)` stored; None for anything else (module docstring)."""
     if len(stored) < _HEADER.size:
         return None
     magic, version, digest = _HEADER.unpack_from(stored)
     value = stored[_HEADER.size:]
-    if magic != MAGIC or version != FORMAT_VERSION or digest != _digest(key, value):
+    if magic != MAGIC or version != FORMAT_VERSION or not hmac.compare_digest(digest, _digest(secret, key, value)):
         return None
     return value
 
@@ -94,6 +101,10 @@ class RedisStore(ResultStore):
         from redis.retry import Retry
 
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError, ValueError)
+        # All MAX_CONNECTIONS busy (a burst of requests): this read or write is skipped, but Redis is fine, so no
+        # backoff. redis-py raises MaxConnectionsError (a ConnectionError) from its pool since 6.x.
+        self._exhausted: tuple[type[BaseException], ...] = tuple(
+            t for t in (getattr(redis.exceptions, "MaxConnectionsError", None),) if isinstance(t, type))
         options: dict[str, Any] = {
             "socket_timeout": self._timeout, "socket_connect_timeout": self._timeout,
             "retry": Retry(NoBackoff(), 0), "retry_on_timeout": False, "health_check_interval": 0,
@@ -120,20 +131,40 @@ class RedisStore(ResultStore):
             return None
         try:
             stored = self._client.get(self._prefix + key)
+        except self._exhausted:
+            return None
         except self._errors as exc:
             self._failed(exc)
             return None
         self._worked()
         if not isinstance(stored, bytes):
             return None
-        return unwrap(key, stored)
+        return unwrap(self.key_secret, key, stored)
+
+    def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """`get` for several keys in one command (MGET, https://redis.io/docs/latest/commands/mget/): a request's
+        plans are looked up in one round trip, so a slow Redis costs a request one timeout, not one per plan."""
+        if not keys or not self._may_call():
+            return [None] * len(keys)
+        try:
+            stored = self._client.mget([self._prefix + key for key in keys])
+        except self._exhausted:
+            return [None] * len(keys)
+        except self._errors as exc:
+            self._failed(exc)
+            return [None] * len(keys)
+        self._worked()
+        return [unwrap(self.key_secret, key, value) if isinstance(value, bytes) else None
+                for key, value in zip(keys, stored, strict=True)]
 
     def put(self, key: bytes, value: bytes, ttl_seconds: float) -> None:
         ttl_ms = int(ttl_seconds * 1000)
-        if ttl_ms <= 0 or not self._may_call():
+        if ttl_ms <= 0 or len(value) > MAX_VALUE_BYTES or not self._may_call():
             return
         try:
-            self._client.set(self._prefix + key, wrap(key, value), px=ttl_ms)
+            self._client.set(self._prefix + key, wrap(self.key_secret, key, value), px=ttl_ms)
+        except self._exhausted:
+            return
         except self._errors as exc:
             self._failed(exc)
             return

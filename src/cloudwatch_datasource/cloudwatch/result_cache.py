@@ -5,8 +5,10 @@ Rules (docs/queries.md, "Result cache and incremental refresh"):
 - **Coalescing.** A call chain (one plan) is named by an HMAC over the AWS identity, its MetricDataQueries and its
   window (result_store.result_key). While one is in flight, a request that needs the same key waits for it instead
   of calling AWS again: 50 viewers opening one dashboard cost the calls of one. A waiter honours its own deadline
-  and, when the leader's answer cannot be shared (the leader's request was cancelled or ran out of its own point
-  budget), fetches for itself. Always on: a coalesced answer is at most one call's latency old.
+  and, when the leader's answer cannot be shared (the leader's request was cancelled, ran out of its own point
+  budget, or its call was refused by pacing for the leader's deadline), fetches for itself. Each flight is closed
+  as soon as its own call chain is done, not when the leader's whole request is. Always on: a coalesced answer
+  is at most one call's latency old.
 - **Aligned windows.** With the cache on, a plan's window is aligned to its period grid (incremental.py,
   `alignment_seconds`): StartTime floored, EndTime rounded up. Viewers a few seconds apart and successive
   refreshes then ask for the same window and the same datapoint timestamps.
@@ -27,6 +29,7 @@ Rules (docs/queries.md, "Result cache and incremental refresh"):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 import time
@@ -38,18 +41,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
+
 from .. import deadlines, metrics
-from ..errors import PluginError
+from ..aws.pacing import PacingRefused
+from ..errors import ErrorSource, PluginError
 from ..settings import CacheSettings
-from .execute import POINTS_LIMIT_STATUS, PlanOutcome, PointBudget, SeriesResult
-from .incremental import alignment_seconds, ceil_to, floor_to, plan_whole_window_reason
+from .execute import POINTS_LIMIT_STATUS, PlanOutcome, PointBudget, RunPlans, SeriesResult
+from .incremental import alignment_seconds, ceil_to, floor_to, period_grid_seconds, plan_whole_window_reason
 from .plan import GetMetricDataPlan
 from .result_store import AwsIdentity, InProcessStore, ResultStore, decode_value, encode_value, result_key
 
 # How an answer was obtained; also shown on its frames as meta.custom.cache.
 MISS, HIT, INCREMENTAL, COALESCED, BYPASS, OFF = "miss", "hit", "incremental", "coalesced", "bypass", "off"
 
-RunPlans = Callable[[Sequence[GetMetricDataPlan]], list[PlanOutcome]]
+log = structlog.get_logger(__name__)
+
 IdentityFor = Callable[[str], AwsIdentity]
 
 # Process-wide bound of all in-process stores together; a datasource's own bound is its cacheMaxMB.
@@ -77,15 +84,19 @@ class _Job:
     cut: float = 0.0  # incremental: kept points before this, fetched points from it
     keep_from: float = 0.0  # incremental: the start of the window kept for later requests (≤ the window's)
     kept_end: float = 0.0  # the end of the live entry found, when there was one
+    incremental: bool = False  # may be answered piecewise (settings and the whole-window list)
+    flight_of: Callable[[GetMetricDataPlan], bytes] | None = None  # the flight key of a call to make
     flight_key: bytes = b""
     flight: _Flight | None = None
     leader: bool = False
+    leads: bool = False  # this request opened the flight: it must land it, whatever happens
     fetched: PlanOutcome | None = None
 
 
 class ResultCache:
-    """The process's stores (one per datasource, each bounded by its cacheMaxMB; all together by `total_bytes`,
-    least recently used stores dropped first) and the call chains in flight."""
+    """The process's stores (one per datasource, each bounded by its cacheMaxMB; all together by the bytes they
+    hold against `total_bytes`, the least recently used entries of the least recently used stores dropped first)
+    and the call chains in flight."""
 
     def __init__(self, total_bytes: int = DEFAULT_TOTAL_BYTES, secret: bytes | None = None) -> None:
         self.total_bytes = total_bytes
@@ -104,13 +115,25 @@ class ResultCache:
                 self._stores.move_to_end(owner)
                 return held[1]
             self._stores.pop(owner, None)
-            limit = min(settings.max_bytes, self.total_bytes)
-            while self._stores and (len(self._stores) >= MAX_STORES
-                                    or sum(m for m, _ in self._stores.values()) + limit > self.total_bytes):
+            while len(self._stores) >= MAX_STORES:
                 self._stores.popitem(last=False)
-            store = InProcessStore(limit)
+            store = InProcessStore(min(settings.max_bytes, self.total_bytes), on_grow=self.fit)
             self._stores[owner] = (settings.max_bytes, store)
             return store
+
+    def fit(self) -> None:
+        """Keep all stores together within `total_bytes` by the bytes they hold (not their configured bounds,
+        which may add up to more): the least recently used entries of the least recently used stores go first."""
+        with self._lock:
+            used = sum(store.bytes_used for _, store in self._stores.values())
+            for _, store in list(self._stores.values()):
+                while used > self.total_bytes:
+                    before = store.bytes_used
+                    if not store.drop_oldest():
+                        break
+                    used -= before - store.bytes_used
+                if used <= self.total_bytes:
+                    return
 
     def bytes_used(self) -> int:
         with self._lock:
@@ -143,13 +166,16 @@ class ResultCache:
             return flight, True
 
     def _land(self, key: bytes, flight: _Flight, outcome: PlanOutcome | None, shareable: bool) -> None:
+        """Publish a flight's outcome (None: the leader has none to share) and close it; once only."""
         with self._lock:
             if self._flights.get(key) is flight:
                 del self._flights[key]
-        if outcome is None:
-            flight.future.set_exception(RuntimeError("the leading request failed"))
-        else:
-            flight.future.set_result((outcome, shareable))
+            if flight.future.done():
+                return
+            if outcome is None:
+                flight.future.set_exception(RuntimeError("the leading request failed"))
+            else:
+                flight.future.set_result((outcome, shareable))
 
 
 class CacheSession:
@@ -167,47 +193,85 @@ class CacheSession:
         self._read = read
 
     def execute(self, plans: Sequence[GetMetricDataPlan], run: RunPlans, budget: PointBudget) -> list[PlanOutcome]:
-        """One outcome per plan, in plan order, each marked with how it was obtained (`PlanOutcome.cache`)."""
+        """One outcome per plan, in plan order, each marked with how it was obtained (`PlanOutcome.cache`).
+        A failure of the cache's own code fails only the refIds of the plan it happened in, and every flight
+        this request leads is closed whatever happens (waiters never wait for a request that is gone)."""
         now = time.time()
-        jobs = [self._prepare(plan, now) for plan in plans]
-        leading = [job for job in jobs if job.fetch is not None and (job.flight is None or job.leader)]
+        jobs = [_Job(plan=plan, fetch=plan) for plan in plans]
         try:
-            outcomes = run([job.fetch for job in leading if job.fetch is not None]) if leading else []
-        except BaseException:
-            for job in leading:
-                if job.flight is not None:
-                    self._cache._land(job.flight_key, job.flight, None, False)
-            raise
-        scope = deadlines.current.get()
-        for job, outcome in zip(leading, outcomes, strict=True):
-            job.fetched = outcome
-            if job.flight is not None:
-                self._cache._land(job.flight_key, job.flight, outcome, _shareable(outcome, scope))
-        for job in jobs:
-            if job.fetch is not None and job.fetched is None:
-                job.fetched = self._wait(job, run)
-        label = metrics.datasource_label(self._datasource)
-        answers = []
-        for job in jobs:
-            answer = self._finish(job, time.time(), budget)
-            metrics.RESULT_CACHE_LOOKUPS.labels(label, answer.cache).inc()
-            answers.append(answer)
+            for job in jobs:
+                self._guarded(job, functools.partial(self._prepare, job, now))
+            looked_up = [job for job in jobs if job.entry_key and job.served is None]
+            values = self._read_many([job.entry_key for job in looked_up])
+            for job, value in zip(looked_up, values, strict=True):
+                self._guarded(job, functools.partial(self._lookup, job, value, now))
+            self._run_leading([job for job in jobs if job.fetch is not None and job.served is None
+                               and (job.flight is None or job.leader)], run)
+            for job in jobs:
+                if job.fetch is not None and job.served is None and job.fetched is None:
+                    self._guarded(job, functools.partial(self._wait, job, run))
+            label = metrics.datasource_label(self._datasource)
+            answers = []
+            for job in jobs:
+                try:
+                    answer = self._finish(job, time.time(), budget, run)
+                except Exception:  # noqa: BLE001 - this plan's refIds get the error, the others their answers
+                    log.exception("the result cache failed on a plan", datasource=self._datasource)
+                    answer = _charged(_internal_error(job.plan), budget, job.mode)
+                metrics.RESULT_CACHE_LOOKUPS.labels(label, answer.cache).inc()
+                answers.append(answer)
+        finally:
+            for job in jobs:
+                if job.leads and job.flight is not None:
+                    self._cache._land(job.flight_key, job.flight, None, False)  # no-op when landed already
         metrics.RESULT_CACHE_BYTES.set(self._cache.bytes_used())
         return answers
 
+    def _run_leading(self, leading: list[_Job], run: RunPlans) -> None:
+        """Make the calls this request leads; each flight is landed as soon as its own plan is done."""
+        if not leading:
+            return
+
+        def landed(index: int, outcome: PlanOutcome) -> None:
+            job = leading[index]
+            job.fetched = outcome
+            if job.flight is not None:
+                self._cache._land(job.flight_key, job.flight, outcome, _shareable(outcome, deadlines.current.get()))
+
+        try:
+            outcomes = run([job.fetch for job in leading if job.fetch is not None], landed)
+        except Exception:  # noqa: BLE001 - one plan's failure is its own refIds' error (module docstring)
+            log.exception("running the plans failed unexpectedly", datasource=self._datasource)
+            for job in leading:
+                if job.fetched is None:
+                    job.served = _internal_error(job.plan)
+            return
+        for index, outcome in enumerate(outcomes):
+            if leading[index].fetched is None:
+                landed(index, outcome)
+
+    def _guarded(self, job: _Job, step: Callable[[], object]) -> None:
+        """Run one plan's step; an unexpected failure answers that plan's refIds with an internal error."""
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - the other plans of the request are still answered
+            log.exception("the result cache failed on a plan", datasource=self._datasource)
+            job.served = _internal_error(job.plan)
+
     # --- before the calls ------------------------------------------------------------------------------------
-    def _prepare(self, plan: GetMetricDataPlan, now: float) -> _Job:
-        job = _Job(plan=plan, fetch=plan, mode=OFF if self._store is None else (MISS if self._read else BYPASS))
+    def _prepare(self, job: _Job, now: float) -> None:
+        plan = job.plan
+        job.mode = OFF if self._store is None else (MISS if self._read else BYPASS)
         try:
             identity = self._identity_for(plan.region)
         except PluginError:
-            return job  # the call itself will fail the same way and say why; nothing to share or keep
+            return  # the call itself will fail the same way and say why; nothing to share or keep
         queries = [dict(p.metric_data_query) for p in plan.queries]
         if self._store is None:
             self._fly(job, result_key(self._secret, identity, queries, _epochs(plan.start, plan.end),
                                       plan.label_timezone))
-            return job
-        step = alignment_seconds(plan)
+            return
+        step = alignment_seconds(plan, now)
         start, end = floor_to(plan.start, step), ceil_to(plan.end, step)
         aligned = dataclasses.replace(plan, start=start, end=end)
         job.fetch, job.window = aligned, (start.timestamp(), end.timestamp())
@@ -215,15 +279,39 @@ class CacheSession:
         job.live = incremental and job.window[1] > now - self._settings.late_data_s
         window: list[object] = ["live", job.window[1] - job.window[0]] if job.live else list(job.window)
         job.entry_key = result_key(self._secret, identity, queries, window, plan.label_timezone)
-        kept = decode_value(self._store.get(job.entry_key)) if self._read else None
-        if kept is not None and _valid(kept):
-            self._use_kept(job, kept, now, step, incremental)
-        if job.fetch is not None:
-            self._fly(job, result_key(self._secret, identity, queries, _epochs(job.fetch.start, job.fetch.end),
-                                      plan.label_timezone))
-        return job
+        job.flight_of = functools.partial(self._flight_key, identity, queries, plan.label_timezone)
+        job.incremental = incremental
 
-    def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, step: int, incremental: bool) -> None:
+    def _read_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """The stored values of every plan of the request in one round trip where the store offers it (Redis
+        MGET): a request's reads then cost one timeout at most, not one per plan."""
+        if not keys or not self._read or self._store is None:
+            return [None] * len(keys)
+        try:
+            get_many = getattr(self._store, "get_many", None)
+            values = get_many(keys) if get_many is not None else [self._store.get(key) for key in keys]
+        except Exception:  # noqa: BLE001 - the store contract says "never raises"; a store that does is a miss
+            log.exception("the result store failed to read", datasource=self._datasource)
+            return [None] * len(keys)
+        return list(values) if len(values) == len(keys) else [None] * len(keys)
+
+    def _lookup(self, job: _Job, value: bytes | None, now: float) -> None:
+        """Use what the store holds for the plan (a hit, or the base of an increment); then join or open the
+        flight of what is still to fetch."""
+        kept = decode_value(value)
+        if kept is not None:
+            if _valid(kept):
+                self._use_kept(job, kept, now, period_grid_seconds(job.plan), job.incremental)
+            else:
+                metrics.RESULT_CACHE_INVALID.labels(metrics.datasource_label(self._datasource)).inc()
+        if job.fetch is not None and job.flight_of is not None:
+            self._fly(job, job.flight_of(job.fetch))
+
+    def _flight_key(self, identity: AwsIdentity, queries: list[dict[str, Any]], label_timezone: str,
+                    fetch: GetMetricDataPlan) -> bytes:
+        return result_key(self._secret, identity, queries, _epochs(fetch.start, fetch.end), label_timezone)
+
+    def _use_kept(self, job: _Job, kept: dict[str, Any], now: float, grid: int, incremental: bool) -> None:
         kept_start, kept_end = kept["window"]
         start, end = job.window
         job.kept_end = kept_end
@@ -237,7 +325,11 @@ class CacheSession:
             return
         if not 0 <= now - kept["full"] < self._settings.full_refresh_s:
             return  # the kept part is too old to trust for late data: fetch the whole window again
-        overlap = max(step, -(-self._settings.late_data_s // step) * step)
+        if not _labels_unique(kept):
+            return  # series are matched by Id and label (`_merge`): with a label repeated, fetch it all again
+        # The overlap is whole periods of the plan's period grid (so the tail's StartTime is on it: the tail is
+        # recent, AWS rounds it to the minute only) and at least the longest period, the one still filling.
+        overlap = max(grid, -(-self._settings.late_data_s // grid) * grid)
         cut = max(start, kept_end - overlap)
         if cut <= start or job.fetch is None:
             return
@@ -250,9 +342,13 @@ class CacheSession:
     def _fly(self, job: _Job, key: bytes) -> None:
         job.flight_key = key
         job.flight, job.leader = self._cache._join(key)
+        job.leads = job.leader
 
     # --- waiting for another request's call ------------------------------------------------------------------
-    def _wait(self, job: _Job, run: RunPlans) -> PlanOutcome:
+    def _wait(self, job: _Job, run: RunPlans) -> None:
+        job.fetched = self._waited(job, run)
+
+    def _waited(self, job: _Job, run: RunPlans) -> PlanOutcome:
         assert job.flight is not None and job.fetch is not None
         scope = deadlines.current.get()
         started = time.perf_counter()
@@ -278,16 +374,23 @@ class CacheSession:
         return _copy(outcome)
 
     # --- after the calls -------------------------------------------------------------------------------------
-    def _finish(self, job: _Job, now: float, budget: PointBudget) -> PlanOutcome:
+    def _finish(self, job: _Job, now: float, budget: PointBudget, run: RunPlans) -> PlanOutcome:
         if job.served is not None:
             return _charged(job.served, budget, job.mode)
         fetched = job.fetched
         assert fetched is not None
         charged_already = job.leader or job.flight is None
         if job.mode == INCREMENTAL:
+            merged = None
             if _clean(fetched) and job.base is not None:
                 fresh = _payload(fetched, job.cut, job.window[1], now, now)
                 merged = _merge(job.base, fresh, (job.keep_from, job.window[1]), job.cut)
+                if merged is None:
+                    # Series of one Id share a label in the new part: they cannot be matched to the kept ones,
+                    # so the whole window is fetched (by this request: execute counts its points).
+                    whole = dataclasses.replace(job.plan, start=_moment(job.window[0]), end=_moment(job.window[1]))
+                    fetched, job.leader, charged_already = run([whole])[0], True, True
+            if merged is not None:
                 self._keep(job, merged)
                 answer = _outcome(job.plan, merged, *job.window)
                 answer.pages = fetched.pages
@@ -312,15 +415,21 @@ class CacheSession:
         if job.live:
             # Kept as the base of later increments until its oldest part must be fetched whole again.
             ttl = max(ttl, self._settings.full_refresh_s - (time.time() - payload["full"]))
-        self._store.put(job.entry_key, encode_value(payload), ttl)
+        value = encode_value(payload)
+        if len(value) > self._settings.max_bytes // 4:
+            return  # the in-process store's rule for every store (a shared Redis too): one answer stays small
+        self._store.put(job.entry_key, value, ttl)
 
 
 def _shareable(outcome: PlanOutcome, scope: deadlines.RequestScope | None) -> bool:
-    """Whether an outcome is the endpoint's answer rather than the leading request's own limits."""
+    """Whether an outcome is the endpoint's answer rather than the leading request's own limits: its deadline or
+    cancellation, its point budget, or a pacing refusal (aws/pacing.py refuses a call whose turn comes after
+    the leader's deadline; a waiter with more time left may still be served)."""
     if scope is not None and scope.stopped:
         return False
     errors = [outcome.error, *outcome.query_errors.values()]
-    return not any(e is not None and e.status == POINTS_LIMIT_STATUS for e in errors)
+    return not any(e is not None and (e.status == POINTS_LIMIT_STATUS or isinstance(e, PacingRefused))
+                   for e in errors)
 
 
 def _clean(outcome: PlanOutcome) -> bool:
@@ -331,12 +440,41 @@ def _clean(outcome: PlanOutcome) -> bool:
 
 
 def _valid(kept: dict[str, Any]) -> bool:
+    """Whether a decoded value has the payload's full shape (`_payload`): a value of the right version byte but
+    another shape (a bug, another writer, a damaged shared store) is a miss, never an error."""
     try:
-        window, fetched, full = kept["window"], kept["fetched"], kept["full"]
-        return (len(window) == 2 and all(isinstance(x, int | float) for x in (*window, fetched, full))
-                and isinstance(kept["results"], dict))
-    except (KeyError, TypeError):
+        window, fetched, full, series, results = (kept["window"], kept["fetched"], kept["full"], kept["series"],
+                                                  kept["results"])
+        pages = kept.get("pages", 1)
+        return (isinstance(window, list) and len(window) == 2 and all(map(_number, (*window, fetched, full)))
+                and (pages is None or _integer(pages))
+                and isinstance(series, dict) and all(_integer(v) for v in series.values())
+                and isinstance(results, dict) and all(map(_series_list, results.values())))
+    except (KeyError, TypeError, ValueError):
         return False
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _series_list(value: object) -> bool:
+    """[[label, epoch timestamps, values], ...] with as many values as timestamps."""
+    return isinstance(value, list) and all(
+        isinstance(s, list) and len(s) == 3 and isinstance(s[0], str) and isinstance(s[1], list)
+        and isinstance(s[2], list) and len(s[1]) == len(s[2]) and all(map(_number, s[1]))
+        and all(map(_number, s[2])) for s in value)
+
+
+def _internal_error(plan: GetMetricDataPlan) -> PlanOutcome:
+    """The answer for a plan the cache's own code failed on (logged with its traceback)."""
+    return PlanOutcome(plan=plan, error=PluginError(
+        "internal plugin error in the result cache; this query was not answered, the request's others were",
+        status=500, source=ErrorSource.PLUGIN))
 
 
 def _epochs(start: datetime, end: datetime) -> list[object]:
@@ -353,9 +491,19 @@ def _payload(outcome: PlanOutcome, start: float, end: float, fetched: float, ful
     }
 
 
-def _merge(kept: dict[str, Any], fresh: dict[str, Any], window: tuple[float, float], cut: float) -> dict[str, Any]:
+def _labels_unique(payload: dict[str, Any]) -> bool:
+    """Whether no two series of one Id share a label (AWS may return several under one Id, e.g. from a math
+    expression over several metrics with equal labels, and does not promise their order)."""
+    return all(len({s[0] for s in series}) == len(series) for series in payload["results"].values())
+
+
+def _merge(kept: dict[str, Any], fresh: dict[str, Any], window: tuple[float, float], cut: float
+           ) -> dict[str, Any] | None:
     """Kept points in [window start, cut) followed by the fetched points from `cut`, series matched by Id and
-    label (a series only one side has is kept as it is there)."""
+    label (a series only one side has is kept as it is there). None when a label repeats within an Id on either
+    side: the series could not be told apart, and the whole window must be fetched."""
+    if not (_labels_unique(kept) and _labels_unique(fresh)):
+        return None
     start, _ = window
     results: dict[str, list[list[Any]]] = {}
     for query_id in {**kept["results"], **fresh["results"]}:

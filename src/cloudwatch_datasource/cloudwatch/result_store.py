@@ -102,9 +102,11 @@ class InProcessStore:
     after its TTL, least recently used entries dropped first when a new one would pass the bound. A value larger
     than a quarter of the bound is not kept (it would flush most of the cache for one answer)."""
 
-    def __init__(self, max_bytes: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_bytes: int, clock: Callable[[], float] = time.monotonic,
+                 on_grow: Callable[[], None] | None = None) -> None:
         self._max_bytes = max_bytes
         self._clock = clock
+        self._on_grow = on_grow  # told after each put, outside this store's lock (ResultCache.fit)
         self._entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -115,6 +117,10 @@ class InProcessStore:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """`get` for each key (a store may offer it to read a request's plans at once, see redis_store.py)."""
+        return [self.get(key) for key in keys]
 
     def get(self, key: bytes) -> bytes | None:
         with self._lock:
@@ -142,6 +148,17 @@ class InProcessStore:
                 self._drop(next(iter(self._entries)))
             self._entries[key] = (now + ttl_seconds, value)
             self._bytes += size
+        if self._on_grow is not None:
+            self._on_grow()
+
+    def drop_oldest(self) -> bool:
+        """Drop the least recently used entry (expired ones first); False when the store is empty."""
+        with self._lock:
+            self._expire(self._clock())
+            if not self._entries:
+                return False
+            self._drop(next(iter(self._entries)))
+            return True
 
     def _drop(self, key: bytes) -> None:
         _, value = self._entries.pop(key)

@@ -15,7 +15,7 @@ layer, and returns a JSON-able value or raises `RouteError` (its status and Graf
 Route modules export a `ROUTES` dict (path → Route); `route_table` joins them and refuses a path defined twice, so
 a new module (Logs' `log-groups`, `log-group-fields`) is added in one line where the service builds its table.
 GET only (405 otherwise); an unknown path is a JSON 404. A `Route(cached=True)` answer is kept in the picker cache
-(picker_cache.py) under (identity, region, path, parameters).
+(picker_cache.py) under (identity, operator external id and page cap, path, parameters).
 """
 
 from __future__ import annotations
@@ -132,8 +132,10 @@ def handle_resource(request: CallResourceRequest, routes: Mapping[str, Route], r
                                                       f"{request.method} is not supported; use GET"))
     try:
         if route.cached and cache is not None:
-            key = (resource.identity, resource.path, tuple(sorted(resource.params.items())),
-                   resource.default_region, resource.custom_namespaces)
+            # Everything the answer depends on: who AWS sees (the settings fingerprint, and the operator's
+            # external id, which is not in it), the request, and the operator's page cap (a longer listing).
+            key = (resource.identity, resource.external_id, resource.page_limit, resource.path,
+                   tuple(sorted(resource.params.items())), resource.default_region, resource.custom_namespaces)
             value = cache.get_or_compute(key, lambda: route.handler(resource))
         else:
             value = route.handler(resource)
