@@ -238,6 +238,33 @@ try {
     await pick(config, 'Authentication Provider', 'Access & secret key');
   });
 
+  await check('Cost and caching: opens, stores numbers in jsonData, warns about a password in the Redis URL', async () => {
+    const caching = config.getByTestId('caching-settings');
+    await caching.getByRole('button', { name: 'Expand section Cost and caching' }).click();
+    await caching.getByLabel('Cache TTL', { exact: false }).fill('120');
+    await caching.getByLabel('GetMetricData calls/s', { exact: false }).fill('20');
+    const redisUrl = caching.getByRole('textbox', { name: 'Redis URL' });
+    await redisUrl.fill('redis://grafana:pw@redis.example:6379/0');
+    await caching.getByTestId('redis-url-password-warning').waitFor();
+    await redisUrl.fill('rediss://redis.example:6380/0');
+    await caching.getByTestId('redis-url-password-warning').waitFor({ state: 'detached' });
+    await caching.getByLabel('Redis password', { exact: false }).fill('harness-redis-pw');
+    await caching.getByLabel('Late data overlap', { exact: false }).fill('30');
+    await caching.getByText('Must be a number of seconds from 60 to 86400', { exact: false }).waitFor();
+    await caching.getByLabel('Late data overlap', { exact: false }).fill('');
+    const o = await state(() => window.__options);
+    assertFields('jsonData', o.jsonData, {
+      cacheTTLSeconds: 120,
+      getMetricDataCallsPerSecond: 20,
+      resultCacheRedisUrl: 'rediss://redis.example:6380/0',
+      cacheLateDataSeconds: undefined,
+    });
+    if (o.secureJsonData.resultCacheRedisPassword !== 'harness-redis-pw') {
+      fail(`secureJsonData = ${JSON.stringify(o.secureJsonData)}`);
+    }
+    if (JSON.stringify(o.jsonData).includes('harness-redis-pw')) fail('Redis password leaked into jsonData');
+  });
+
   mkdirSync(imgDir, { recursive: true });
   await page.mouse.click(1250, 10);
   await config.screenshot({ path: join(imgDir, 'config-editor.png') });

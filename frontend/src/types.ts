@@ -29,6 +29,20 @@ export const DEFAULT_PROXY_TYPE: ProxyType = 'env';
 export interface CloudWatchJsonData extends AwsAuthDataSourceJsonData {
   /** Comma-separated list of custom metric namespaces. */
   customMetricsNamespaces?: string;
+  /** Result cache, pacing and shared Redis cache (docs/queries.md; parsed by the backend's settings.py). */
+  cacheTTLSeconds?: number;
+  cacheMaxMB?: number;
+  cacheIncremental?: boolean;
+  cacheLateDataSeconds?: number;
+  cacheFullRefreshSeconds?: number;
+  getMetricDataCallsPerSecond?: number;
+  getMetricDataDatapointsPerSecond?: number;
+  getMetricDataHistoricDatapointsPerSecond?: number;
+  resultCacheRedisUrl?: string;
+  resultCacheRedisUser?: string;
+  resultCacheRedisPrefix?: string;
+  resultCacheRedisCaFile?: string;
+  resultCacheRedisTimeoutMs?: number;
 }
 
 /** secureJsonData stored by the config editor. */
@@ -37,6 +51,7 @@ export interface CloudWatchSecureJsonData extends AwsAuthDataSourceSecureJsonDat
   secretKey?: string;
   sessionToken?: string;
   proxyPassword?: string;
+  resultCacheRedisPassword?: string;
 }
 
 export enum MetricQueryType {

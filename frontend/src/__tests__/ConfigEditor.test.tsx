@@ -1,5 +1,5 @@
 import React from 'react';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { DataSourceSettings } from '@grafana/data';
 import { config } from '@grafana/runtime';
@@ -11,21 +11,13 @@ vi.mock('@grafana/runtime', async (importOriginal) => ({
   getBackendSrv: () => ({ get: backendGet }),
 }));
 
-import { ConfigEditor, fetchRegions } from '../components/ConfigEditor';
+import { fetchRegions } from '../components/ConfigEditor';
 import { CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
-import { Controlled, lastCall, pickOption, settings, setupGrafanaRuntime } from './helpers';
+import { lastCall, pickOption, renderConfigEditor, settings, setupGrafanaRuntime } from './helpers';
 
 type Settings = DataSourceSettings<CloudWatchJsonData, CloudWatchSecureJsonData>;
 
-function renderEditor(initial: Settings) {
-  const onOptionsChange = vi.fn();
-  render(
-    <Controlled<Settings> initial={initial} onChange={onOptionsChange}>
-      {(options, onChange) => <ConfigEditor options={options} onOptionsChange={onChange} />}
-    </Controlled>
-  );
-  return onOptionsChange;
-}
+const renderEditor = renderConfigEditor;
 
 beforeEach(() => {
   setupGrafanaRuntime();

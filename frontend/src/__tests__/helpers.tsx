@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { act, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   DataSourceInstanceSettings,
@@ -11,6 +11,7 @@ import {
 import { config, setAppEvents } from '@grafana/runtime';
 import { vi } from 'vitest';
 
+import { ConfigEditor } from '../components/ConfigEditor';
 import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
 
 export const PLUGIN_ID = 'pyaws-cloudwatch-datasource';
@@ -169,4 +170,17 @@ export function fakeTemplateSrv(values: Record<string, string | string[]>) {
     containsTemplate: (target?: string) => /\$\w+|\$\{\w+\}|\[\[\w+\]\]/.test(target ?? ''),
     updateTimeRange: () => {},
   } as any;
+}
+
+type ConfigSettings = DataSourceSettings<CloudWatchJsonData, CloudWatchSecureJsonData>;
+
+/** Renders the config editor controlled, as Grafana does; returns the mock receiving every onOptionsChange. */
+export function renderConfigEditor(initial: ConfigSettings) {
+  const onOptionsChange = vi.fn();
+  render(
+    <Controlled<ConfigSettings> initial={initial} onChange={onOptionsChange}>
+      {(options, onChange) => <ConfigEditor options={options} onOptionsChange={onChange} />}
+    </Controlled>
+  );
+  return onOptionsChange;
 }

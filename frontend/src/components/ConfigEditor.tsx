@@ -9,7 +9,9 @@ import { config, getBackendSrv } from '@grafana/runtime';
 import { Alert, Field, Input, SecretInput } from '@grafana/ui';
 
 import { AUTH_TYPES, CloudWatchJsonData, CloudWatchSecureJsonData } from '../types';
+import { CachingSettings } from './CachingSettings';
 import { ProxySettings } from './ProxySettings';
+import { resetSecret } from './secrets';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<CloudWatchJsonData, CloudWatchSecureJsonData>;
 
@@ -91,13 +93,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
               isConfigured={!!secureJsonFields.sessionToken}
               value={secureJsonData.sessionToken ?? ''}
               onChange={onUpdateDatasourceSecureJsonDataOption(props, 'sessionToken')}
-              onReset={() =>
-                props.onOptionsChange({
-                  ...options,
-                  secureJsonFields: { ...secureJsonFields, sessionToken: false },
-                  secureJsonData: { ...secureJsonData, sessionToken: '' },
-                })
-              }
+              onReset={() => resetSecret(props, 'sessionToken')}
             />
           </Field>
         )}
@@ -117,6 +113,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       {/* Our own section, not ConnectionConfig's `showHttpProxySettings`: that one is hidden unless
           config.awsPerDatasourceHTTPProxyEnabled and shows the proxy password as a plain Input. */}
       <ProxySettings {...props} />
+      <CachingSettings {...props} />
     </div>
   );
 }

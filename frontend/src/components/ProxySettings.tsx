@@ -10,6 +10,7 @@ import { Field, Input, SecretInput, Select, Text } from '@grafana/ui';
 
 import { CloudWatchSecureJsonData, DEFAULT_PROXY_TYPE, ProxyType } from '../types';
 import type { ConfigEditorProps } from './ConfigEditor';
+import { resetSecret } from './secrets';
 
 /** Same options (and labels) as the proxy section of @grafana/aws-sdk's ConnectionConfig. */
 export const PROXY_TYPE_OPTIONS: Array<SelectableValue<ProxyType>> = [
@@ -24,7 +25,7 @@ export const PROXY_TYPE_OPTIONS: Array<SelectableValue<ProxyType>> = [
  * changes proxyType: URL, username and password stay stored (as in Grafana) and are ignored unless type is "url".
  */
 export function ProxySettings(props: ConfigEditorProps) {
-  const { options, onOptionsChange } = props;
+  const { options } = props;
   const jsonData = options.jsonData ?? {};
   const proxyType: ProxyType = jsonData.proxyType || DEFAULT_PROXY_TYPE;
   const secureJsonFields = options.secureJsonFields ?? {};
@@ -98,13 +99,7 @@ export function ProxySettings(props: ConfigEditorProps) {
                 isConfigured={!!secureJsonFields.proxyPassword}
                 value={secureJsonData.proxyPassword ?? ''}
                 onChange={onUpdateDatasourceSecureJsonDataOption(props, 'proxyPassword')}
-                onReset={() =>
-                  onOptionsChange({
-                    ...options,
-                    secureJsonFields: { ...secureJsonFields, proxyPassword: false },
-                    secureJsonData: { ...secureJsonData, proxyPassword: '' },
-                  })
-                }
+                onReset={() => resetSecret(props, 'proxyPassword')}
               />
             </Field>
           </>
