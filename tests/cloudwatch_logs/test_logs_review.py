@@ -1,0 +1,129 @@
+"""Regression tests from the review of issue 18 (Logs Insights and annotations): each one failed before its fix.
+
+AWS is the one fake (tests/support/fake_aws.py), reached through botocore; no plugin process.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from support.fake_aws import FakeAws, RawBody
+
+from cloudwatch_datasource.backend import DataQuery, TimeRange
+from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames
+from cloudwatch_datasource.cloudwatch_logs.execute import LogsResult
+from cloudwatch_datasource.cloudwatch_logs.frames import result_frames
+from cloudwatch_datasource.cloudwatch_logs.query import parse_logs_query
+from cloudwatch_datasource.data import FieldType
+from cloudwatch_datasource.errors import ErrorSource
+from cloudwatch_datasource.protocol.arrow import encode_frame
+
+END = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
+START = END - timedelta(hours=1)
+
+
+def dq(model: dict[str, Any], ref_id: str = "A") -> DataQuery:
+    return DataQuery(ref_id=ref_id, time_range=TimeRange(int(START.timestamp() * 1000), int(END.timestamp() * 1000)),
+                     json=json.dumps(model).encode())
+
+
+def logs(**extra: Any) -> dict[str, Any]:
+    return {"queryMode": "Logs", "region": "us-east-1", "expression": "fields @timestamp, @message",
+            "logGroupNames": ["/app/web"], **extra}
+
+
+def rows(*records: dict[str, str]) -> list[list[dict[str, str]]]:
+    return [[{"field": k, "value": v} for k, v in r.items()] for r in records]
+
+
+def frame_of(records: list[dict[str, str]], **extra: Any) -> Any:
+    query = parse_logs_query(dq(logs(**extra)), default_region="")
+    return result_frames(query, LogsResult("q-1", "Complete", rows(*records)))
+
+
+@pytest.fixture
+def fake(fake_server: FakeAws) -> FakeAws:
+    fake_server.reset()
+    return fake_server
+
+
+# --- typing of result values --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["1_000", "١٢", " 12 ", "12\n"])
+def test_text_python_would_read_as_a_number_stays_text(text: str) -> None:
+    # float() accepts digit separators, other scripts' digits and surrounding space; Logs Insights writes none.
+    (frame,) = frame_of([{"@timestamp": "2026-06-01 12:00:00.000", "code": text},
+                         {"@timestamp": "2026-06-01 12:00:01.000", "code": "7"}])
+    code = next(f for f in frame.fields if f.name == "code")
+    assert code.type is FieldType.STRING and code.values == [text, "7"]
+
+
+def test_whole_numbers_a_float64_cannot_hold_stay_text() -> None:
+    # An id like 2**53 + 1 would come back as another number; the column keeps AWS's text.
+    (frame,) = frame_of([{"@timestamp": "2026-06-01 12:00:00.000", "id": "9007199254740993"},
+                         {"@timestamp": "2026-06-01 12:00:01.000", "id": "1e3"}])
+    ids = next(f for f in frame.fields if f.name == "id")
+    assert ids.type is FieldType.STRING and ids.values == ["9007199254740993", "1e3"]
+    (typed,) = frame_of([{"@timestamp": "2026-06-01 12:00:00.000", "n": "1e3"},
+                         {"@timestamp": "2026-06-01 12:00:01.000", "n": "-2.5"}])
+    assert next(f for f in typed.fields if f.name == "n").values == [1000.0, -2.5]
+
+
+@pytest.mark.parametrize("stamp", ["9999-12-31 23:59:59.000", "99999999999999999999"])
+def test_a_time_beyond_what_grafana_can_hold_is_text_and_the_frame_encodes(stamp: str) -> None:
+    (frame,) = frame_of([{"@timestamp": stamp, "@message": "far future"}])
+    assert frame.fields[0].type is FieldType.STRING
+    encode_frame(frame)  # would raise: nanoseconds beyond int64
+
+
+# --- memory bounds ------------------------------------------------------------------------------------------
+
+def test_many_distinct_field_names_are_capped() -> None:
+    # 2,000 rows each with 50 names of their own: 100,000 columns × 2,000 rows before the cap.
+    records = [{"@timestamp": "2026-06-01 12:00:00.000", **{f"f{r}_{i}": "x" for i in range(50)}}
+               for r in range(2_000)]
+    (frame,) = frame_of(records)
+    assert len(frame.fields) <= frames.MAX_FIELDS
+    assert any("fields" in n.text for n in frame.meta["notices"])
+
+
+def test_annotation_history_is_capped_in_total(fake: FakeAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(annotations, "MAX_EVENTS", 150)
+    alarm = {"AlarmName": "a", "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average",
+             "Period": 300, "Dimensions": []}
+    fake.logs.alarms = [alarm, {**alarm, "AlarmName": "b"}]
+    fake.logs.alarm_history = [{"AlarmName": name, "Timestamp": START + timedelta(seconds=i),
+                                "HistoryItemType": "StateUpdate", "HistorySummary": str(i)}
+                               for name in ("a", "b") for i in range(120)]
+    query = {"type": "annotationQuery", "region": "us-east-1", "prefixMatching": True, "alarmNamePrefix": ""}
+    answer = answer_queries([dq(query)], default_region="", client_for_region=lambda r, s: fake.client(r, s),
+                            datasource="ds", account="acct", logs_timeout="", page_limit=50)["A"]
+    (frame,) = answer.frames
+    assert len(frame) == 150 and any("150" in n.text for n in frame.meta["notices"])
+    assert fake.count("DescribeAlarmHistory") == 3  # stopped paging once the cap was reached
+
+
+# --- stats series -------------------------------------------------------------------------------------------
+
+def test_stats_groups_keep_their_exact_values_as_labels() -> None:
+    records = [{"bin(1m)": f"2026-06-01 12:0{m}:00.000", "status": code, "count()": str(m + int(code) % 7)}
+               for code in ("1234567", "1234568") for m in (1, 0)]
+    series = frame_of(records, expression="stats count() by bin(1m), status", statsGroups=["bin(1m)", "status"])
+    labels = [f.fields[1].labels for f in series]
+    assert labels == [{"status": "1234567"}, {"status": "1234568"}]  # distinct label sets, exact text
+    for frame in series:
+        assert frame.fields[0].values == sorted(frame.fields[0].values) and len(frame) == 2
+
+
+# --- errors --------------------------------------------------------------------------------------------------
+
+def test_an_answer_botocore_cannot_parse_is_awss_fault(fake: FakeAws) -> None:
+    fake.script("GetQueryResults", [RawBody(b'{"status": "Complete", "results": "lots"}')])
+    answer = answer_queries([dq(logs(subtype="GetQueryResults", queryId="q-1"))], default_region="",
+                            client_for_region=lambda r, s: fake.client(r, s), datasource="ds", account="acct",
+                            logs_timeout="", page_limit=5)["A"]
+    assert answer.status == 502 and answer.error_source is ErrorSource.DOWNSTREAM, answer
+    assert "could not be read" in answer.error
