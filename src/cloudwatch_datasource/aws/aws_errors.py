@@ -185,8 +185,26 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
         # Its text quotes the response body, which for sts:AssumeRole holds the new credentials.
         return DownstreamError(f"{operation}: AWS sent a response that could not be read; try again, and check "
                                "the datasource's Endpoint field", status=502)
+    if _raised_in_botocore_parser(exc):
+        # botocore's parsers trust the body's shape: a list where its model has a structure (GetQueryResults'
+        # `results` as text, say) raises AttributeError/TypeError from botocore/parsers.py, not
+        # ResponseParserError. Either way the endpoint sent what AWS's model does not allow.
+        return DownstreamError(f"{operation}: AWS sent a response that could not be read (not the shape of "
+                               "AWS's API model); try again, and check the datasource's Endpoint field", status=502)
     return PluginError(f"{operation} failed: {type(exc).__name__}: {scrub(str(exc))}",
                        status=500, source=ErrorSource.PLUGIN)
+
+
+def _raised_in_botocore_parser(exc: BaseException) -> bool:
+    """Whether `exc` (a TypeError, AttributeError, ... not botocore's own) was raised inside botocore.parsers."""
+    if not isinstance(exc, (TypeError, AttributeError, ValueError, KeyError, IndexError)):
+        return False
+    tb = exc.__traceback__
+    innermost = None
+    while tb is not None:
+        innermost = tb
+        tb = tb.tb_next
+    return innermost is not None and innermost.tb_frame.f_globals.get("__name__") == "botocore.parsers"
 
 
 def _describe_client_error(exc: ClientError, operation: str) -> PluginError:

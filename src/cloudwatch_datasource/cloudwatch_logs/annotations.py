@@ -12,7 +12,8 @@ name), `tags` (the history item type: StateUpdate, ConfigurationUpdate, Action) 
 `meta.custom.rowCount`.
 
 Bounds: DescribeAlarms and DescribeAlarmHistory pages stop at the operator's page limit (paging.py), at most
-MAX_ALARMS alarms are looked up.
+MAX_ALARMS alarms are looked up, and at most MAX_EVENTS history items are kept in all (paging stops there: 100
+alarms × the page limit × 100 items would otherwise be millions).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..errors import QueryError
 from .query import common_fields
 
 MAX_ALARMS = 100
+MAX_EVENTS = 10_000  # annotations one query answers with; a panel cannot show more usefully
 DEFAULT_PERIOD_S = 300  # Grafana's default when prefix matching is off
 _PAGE_SIZE = 100  # DescribeAlarms / DescribeAlarmHistory MaxRecords (AWS's maximum is 100)
 
@@ -78,9 +80,15 @@ def annotation_frame(query: AnnotationQuery, client: Any, *, datasource: str, pa
                                          "is shown"))
     events: list[tuple[int, str, str, str]] = []
     for name in names[:MAX_ALARMS]:
+        if len(events) >= MAX_EVENTS:
+            break
         with aws_call("DescribeAlarmHistory", region=query.region, datasource=datasource):
             for item in items(client, "describe_alarm_history", "AlarmHistoryItems", page_limit, AlarmName=name,
                               StartDate=query.start, EndDate=query.end, MaxRecords=_PAGE_SIZE):
+                if len(events) >= MAX_EVENTS:
+                    notices.append(Notice("warning", f"only the first {MAX_EVENTS:,} alarm history items are "
+                                                     "shown; narrow the time range or the alarms"))
+                    break
                 stamp = item.get("Timestamp")
                 if not isinstance(stamp, datetime):
                     continue
