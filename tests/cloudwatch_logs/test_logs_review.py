@@ -10,16 +10,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from support.fake_aws import FakeAws, RawBody
+from support.fake_aws import FakeAws, Fault, RawBody
 
-from cloudwatch_datasource.backend import DataQuery, TimeRange
+from cloudwatch_datasource.backend import DataQuery, DataSourceInstance, PluginContext, QueryDataRequest, TimeRange
 from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames
 from cloudwatch_datasource.cloudwatch_logs.execute import LogsResult
 from cloudwatch_datasource.cloudwatch_logs.frames import result_frames
 from cloudwatch_datasource.cloudwatch_logs.query import parse_logs_query
 from cloudwatch_datasource.data import FieldType
 from cloudwatch_datasource.errors import ErrorSource
+from cloudwatch_datasource.policy import ClientTuning
 from cloudwatch_datasource.protocol.arrow import encode_frame
+from cloudwatch_datasource.service import PluginService
 
 END = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
 START = END - timedelta(hours=1)
@@ -127,3 +129,27 @@ def test_an_answer_botocore_cannot_parse_is_awss_fault(fake: FakeAws) -> None:
                             logs_timeout="", page_limit=5)["A"]
     assert answer.status == 502 and answer.error_source is ErrorSource.DOWNSTREAM, answer
     assert "could not be read" in answer.error
+
+
+# --- a request mixing metrics and logs ----------------------------------------------------------------------
+
+def service_request(fake: FakeAws, *queries: DataQuery) -> Any:
+    json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": fake.url}
+    context = PluginContext(org_id=1, datasource=DataSourceInstance(
+        uid="ds-logs-fix", org_id=1, json_data=json.dumps(json_data).encode(),
+        decrypted_secure_json_data={"accessKey": "AKIALOGSFIXEXAMPLE01", "secretKey": "logs-fix-secret-value"}))
+    return QueryDataRequest(context=context, queries=tuple(queries))
+
+
+METRIC = {"region": "us-east-1", "namespace": "AWS/EC2", "metricName": "CPUUtilization", "statistic": "Average",
+          "dimensions": {"InstanceId": "i-1"}, "period": "300"}
+
+
+def test_logs_queries_run_while_the_metrics_queries_do(fake: FakeAws) -> None:
+    fake.inject("GetMetricData", Fault("hang", seconds=2.0))
+    fake.logs.states = ["Complete"]
+    service = PluginService(tuning=ClientTuning(max_attempts=1))
+    answers = service.query_data(service_request(fake, dq(METRIC, "M"), dq(logs(), "L")))
+    assert not answers["M"].error and not answers["L"].error, answers
+    # The logs query's calls were answered while GetMetricData hung: both in flight at once.
+    assert fake.max_in_flight >= 2
