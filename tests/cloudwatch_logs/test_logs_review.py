@@ -6,6 +6,7 @@ AWS is the one fake (tests/support/fake_aws.py), reached through botocore; no pl
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from cloudwatch_datasource.backend import DataQuery, DataSourceInstance, PluginC
 from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames
 from cloudwatch_datasource.cloudwatch_logs.execute import LogsResult
 from cloudwatch_datasource.cloudwatch_logs.frames import result_frames
+from cloudwatch_datasource.cloudwatch_logs.limits import QuerySlots
 from cloudwatch_datasource.cloudwatch_logs.query import parse_logs_query
 from cloudwatch_datasource.data import FieldType
 from cloudwatch_datasource.errors import ErrorSource
@@ -153,3 +155,36 @@ def test_logs_queries_run_while_the_metrics_queries_do(fake: FakeAws) -> None:
     assert not answers["M"].error and not answers["L"].error, answers
     # The logs query's calls were answered while GetMetricData hung: both in flight at once.
     assert fake.max_in_flight >= 2
+
+
+# --- Grafana's polling protocol (subtypes) ------------------------------------------------------------------
+
+def test_polling_subtypes_hold_a_slot_until_the_query_ends_or_its_logs_timeout(fake: FakeAws) -> None:
+    fake.logs.states = ["Running", "Running", "Complete"]
+    slots = QuerySlots({"CWLI": 1})
+    key = ("acct", "us-east-1", "CWLI")
+
+    def ask(model: dict[str, Any], logs_timeout: str) -> Any:
+        return answer_queries([dq(model)], default_region="", client_for_region=lambda r, s: fake.client(r, s),
+                              datasource="ds", account="acct", logs_timeout=logs_timeout, page_limit=5,
+                              slots=slots)["A"]
+
+    first = ask(logs(subtype="StartQuery"), "1s").frames[0].fields[0].values[0]
+    assert slots.running(key) == 1
+    # The only slot is leased: the next StartQuery waits until the first one's logsTimeout frees it, and the
+    # abandoned query is stopped at AWS.
+    second = ask(logs(subtype="StartQuery"), "20s").frames[0].fields[0].values[0]
+    assert slots.waited == 1 and fake.logs.queries[first].status == "Cancelled"
+    assert [c["queryId"] for c in fake.calls("StopQuery")] == [first]
+    polls = [ask(logs(subtype="GetQueryResults", queryId=second), "20s") for _ in range(3)]
+    assert polls[-1].frames[0].meta["custom"]["Status"] == "Complete" and slots.running(key) == 0
+
+    # A frontend that keeps polling past logsTimeout gets a 504, and the query is stopped.
+    fake.logs.states = ["Running"]
+    third = ask(logs(subtype="StartQuery"), "0.3s").frames[0].fields[0].values[0]
+    deadline = time.monotonic() + 0.4
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+    late = ask(logs(subtype="GetQueryResults", queryId=third), "0.3s")
+    assert late.status == 504 and "logsTimeout" in late.error
+    assert fake.logs.queries[third].status == "Cancelled" and slots.running(key) == 0
