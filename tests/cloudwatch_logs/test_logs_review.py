@@ -188,3 +188,13 @@ def test_polling_subtypes_hold_a_slot_until_the_query_ends_or_its_logs_timeout(f
     late = ask(logs(subtype="GetQueryResults", queryId=third), "0.3s")
     assert late.status == 504 and "logsTimeout" in late.error
     assert fake.logs.queries[third].status == "Cancelled" and slots.running(key) == 0
+
+
+def test_a_malformed_query_gets_awss_message_as_a_400_on_its_ref_id(fake: FakeAws) -> None:
+    answers = answer_queries([dq(logs(expression="fields @message | bogus x"), "BAD"), dq(logs(), "GOOD")],
+                             default_region="", client_for_region=lambda r, s: fake.client(r, s), datasource="ds",
+                             account="acct", logs_timeout="", page_limit=5)
+    bad = answers["BAD"]
+    assert bad.status == 400 and bad.error_source is ErrorSource.DOWNSTREAM
+    assert "MalformedQueryException" in bad.error and "unexpected symbol found bogus" in bad.error, bad.error
+    assert not answers["GOOD"].error and fake.count("StopQuery") == 0
