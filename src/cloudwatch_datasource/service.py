@@ -41,6 +41,7 @@ from .cloudwatch.result_cache import ResultCache
 from .cloudwatch.result_store import AwsIdentity
 from .cloudwatch.routes import ResourceRequest, handle_resource, json_error, parse_request, route_table
 from .cloudwatch_logs import account_key, answer_queries, split_queries
+from .cloudwatch_logs import limits as logs_limits
 from .cloudwatch_logs import routes as logs_routes
 from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
@@ -68,6 +69,9 @@ class PluginService:
         self.redis_stores = RedisStores()
         self.picker_cache = PickerCache(self.tuning.picker_cache_ttl_s, self.tuning.picker_cache_max_entries,
                                         self.tuning.picker_cache_max_items)
+        # The process-wide Logs Insights slots take the operator's limits (policy.py, [plugin.<id>]).
+        logs_limits.SLOTS.set_limits({"CWLI": self.tuning.logs_max_concurrent_queries,
+                                      "OpenSearch": self.tuning.logs_max_concurrent_opensearch_queries})
         # Every CallResource route, by path (cloudwatch/routes.py); another module's routes are added here.
         self.routes = route_table(resources.ROUTES, variables.ROUTES, logs_routes.ROUTES)
 

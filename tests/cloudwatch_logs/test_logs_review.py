@@ -14,7 +14,7 @@ import pytest
 from support.fake_aws import FakeAws, Fault, RawBody
 
 from cloudwatch_datasource.backend import DataQuery, DataSourceInstance, PluginContext, QueryDataRequest, TimeRange
-from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames
+from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames, limits
 from cloudwatch_datasource.cloudwatch_logs.execute import LogsResult
 from cloudwatch_datasource.cloudwatch_logs.frames import result_frames
 from cloudwatch_datasource.cloudwatch_logs.limits import QuerySlots
@@ -198,3 +198,15 @@ def test_a_malformed_query_gets_awss_message_as_a_400_on_its_ref_id(fake: FakeAw
     assert bad.status == 400 and bad.error_source is ErrorSource.DOWNSTREAM
     assert "MalformedQueryException" in bad.error and "unexpected symbol found bogus" in bad.error, bad.error
     assert not answers["GOOD"].error and fake.count("StopQuery") == 0
+
+
+def test_the_concurrency_limits_are_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (ClientTuning().logs_max_concurrent_queries, ClientTuning().logs_max_concurrent_opensearch_queries) == \
+        (30, 15)
+    tuned = ClientTuning.from_env({"GF_PLUGIN_LOGS_MAX_CONCURRENT_QUERIES": "80",
+                                   "GF_PLUGIN_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES": "x"})
+    assert (tuned.logs_max_concurrent_queries, tuned.logs_max_concurrent_opensearch_queries) == (80, 15)
+    slots = QuerySlots()
+    monkeypatch.setattr(limits, "SLOTS", slots)
+    PluginService(tuning=tuned)
+    assert slots.limits == {"CWLI": 80, "OpenSearch": 15}

@@ -80,9 +80,9 @@ Columns = dict[str, tuple[FieldType, list[Any]]]
 
 
 def _columns(rows: Sequence[Any]) -> tuple[Columns, dict[str, list[str | None]], int, int]:
-    """{name: (type, values)} with a value (or None) for every row, the same as AWS's text, how many malformed items were skipped
-    (a row that is not a list, an entry without a field name), and how many values of fields beyond the first
-    MAX_FIELDS names were left out."""
+    """{name: (type, values)} with a value (or None) for every row, the same as AWS's text, how many malformed
+    items were skipped (a row that is not a list, an entry without a field name), and how many values of fields
+    beyond the first MAX_FIELDS names were left out."""
     parsed: list[dict[str, str | None]] = []
     names: dict[str, None] = {}  # every field name, in the order AWS first sends it
     skipped = 0

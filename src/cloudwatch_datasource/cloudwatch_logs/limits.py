@@ -3,7 +3,8 @@
 AWS's quota is per account and region and counts every client (the console, dashboards, other tools): 100
 concurrent Logs Insights QL queries and 15 for OpenSearch PPL or SQL (CloudWatch Logs user guide, "View running
 queries or query history"; older StartQuery API references say 30). A query over it fails with
-LimitExceededException. The plugin keeps below it by default, 30 and 15, so it leaves room for the other clients;
+LimitExceededException. The plugin keeps below it by default, 30 and 15, so it leaves room for the other clients
+(the operator's `logs_max_concurrent_queries` / `logs_max_concurrent_opensearch_queries`, policy.py);
 a query that still meets LimitExceededException is started again with backoff (execute.py). Waiting for a slot
 ends with the query's time (its request deadline, cancellation or logsTimeout).
 
@@ -27,10 +28,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..errors import ErrorSource, PluginError
+from ..policy import DEFAULT_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES, DEFAULT_LOGS_MAX_CONCURRENT_QUERIES
 from ..settings import DataSourceSettings
 from .query import QueryLanguage
 
-DEFAULT_LIMITS = {"CWLI": 30, "OpenSearch": 15}
+DEFAULT_LIMITS = {"CWLI": DEFAULT_LOGS_MAX_CONCURRENT_QUERIES,
+                  "OpenSearch": DEFAULT_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES}
 
 
 def account_key(settings: DataSourceSettings) -> str:
