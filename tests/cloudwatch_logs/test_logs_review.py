@@ -6,12 +6,13 @@ AWS is the one fake (tests/support/fake_aws.py), reached through botocore; no pl
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from support.fake_aws import FakeAws, Fault, RawBody
+from support.fake_aws import FakeAws, Fault, RawBody, wait_until
 
 from cloudwatch_datasource.backend import DataQuery, DataSourceInstance, PluginContext, QueryDataRequest, TimeRange
 from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames, limits
@@ -210,3 +211,58 @@ def test_the_concurrency_limits_are_operator_settings(monkeypatch: pytest.Monkey
     monkeypatch.setattr(limits, "SLOTS", slots)
     PluginService(tuning=tuned)
     assert slots.limits == {"CWLI": 80, "OpenSearch": 15}
+
+
+# --- second pass --------------------------------------------------------------------------------------------
+
+def test_a_text_column_outside_stats_groups_still_splits_series() -> None:
+    # statsGroups as an old dashboard saved them (only the bin); AWS still answers a row per host and bin. One
+    # series per host, not one series with every time twice (dataplane: a series' times are unique).
+    records = [{"bin(1m)": f"2026-06-01 12:0{m}:00.000", "host": host, "count()": str(m)}
+               for host in ("web-1", "web-2") for m in (0, 1)]
+    series = frame_of(records, expression="stats count() by bin(1m)", statsGroups=["bin(1m)"])
+    assert [f.fields[1].labels for f in series] == [{"host": "web-1"}, {"host": "web-2"}]
+    for frame in series:
+        times = frame.fields[0].values
+        assert len(set(times)) == len(times) == 2
+
+
+def test_unreadable_log_group_fields_are_awss_fault(fake: FakeAws) -> None:
+    from cloudwatch_datasource.cloudwatch_logs.routes import log_group_fields
+
+    fake.logs.fields = [{"name": "@message", "percent": "most"}, {"name": "latency", "percent": 1e300},
+                        {"name": "@timestamp", "percent": 100}]
+    answer = log_group_fields({"logGroupName": "/app"}, client=fake.client("us-east-1", "logs"),
+                              region="us-east-1", datasource="ds")
+    assert answer == [{"value": {"name": "@message", "percent": 0}}, {"value": {"name": "latency", "percent": 100}},
+                      {"value": {"name": "@timestamp", "percent": 100}}]
+
+
+def test_an_unreadable_timestamp_is_awss_fault_too(fake: FakeAws) -> None:
+    fake.script("DescribeAlarmHistory", [RawBody(b'{"AlarmHistoryItems": [{"AlarmName": "a", "Timestamp": "soon"}]}')])
+    fake.logs.alarms = [{"AlarmName": "a", "Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                         "Statistic": "Average", "Period": 300, "Dimensions": []}]
+    query = {"type": "annotationQuery", "region": "us-east-1", "prefixMatching": True, "alarmNamePrefix": "a"}
+    answer = answer_queries([dq(query)], default_region="", client_for_region=lambda r, s: fake.client(r, s),
+                            datasource="ds", account="acct", logs_timeout="", page_limit=5)["A"]
+    assert answer.status == 502 and answer.error_source is ErrorSource.DOWNSTREAM, answer
+
+
+def test_expired_leases_are_stopped_off_the_requests_thread() -> None:
+    slots = QuerySlots({"CWLI": 2})
+    key = ("acct", "us-east-1", "CWLI")
+    release = threading.Event()
+    stopped: list[str] = []
+
+    def slow_stop(query_id: str) -> None:
+        release.wait(10)  # StopQuery against an endpoint that does not answer
+        stopped.append(query_id)
+
+    for query_id in ("q1", "q2"):
+        slots.acquire_lease(key, until=time.monotonic() + 1, check=lambda: None)
+        slots.attach(key, query_id, expires=time.monotonic() - 1, on_expiry=lambda q=query_id: slow_stop(q))
+    # Taking a slot frees both expired leases at once, without waiting for their StopQuery calls.
+    with slots.slot(key, until=time.monotonic() + 5, check=lambda: None):
+        assert slots.running(key) == 1 and stopped == []
+    release.set()
+    assert wait_until(lambda: sorted(stopped) == ["q1", "q2"], 5)

@@ -196,15 +196,17 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
 
 
 def _raised_in_botocore_parser(exc: BaseException) -> bool:
-    """Whether `exc` (a TypeError, AttributeError, ... not botocore's own) was raised inside botocore.parsers."""
-    if not isinstance(exc, (TypeError, AttributeError, ValueError, KeyError, IndexError)):
+    """Whether `exc` (a TypeError, AttributeError, ValueError, ... not botocore's own) was raised while botocore
+    parsed a response: botocore.parsers is on its way up (a timestamp it cannot read fails in the timestamp
+    parser it calls)."""
+    if not isinstance(exc, (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError)):
         return False
     tb = exc.__traceback__
-    innermost = None
     while tb is not None:
-        innermost = tb
+        if tb.tb_frame.f_globals.get("__name__") == "botocore.parsers":
+            return True
         tb = tb.tb_next
-    return innermost is not None and innermost.tb_frame.f_globals.get("__name__") == "botocore.parsers"
+    return False
 
 
 def _describe_client_error(exc: ClientError, operation: str) -> PluginError:

@@ -177,10 +177,15 @@ def _sorted_by(fields: list[Field], time_name: str) -> list[Field]:
 
 def _series_frames(query: LogsQuery, columns: Columns, time_name: str,
                    meta: dict[str, Any], text: dict[str, list[str | None]]) -> list[Frame]:
-    """One timeseries-multi frame per combination of the non-time group fields' values, labelled with AWS's
-    text of them (a number group field's float would print 1234567 and 1234568 alike)."""
+    """One timeseries-multi frame per combination of the non-time group fields' (and other text columns') values,
+    labelled with AWS's text of them (a number group field's float would print 1234567 and 1234568 alike)."""
     group_names = [g for g in query.stats_groups if g in columns and g != time_name
                    and columns[g][0] is not FieldType.TIME]
+    # A text column the saved statsGroups do not name (an older dashboard's, or a query edited since) still tells
+    # series apart: without it two rows of one bin would be one series with that time twice (dataplane: a
+    # series' times are unique).
+    group_names += [n for n, (kind, _) in columns.items()
+                    if kind is FieldType.STRING and n not in group_names and n not in _HIDDEN]
     value_names = [n for n, (kind, _) in columns.items() if kind is FieldType.NUMBER and n not in group_names]
     stamps = columns[time_name][1]
     groups: dict[tuple[str, ...], list[int]] = {}

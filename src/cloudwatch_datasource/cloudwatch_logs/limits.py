@@ -111,8 +111,11 @@ class QuerySlots:
             for qid, lease in gone:
                 del self._leases[qid]
                 self._free(lease.key)
-        for _, lease in gone:
-            lease.on_expiry()
+        if gone:
+            # StopQuery takes up to its own bound (execute.py) per query: not on the thread of the request that
+            # happened to free the slots.
+            threading.Thread(target=_run_all, args=([lease.on_expiry for _, lease in gone],),
+                             name="logs-lease-expiry", daemon=True).start()
         return len(gone)
 
     def _free(self, key: Key) -> None:
@@ -161,6 +164,11 @@ class QuerySlots:
                         status=504, source=ErrorSource.DOWNSTREAM)
                 # Woken by a release; the short cap also notices a stopped request or a lease running out soon.
                 self._cond.wait(min(left, 0.2))
+
+
+def _run_all(calls: list[Callable[[], object]]) -> None:
+    for call in calls:
+        call()
 
 
 # Process-wide: AWS's quota is per account, whatever request or datasource runs the query.
