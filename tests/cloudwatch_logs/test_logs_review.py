@@ -266,3 +266,15 @@ def test_expired_leases_are_stopped_off_the_requests_thread() -> None:
         assert slots.running(key) == 1 and stopped == []
     release.set()
     assert wait_until(lambda: sorted(stopped) == ["q1", "q2"], 5)
+
+
+def test_prefix_matching_stops_paging_alarms_once_it_has_enough(fake: FakeAws) -> None:
+    alarm = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average", "Period": 300,
+             "Dimensions": []}
+    fake.logs.alarms = [{**alarm, "AlarmName": f"cpu-{i:03d}"} for i in range(450)]
+    query = {"type": "annotationQuery", "region": "us-east-1", "prefixMatching": True, "alarmNamePrefix": "cpu"}
+    answer = answer_queries([dq(query)], default_region="", client_for_region=lambda r, s: fake.client(r, s),
+                            datasource="ds", account="acct", logs_timeout="", page_limit=500)["A"]
+    assert not answer.error and any("alarms matched" in n.text for n in answer.frames[0].meta["notices"])
+    assert fake.count("DescribeAlarms") == 2  # 101 matches are enough to know there are more than 100
+    assert fake.count("DescribeAlarmHistory") == annotations.MAX_ALARMS

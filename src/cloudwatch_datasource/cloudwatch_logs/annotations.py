@@ -76,8 +76,8 @@ def annotation_frame(query: AnnotationQuery, client: Any, *, datasource: str, pa
     names = _alarm_names(query, client, datasource, page_limit)
     notices = []
     if len(names) > MAX_ALARMS:
-        notices.append(Notice("warning", f"{len(names)} alarms matched; the history of the first {MAX_ALARMS} "
-                                         "is shown"))
+        notices.append(Notice("warning", f"more than {MAX_ALARMS} alarms matched; the history of the first "
+                                         f"{MAX_ALARMS} is shown"))
     events: list[tuple[int, str, str, str]] = []
     for name in names[:MAX_ALARMS]:
         if len(events) >= MAX_EVENTS:
@@ -113,9 +113,15 @@ def _alarm_names(query: AnnotationQuery, client: Any, datasource: str, page_limi
             params["ActionPrefix"] = query.action_prefix
         if query.alarm_name_prefix:
             params["AlarmNamePrefix"] = query.alarm_name_prefix
+        names: dict[str, None] = {}
         with aws_call("DescribeAlarms", region=query.region, datasource=datasource):
-            alarms = list(items(client, "describe_alarms", "MetricAlarms", page_limit, **params))
-        return _unique(a.get("AlarmName") for a in alarms if _matches(query, a))
+            for alarm in items(client, "describe_alarms", "MetricAlarms", page_limit, **params):
+                name = alarm.get("AlarmName")
+                if isinstance(name, str) and name and _matches(query, alarm):
+                    names.setdefault(name)
+                    if len(names) > MAX_ALARMS:
+                        break  # one more than is looked up: enough for the notice, no further pages held
+        return list(names)
     params = {"Namespace": query.namespace, "MetricName": query.metric_name, "Period": query.period,
               "Dimensions": [{"Name": k, "Value": v} for k, values in query.dimensions for v in values]}
     # A percentile (p99, tm90, ...) is an extended statistic to CloudWatch alarms.
