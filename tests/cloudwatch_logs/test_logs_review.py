@@ -278,3 +278,25 @@ def test_prefix_matching_stops_paging_alarms_once_it_has_enough(fake: FakeAws) -
     assert not answer.error and any("alarms matched" in n.text for n in answer.frames[0].meta["notices"])
     assert fake.count("DescribeAlarms") == 2  # 101 matches are enough to know there are more than 100
     assert fake.count("DescribeAlarmHistory") == annotations.MAX_ALARMS
+
+
+def test_a_polled_query_nobody_polls_any_more_gives_its_slot_back(fake: FakeAws,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # A closed browser tab: StartQuery, then no poll and no StopQuery, with logsTimeout's default 30 minutes.
+    monkeypatch.setattr(limits, "LEASE_IDLE_S", 0.3)
+    fake.logs.states = ["Running"]
+    slots = QuerySlots({"CWLI": 1})
+    common: dict[str, Any] = {"default_region": "", "client_for_region": lambda r, s: fake.client(r, s),
+                              "datasource": "ds", "account": "acct", "logs_timeout": "", "page_limit": 5,
+                              "slots": slots}
+    abandoned = answer_queries([dq(logs(subtype="StartQuery"))], **common)["A"].frames[0].fields[0].values[0]
+    # The next query gets the slot once the first one has gone unpolled, and that one is stopped at AWS.
+    second = answer_queries([dq(logs(subtype="StartQuery"), "B")], **common)["B"]
+    assert not second.error and slots.waited == 1, second
+    assert wait_until(lambda: fake.logs.queries[abandoned].status == "Cancelled", 5)
+    # A query that is polled keeps its slot (each poll renews it) until it ends.
+    query_id = second.frames[0].fields[0].values[0]
+    for _ in range(3):
+        assert not answer_queries([dq(logs(subtype="GetQueryResults", queryId=query_id))], **common)["A"].error
+        time.sleep(0.2)
+    assert fake.logs.queries[query_id].status == "Running" and slots.running(("acct", "us-east-1", "CWLI")) == 1

@@ -25,7 +25,7 @@ from .. import deadlines
 from ..aws import aws_call, aws_failure
 from ..deadlines import RequestScope
 from ..errors import ErrorSource, PluginError
-from .limits import SLOTS, QuerySlots, family
+from .limits import LEASE_IDLE_S, SLOTS, QuerySlots, family
 from .query import MAX_ROWS, LogsQuery
 
 log = structlog.get_logger(__name__)
@@ -148,8 +148,8 @@ class Runner:
             self.slots.release(query_id)
             self.stop(query_id)
             raise PluginError(f"the Logs Insights query did not finish within the datasource's logsTimeout "
-                              f"({self.logs_timeout_s:g} s); it was stopped", status=504,
-                              source=ErrorSource.DOWNSTREAM)
+                              f"({self.logs_timeout_s:g} s), or went unpolled for {LEASE_IDLE_S:g} s; it was "
+                              "stopped", status=504, source=ErrorSource.DOWNSTREAM)
         result = self.results(query_id)
         if result.status in TERMINAL:
             self.slots.release(query_id)

@@ -10,9 +10,9 @@ ends with the query's time (its request deadline, cancellation or logsTimeout).
 
 Grafana's own frontend drives a query in steps instead (StartQuery, then GetQueryResults polls, StopQuery: the
 `subtype` queries). Each step is its own request, so a step cannot hold a slot in a `with` block: StartQuery takes
-a *lease* on a slot, given back when a poll sees a final status, on StopQuery, or once the datasource's
-logsTimeout has passed since the start (then the query is stopped at AWS: a frontend that stopped polling never
-stops it itself).
+a *lease* on a slot, given back when a poll sees a final status, on StopQuery, once the datasource's logsTimeout
+has passed since the start, or when no poll came for LEASE_IDLE_S (a closed browser tab); the last two stop the
+query at AWS (a frontend that stopped polling never stops it itself).
 
 The account is not known without an STS call, so the key is what decides it: the credentials settings
 (`account_key`), the endpoint and the region. Datasources sharing credentials share slots.
@@ -21,11 +21,12 @@ The account is not known without an STS call, so the key is what decides it: the
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import ErrorSource, PluginError
 from ..policy import DEFAULT_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES, DEFAULT_LOGS_MAX_CONCURRENT_QUERIES
@@ -48,6 +49,8 @@ def family(language: QueryLanguage) -> str:
 
 
 Key = tuple[str, str, str]
+# Grafana's frontend polls a running query every few seconds; a minute without a poll means nobody is waiting.
+LEASE_IDLE_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Lease:
     key: Key
     expires: float  # time.monotonic(): the start plus the datasource's logsTimeout
     on_expiry: Callable[[], object]  # StopQuery of the query, sent when the lease runs out unreleased
+    idle_until: float = math.inf  # time.monotonic(): the last poll (or the start) plus LEASE_IDLE_S
+
+    def ended(self, now: float) -> bool:
+        return now >= self.expires or now >= self.idle_until
 
 
 class QuerySlots:
@@ -83,7 +90,7 @@ class QuerySlots:
 
     def attach(self, key: Key, query_id: str, *, expires: float, on_expiry: Callable[[], object]) -> None:
         with self._cond:
-            self._leases[query_id] = Lease(key, expires, on_expiry)
+            self._leases[query_id] = Lease(key, expires, on_expiry, time.monotonic() + LEASE_IDLE_S)
 
     def give_back(self, key: Key) -> None:
         with self._cond:
@@ -98,16 +105,23 @@ class QuerySlots:
             return lease is not None
 
     def expired(self, query_id: str) -> bool:
-        """Whether `query_id` holds a lease that has run out (its logsTimeout passed)."""
+        """Whether `query_id` holds a lease that has run out (its logsTimeout passed, or it went unpolled);
+        otherwise a poll now keeps it from going idle."""
+        now = time.monotonic()
         with self._cond:
             lease = self._leases.get(query_id)
-            return lease is not None and lease.expires <= time.monotonic()
+            if lease is None:
+                return False
+            if lease.ended(now):
+                return True
+            self._leases[query_id] = replace(lease, idle_until=now + LEASE_IDLE_S)
+            return False
 
     def reap(self) -> int:
         """Give back every lease that ran out, and stop those queries at AWS (outside the lock)."""
         now = time.monotonic()
         with self._cond:
-            gone = [(qid, lease) for qid, lease in self._leases.items() if lease.expires <= now]
+            gone = [(qid, lease) for qid, lease in self._leases.items() if lease.ended(now)]
             for qid, lease in gone:
                 del self._leases[qid]
                 self._free(lease.key)
