@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws, Fault, RawBody, wait_until
+from support.logs_queries import START, dq
+from support.logs_queries import logs_model as logs
 
-from cloudwatch_datasource.backend import DataQuery, DataSourceInstance, PluginContext, QueryDataRequest, TimeRange
+from cloudwatch_datasource.backend import DataQuery, DataSourceInstance, PluginContext, QueryDataRequest
 from cloudwatch_datasource.cloudwatch_logs import annotations, answer_queries, frames, limits
 from cloudwatch_datasource.cloudwatch_logs.execute import LogsResult
 from cloudwatch_datasource.cloudwatch_logs.frames import result_frames
@@ -25,19 +27,6 @@ from cloudwatch_datasource.errors import ErrorSource
 from cloudwatch_datasource.policy import ClientTuning
 from cloudwatch_datasource.protocol.arrow import encode_frame
 from cloudwatch_datasource.service import PluginService
-
-END = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
-START = END - timedelta(hours=1)
-
-
-def dq(model: dict[str, Any], ref_id: str = "A") -> DataQuery:
-    return DataQuery(ref_id=ref_id, time_range=TimeRange(int(START.timestamp() * 1000), int(END.timestamp() * 1000)),
-                     json=json.dumps(model).encode())
-
-
-def logs(**extra: Any) -> dict[str, Any]:
-    return {"queryMode": "Logs", "region": "us-east-1", "expression": "fields @timestamp, @message",
-            "logGroupNames": ["/app/web"], **extra}
 
 
 def rows(*records: dict[str, str]) -> list[list[dict[str, str]]]:
