@@ -258,7 +258,8 @@ def build_bom(dist: Path, arch: str) -> str:
         scope, _, bare = npm.name.rpartition("/")
         purl = PackageURL("npm", namespace=scope or None, name=bare, version=npm.version)
         npm_components.append(Component(  # a scope is the CycloneDX `group`, as cyclonedx-npm writes it
-            group=scope or None, name=bare, version=npm.version, type=ComponentType.LIBRARY, bom_ref=purl.to_string(), purl=purl,
+            group=scope or None, name=bare, version=npm.version, type=ComponentType.LIBRARY,
+            bom_ref=purl.to_string(), purl=purl,
             licenses=[LicenseFactory().make_from_string(npm.license)] if npm.license else [],
             properties=[Property(name="origin", value=f"npm package bundled into module.js ({npm.lock_key})")]))
     if module.is_file():
