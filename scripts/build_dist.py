@@ -146,8 +146,11 @@ def debian_root(arch: Arch) -> Path:
 def project_wheel() -> Path:
     wheels = BUILD / "wheel"
     shutil.rmtree(wheels, ignore_errors=True)
+    # SOURCE_DATE_EPOCH (reproducible-builds.org; setuptools' bdist_wheel reads it for the zip entries' times):
+    # the same sources give the same wheel, so its hash in the installed direct_url.json and RECORD, and the
+    # plugin zips, do not change from one `make dist` to the next. 1980-01-01, as scripts/package.py's entries.
     quiet([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-deps",
-           "--wheel-dir", str(wheels), str(ROOT)])
+           "--wheel-dir", str(wheels), str(ROOT)], env={**os.environ, "SOURCE_DATE_EPOCH": "315532800"})
     return next(wheels.glob("*.whl"))
 
 
