@@ -146,8 +146,11 @@ def debian_root(arch: Arch) -> Path:
 def project_wheel() -> Path:
     wheels = BUILD / "wheel"
     shutil.rmtree(wheels, ignore_errors=True)
+    # SOURCE_DATE_EPOCH (reproducible-builds.org; setuptools' bdist_wheel reads it for the zip entries' times):
+    # the same sources give the same wheel, so its hash in the installed RECORD, and the
+    # plugin zips, do not change from one `make dist` to the next. 1980-01-01, as scripts/package.py's entries.
     quiet([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-deps",
-           "--wheel-dir", str(wheels), str(ROOT)])
+           "--wheel-dir", str(wheels), str(ROOT)], env={**os.environ, "SOURCE_DATE_EPOCH": "315532800"})
     return next(wheels.glob("*.whl"))
 
 
@@ -167,6 +170,14 @@ def site_packages(arch: Arch, wheel: Path) -> Path:
            "--target", str(target), *platforms, "--only-binary=:all:", "--python-version", "3.11",
            "--implementation", "cp", "--abi", "cp311", "--abi", "abi3", "--abi", "none", str(wheel),
            *BUNDLED_PYTHON_MARKER_DEPENDENCIES])
+    # PEP 610's direct_url.json names where pip installed the project's wheel from: an absolute build path
+    # (file:///<checkout>/build/wheel/...), which would put the build machine's folders into the zip and make zips
+    # built in different folders differ. Nothing in the bundle reads it (no pip runs there); RECORD loses its line.
+    for info in target.glob("cloudwatch_datasource-*.dist-info"):
+        (info / "direct_url.json").unlink(missing_ok=True)
+        record = info / "RECORD"
+        lines = record.read_text().splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if not line.startswith(f"{info.name}/direct_url.json,")))
     return target
 
 
@@ -399,7 +410,10 @@ def compile_bytecode(out: Path) -> None:
     """.pyc for every module, checked by nothing at run time (unchecked-hash): no directory needs to be writable,
     and a zip round trip that changes file times cannot make CPython recompile (or try to write) them."""
     for directory in [out / "runtime" / "python" / "site", *sorted((out / "runtime").glob("linux_*/site"))]:
-        ok = compileall.compile_dir(directory, quiet=2, workers=0,
+        # stripdir: each .pyc records its source path for tracebacks; without it that is the build machine's
+        # absolute path (/<checkout>/build/...), leaking its folders into the zip. Recorded as the path inside
+        # Grafana's plugins directory instead (pyaws-cloudwatch-datasource/runtime/...).
+        ok = compileall.compile_dir(directory, quiet=2, workers=0, stripdir=str(out), prependdir=PLUGIN_ID,
                                     invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH)
         if not ok:
             raise SystemExit(f"byte-compiling {directory} failed")

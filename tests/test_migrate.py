@@ -465,3 +465,94 @@ def test_nested_yaml_aliases_are_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     with pytest.raises(migrate.ParseError, match="more than 10000 values once aliases are expanded"):
         migrate_text("\n".join(lines) + "\n", "yaml", CW_BUILTIN, CW_PLUGIN)
+
+
+# --- --copy: a copy of a dashboard for running both datasources side by side (docs/side-by-side.md) ------------
+DASHBOARDS = [FIXTURES / name for name in ("community-aws-ec2.json", "export-aws-lambda.json",
+                                           "legacy-by-name.json")]
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_copy_is_the_migrated_dashboard_with_a_new_uid_and_title_and_no_id(path: Path) -> None:
+    """The copy is the plain forward result with three differences, each reported: uid (derived from the old
+    one), title (suffixed), `id` (its line cut out); every other byte is the forward result's. Importing it
+    cannot overwrite the original (Grafana matches by uid, then id). A second run changes nothing."""
+    text = path.read_text()
+    original = json.loads(text)
+    moved, report = migrate_text(text, "json", BUILTIN, PLUGIN)
+    copied, copy_report = migrate_text(text, "json", BUILTIN, PLUGIN, copy=migrate.Copy())
+    uid, title = original["uid"], original["title"]
+    assert copy_report.changed == [*report.changed, ("/uid", uid, f"{uid}-cwpy"),
+                                   ("/title", title, f"{title} (CloudWatch Python)")]
+    assert copy_report.removed == [("/id", json.dumps(original["id"]))]
+    id_line = f'  "id": {json.dumps(original["id"])},\n'
+    assert moved.count(id_line) == 1
+    assert_only_reported_changes(moved.replace(id_line, ""), copied, Report(changed=copy_report.changed[-2:]),
+                                 "json")
+    loaded = json.loads(copied)
+    assert "id" not in loaded and loaded["uid"] != uid and loaded["title"] != title
+    again, again_report = migrate_text(copied, "json", BUILTIN, PLUGIN, copy=migrate.Copy())
+    assert again == copied and again_report.changed == [] and again_report.removed == []
+
+
+def test_copy_uid_is_derived_within_grafana_s_40_characters() -> None:
+    assert migrate.copy_uid("AWSEc2000") == "AWSEc2000-cwpy" == migrate.copy_uid("AWSEc2000-cwpy")
+    long_a, long_b = "a" * 36 + "x", "a" * 36 + "y"
+    assert len(migrate.copy_uid(long_a)) == 40 and migrate.UID.fullmatch(migrate.copy_uid(long_a))
+    assert migrate.copy_uid(long_a) != migrate.copy_uid(long_b)
+    assert migrate.copy_uid(long_a) == migrate.copy_uid(long_a)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"id": 3}', "{}"),
+    ('{"id":3,"panels":[]}', '{"panels":[]}'),
+    ('{"panels": [],\n  "id": null\n}', '{"panels": []\n}'),
+    ('{\n  "a": 1,\n  "id": 7,\n  "panels": []\n}', '{\n  "a": 1,\n  "panels": []\n}'),
+])
+def test_removing_a_json_member_cuts_only_it_and_one_comma(text: str, expected: str) -> None:
+    doc = spans.parse_json(text)
+    assert doc.remove_member(doc.roots[0], "id")
+    assert doc.render() == expected
+    assert not doc.remove_member(spans.parse_json("{}").roots[0], "id")
+
+
+def test_copy_options_wrapped_dashboards_and_what_is_refused(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    wrapped = '{"dashboard": {"id": 4, "uid": "abc", "title": "T", "panels": []}, "meta": {"slug": "t"}}'
+    copied, report = migrate_text(wrapped, "json", BUILTIN, PLUGIN, copy=migrate.Copy("side-1", " [py]"))
+    assert json.loads(copied) == {"dashboard": {"uid": "side-1", "title": "T [py]", "panels": []},
+                                  "meta": {"slug": "t"}}
+    assert report.removed == [("/dashboard/id", "4")]
+    with pytest.raises(migrate.Refused, match="more than once"):  # a repeated id would survive the cut
+        migrate_text('{"id": 1, "uid": "u", "id": 2, "panels": []}', "json", BUILTIN, PLUGIN, copy=migrate.Copy())
+    with pytest.raises(ValueError, match="no reverse"):
+        migrate_text(wrapped, "json", BUILTIN, PLUGIN, reverse=True, copy=migrate.Copy())
+
+    source = tmp_path / "dash.json"
+    source.write_bytes((FIXTURES / "legacy-by-name.json").read_bytes())
+    out = tmp_path / "copy.json"
+    assert migrate.main([*ARGS, "--copy", "--new-uid", "orders-py", str(source), "-o", str(out)]) == 0
+    assert "removed /id: 12" in capsys.readouterr().out
+    assert json.loads(out.read_text())["uid"] == "orders-py"
+    assert source.read_bytes() == (FIXTURES / "legacy-by-name.json").read_bytes()
+    for bad, why in ((["--copy", "--reverse"], "--copy has no reverse"),
+                     (["--new-uid", "x"], "go with --copy"), (["--title-suffix", " x"], "go with --copy"),
+                     (["--copy", "--new-uid", "no spaces"], "a uid of up to 40"),
+                     (["--copy", "--new-uid", "x" * 41], "a uid of up to 40")):
+        with pytest.raises(SystemExit):
+            migrate.main([*ARGS, *bad, str(source)])
+        assert why in capsys.readouterr().err.splitlines()[-1], bad
+    for name in ("alert-rules.yaml", "alert-rules-export.json", "datasources.yaml"):
+        assert migrate.main([*ARGS, "--copy", str(FIXTURES / name), "-o", str(tmp_path / name)]) == 1
+        assert f"{FIXTURES / name}: --copy" in capsys.readouterr().err and not (tmp_path / name).exists()
+    help_text = io.StringIO()
+    with pytest.raises(SystemExit):
+        cli_help(help_text)
+    assert "no reverse" in help_text.getvalue() and "--title-suffix" in help_text.getvalue()
+
+
+def cli_help(out: io.StringIO) -> None:
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        migrate.main(["--help"])

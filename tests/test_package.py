@@ -64,6 +64,7 @@ def zips() -> dict[str, Path]:
         subprocess.run(["make", "--no-print-directory", "dist", "package"], cwd=ROOT, check=True, timeout=3000)
     targets = {arch: DIST_ROOT / package.archive_name(version, arch) for arch in package.ARCHES}
     inputs = [p for p in DIST.rglob("*")] + [ROOT / "scripts" / "package.py", ROOT / "scripts" / "sbom.py",
+                                             ROOT / "frontend" / "build" / "metafile.json",
                                              *package.DOCUMENTS.values()]
     newest = _newest_mtime(inputs)
     if any(not t.exists() or t.stat().st_mtime < newest for t in targets.values()):
@@ -237,7 +238,7 @@ def test_sbom_names_every_native_file_of_the_zip_with_its_origin(zips: dict[str,
                         native[info.filename.removeprefix(PLUGIN_ID + "/")] = hashlib.sha256(
                             zf.read(info)).hexdigest()
     assert any(".so" in name for name in native) and len(native) > 40
-    assert set(files) == set(native)
+    assert set(files) - {"module.js"} == set(native)  # module.js: the npm packages' file (the test below)
     manifest = json.loads((DIST / "runtime" / "MANIFEST.json").read_text())[f"linux_{arch}"]
     debs = {name.split("_")[0]: name.split("_")[1].replace("%3a", ":") for name in manifest["debian"]}
     wheels = {name.rsplit("-", 1)[0].lower().replace("_", "-") for name in manifest["python"]}
@@ -255,6 +256,71 @@ def test_sbom_names_every_native_file_of_the_zip_with_its_origin(zips: dict[str,
             assert name == f"{json.loads((DIST / 'plugin.json').read_text())['executable']}_linux_{arch}"
     for needed in ("libssl3", "libc6", "pyarrow", "grpcio"):
         assert any(c["name"] == needed for c in components.values()), needed
+
+
+def _installed_package(frontend: Path, path: str) -> tuple[str, str]:
+    """(name, version) of the installed npm package a bundled file belongs to, read from node_modules' own
+    package.json files (not the lock sbom.py reads): the deepest `node_modules/<name>/package.json` on its path.
+    A package's pre-bundled copy of another (no package.json of its own) belongs to the enclosing package."""
+    parts = path.split("/")
+    found = None
+    for index, part in enumerate(parts):
+        if part == "node_modules" and index + 1 < len(parts):
+            end = index + 3 if parts[index + 1].startswith("@") else index + 2
+            manifest = frontend.joinpath(*parts[:end], "package.json")
+            if manifest.is_file():
+                found = json.loads(manifest.read_text())
+    assert found is not None, path
+    return found["name"], found["version"]
+
+
+@pytest.mark.parametrize("arch", package.ARCHES)
+def test_sbom_names_the_npm_packages_bundled_into_module_js(zips: dict[str, Path], arch: str) -> None:
+    """esbuild's metafile (frontend/build/metafile.json, written by frontend/scripts/build.mjs) lists every file
+    that went into module.js: each npm package with a file there is in the SBOM with its purl and version,
+    owned by the module.js file component (the zip's bytes' sha256), and nothing else from npm is, so no
+    devDependency (vitest, esbuild, typescript) and none of the externals Grafana provides (react, @grafana/ui)."""
+    frontend = ROOT / "frontend"
+    version = package.project_version()
+    sbom = json.loads((DIST_ROOT / f"{PLUGIN_ID}-{version}.linux_{arch}.cdx.json").read_text())
+    components = {c["bom-ref"]: c for c in sbom["components"]}
+    npm = {PackageURL.from_string(c["purl"]): c for c in components.values()
+           if c.get("purl", "").startswith("pkg:npm/")}
+    named = {(f"{p.namespace}/{p.name}" if p.namespace else p.name, p.version) for p in npm}
+    inputs = json.loads((frontend / "build" / "metafile.json").read_text())["inputs"]
+    bundled = {_installed_package(frontend, path) for path in inputs if path.startswith("node_modules/")}
+    assert len(bundled) > 20 and ("@grafana/aws-sdk", "0.12.4") in bundled
+    assert named == bundled
+    manifest = json.loads((frontend / "package.json").read_text())
+    lock = json.loads((frontend / "package-lock.json").read_text())["packages"]
+    dev_only = {lock[key].get("name", key.rsplit("node_modules/", 1)[1]) for key in lock if lock[key].get("dev")}
+    assert {"vitest", "esbuild", "typescript", "jsdom"} <= dev_only | set(manifest["devDependencies"])
+    assert not {name for name, _ in named} & (dev_only | set(manifest["devDependencies"]))
+    assert not {name for name, _ in named} & {"react", "react-dom", "@grafana/ui", "@grafana/data"}
+    with zipfile.ZipFile(zips[arch]) as zf:
+        module_sha256 = hashlib.sha256(zf.read(f"{PLUGIN_ID}/module.js")).hexdigest()
+    module = components["file:module.js"]
+    assert module["type"] == "file" and module["hashes"] == [{"alg": "SHA-256", "content": module_sha256}]
+    depends = {d["ref"]: set(d.get("dependsOn", [])) for d in sbom["dependencies"]}
+    for purl, component in npm.items():
+        assert depends[component["bom-ref"]] == {"file:module.js"}, purl
+        assert component["bom-ref"] in depends[PLUGIN_ID]
+    licensed = [c for c in npm.values() if c.get("licenses")]
+    assert len(licensed) > len(npm) // 2  # package-lock.json's `license` where the package declares one
+
+
+def test_the_sbom_is_the_same_bytes_every_run(zips: dict[str, Path], tmp_path: Path) -> None:
+    """No per-run timestamp or random serial number: the timestamp is plugin.json's build date, the serial
+    number is derived from the content, so packaging the same dist again gives the same SBOM."""
+    import sbom
+
+    written = sbom.write_sboms(DIST, tmp_path, [HOST_ARCH])
+    first = (DIST_ROOT / written[0].name).read_text()
+    assert written[0].read_text() == first
+    document = json.loads(first)
+    assert document["metadata"]["timestamp"].startswith(
+        json.loads((DIST / "plugin.json").read_text())["info"]["updated"] + "T00:00:00")
+    assert document["serialNumber"] != "urn:uuid:00000000-0000-0000-0000-000000000000"
 
 
 def test_signed_zip_installs_with_a_manifest_that_matches_its_files(zips: dict[str, Path], tmp_path: Path) -> None:

@@ -109,7 +109,8 @@ def small_dist(tmp_path: Path) -> Path:
     (dist / "runtime" / "linux_amd64" / "lib").mkdir(parents=True)
     (dist / "runtime" / "linux_arm64" / "lib").mkdir(parents=True)
     (dist / "plugin.json").write_text(json.dumps({"id": package.PLUGIN_ID, "executable": "gpx_cloudwatch",
-                                                  "backend": True, "info": {"version": version}}))
+                                                  "backend": True, "info": {"version": version,
+                                                                                   "updated": "2026-01-01"}}))
     for arch in package.ARCHES:
         (dist / f"gpx_cloudwatch_linux_{arch}").write_text(f"launcher {arch}")
         (dist / "runtime" / f"linux_{arch}" / "lib" / "data.txt").write_text(arch)

@@ -1,12 +1,17 @@
 // Builds dist/module.js: an AMD module (the format Grafana's plugin loader expects) whose
 // dependencies are the libraries Grafana provides at runtime. Everything else is bundled.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
+// esbuild's metafile (https://esbuild.github.io/api/#metafile): every input file that went into the bundle, by path
+// relative to frontend/. scripts/sbom.py reads it to list the npm packages module.js carries. Kept out of dist/
+// (not shipped); module.js.sha256 beside it ties it to the module.js it describes.
+const buildInfo = join(root, 'build');
 
 // Provided by Grafana at runtime (SystemJS shared dependencies). Only exact specifiers.
 export const EXTERNALS = [
@@ -50,6 +55,8 @@ const result = await build({
   jsx: 'transform',
   plugins: [externalsPlugin],
   logLevel: 'warning',
+  metafile: true,
+  absWorkingDir: root,
 });
 
 const code = result.outputFiles.find((f) => f.path.endsWith('module.js')).text;
@@ -62,6 +69,9 @@ const amd =
   `var require=function(n){if(Object.prototype.hasOwnProperty.call(__deps,n))return __deps[n];throw new Error("Module not provided by Grafana: "+n)};` +
   `var module={exports:{}},exports=module.exports;\n${code}\nreturn module.exports;});\n`;
 writeFileSync(join(dist, 'module.js'), amd);
+mkdirSync(buildInfo, { recursive: true });
+writeFileSync(join(buildInfo, 'metafile.json'), JSON.stringify(result.metafile, null, 1) + '\n');
+writeFileSync(join(buildInfo, 'module.js.sha256'), createHash('sha256').update(amd).digest('hex') + '\n');
 
 mkdirSync(join(dist, 'img'), { recursive: true });
 cpSync(join(root, 'img'), join(dist, 'img'), { recursive: true });

@@ -44,6 +44,14 @@ def test_no_symlinks_and_nothing_writable_needed(dist: Path) -> None:
     assert sources and not missing, missing[:5]
 
 
+def test_no_file_names_the_build_machines_folders(dist: Path) -> None:
+    """The checkout's absolute path (bytecode source paths, pip's direct_url.json) would leak the build machine's
+    folders into the zip and make zips built in two folders differ."""
+    checkout = str(dist.parents[1]).encode()
+    leaking = [p.relative_to(dist) for p in dist.rglob("*") if p.is_file() and checkout in p.read_bytes()]
+    assert not leaking, leaking[:10]
+
+
 def test_bundle_imports_only_what_the_plugin_needs(dist: Path, tmp_path: Path) -> None:
     """Memory and size guards: no numpy, no boto3 in the bundle, and a query's path (frames → Arrow) never
     imports pyarrow.compute (~9 MB RSS); the script runs on the bundled interpreter itself."""

@@ -26,6 +26,14 @@ when the files refer to datasources by name) and no changed value is noted as "r
 scalar that had to be quoted (`cw` -> `"12345"`) or a JSON/YAML string written with escapes (`"c\\u0077"`) comes
 back as the same value, not the same bytes.
 
+`--copy` (dashboards, for running both datasources side by side: docs/side-by-side.md) makes the result a copy
+that importing does not put in place of the original: the dashboard's `uid` becomes `--new-uid` or one derived
+from the old uid (`<uid>-cwpy`; a uid over Grafana's 40 characters is shortened with a hash of the old one), its
+`title` gets `--title-suffix`, and its `id` is removed (Grafana matches an import by uid, then by id). Every other
+byte is kept, as without --copy. Running it again on its output changes nothing. There is no reverse of a copy:
+the original is still in Grafana; delete the copy to go back (--copy with --reverse is refused). Library panels
+are shared by the original and the copy, so migrating a library panel moves both.
+
 A YAML anchor (`&cw cw`) whose aliases (`*cw`) are not all references that move the same way (one is a Logs
 rule kept on the built-in datasource, or a field that is not a datasource reference) cannot be changed in one
 place: the file is refused (exit status 1, nothing written) with the lines to fix.
@@ -34,6 +42,8 @@ place: the file is refused (exit status 1, nothing written) with the lines to fi
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -109,16 +119,20 @@ class Report:
     changed: list[tuple[str, str, str]] = field(default_factory=list)  # (path, old, new)
     left: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (path, old value's text): --copy's `id`
 
     def write(self, out: TextIO, label: str) -> None:
         out.write(f"{label}:\n")
         for path, old, new in self.changed:
             out.write(f"  changed {path}: {old!r} -> {new!r}\n")
+        for path, old in self.removed:
+            out.write(f"  removed {path}: {old}\n")
         for where, why in self.left:
             out.write(f"  left    {where}: {why}\n")
         for where, why in self.notes:
             out.write(f"  note    {where}: {why}\n")
-        out.write(f"  {len(self.changed)} value(s) changed, {len(self.left)} place(s) left as they were, "
+        removed = f"{len(self.removed)} removed, " if self.removed else ""
+        out.write(f"  {len(self.changed)} value(s) changed, {removed}{len(self.left)} place(s) left as they were, "
                   f"{len(self.notes)} note(s)\n")
 
 
@@ -368,6 +382,83 @@ class Migration:
                 self._set(entry.get("name"), self.target.name, f"/deleteDatasources/{index}/name")
 
 
+# ---------------------------------------------------------------------------------------------------- copy
+COPY_UID_SUFFIX = "-cwpy"
+COPY_TITLE_SUFFIX = " (CloudWatch Python)"
+# Grafana's dashboard uid: up to 40 characters of letters, digits, '-' and '_' (the dashboard JSON model's `uid`,
+# https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/).
+UID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+@dataclass(frozen=True)
+class Copy:
+    """`--copy`: the new uid (None: derived from the old one) and the title suffix."""
+
+    uid: str | None = None
+    title_suffix: str = COPY_TITLE_SUFFIX
+
+
+def copy_uid(old: str) -> str:
+    """The uid of a dashboard's copy: `<old>-cwpy`, the same every run; a uid that already ends so is a copy's.
+    Over 40 characters, the old uid is cut and a hash of all of it keeps two long uids apart."""
+    if old.endswith(COPY_UID_SUFFIX):
+        return old
+    new = old + COPY_UID_SUFFIX
+    if len(new) <= 40:
+        return new
+    digest = hashlib.sha256(old.encode()).hexdigest()[:8]
+    return f"{old[:40 - len(COPY_UID_SUFFIX) - 9]}-{digest}{COPY_UID_SUFFIX}"
+
+
+def _dashboard(doc: Document) -> tuple[Node, str]:
+    """The dashboard of a JSON document: the root, or `dashboard` of /api/dashboards/uid's {dashboard, meta}."""
+    if doc.kind != "json" or len(doc.roots) != 1:
+        raise Refused("--copy takes a dashboard's JSON")
+    root = doc.roots[0]
+    inner = root.get("dashboard")
+    dashboard, path = (inner, "/dashboard") if inner is not None and isinstance(inner.value, dict) else (root, "")
+    if not isinstance(dashboard.value, dict) or not any(
+            key in dashboard.value for key in ("panels", "rows", "schemaVersion")):
+        raise Refused("--copy: not a dashboard (no panels, rows or schemaVersion)")
+    return dashboard, path
+
+
+def copy_dashboard(doc: Document, copy: Copy, report: Report) -> None:
+    """Queue the edits that make the document a copy of its dashboard (see the module docstring)."""
+    dashboard, path = _dashboard(doc)
+    uid, title = dashboard.get("uid"), dashboard.get("title")
+    if uid is not None and uid.is_string:
+        new_uid = copy.uid or copy_uid(uid.value)
+        if doc.set_string(uid, new_uid):
+            report.changed.append((f"{path}/uid", uid.value, new_uid))
+    else:
+        report.left.append((f"{path}/uid", "no uid: Grafana gives the copy a new one when it is imported"
+                            + (f" (add `\"uid\": \"{copy.uid}\"` for --new-uid)" if copy.uid else "")))
+    if title is not None and title.is_string and copy.title_suffix and not title.value.endswith(copy.title_suffix):
+        if doc.set_string(title, title.value + copy.title_suffix):
+            report.changed.append((f"{path}/title", title.value, title.value + copy.title_suffix))
+    id_node = dashboard.get("id")
+    if id_node is not None and doc.remove_member(dashboard, "id"):
+        report.removed.append((f"{path}/id", doc.text[id_node.start:id_node.end]))
+    if _has_library_panels(dashboard):
+        report.notes.append((path or "/", "library panels are shared by the original and the copy: migrating one "
+                                          "(its export from /api/library-elements) moves both"))
+
+
+def _has_library_panels(node: Node) -> bool:
+    if isinstance(node.value, dict):
+        return "libraryPanel" in node.value or any(_has_library_panels(child) for _, child in node.items())
+    return any(_has_library_panels(child) for child in node.elements())
+
+
+def _check_copy(result: str, uid: str | None) -> None:
+    """The written copy, read back as Grafana reads it: no `id` (a repeated key could hide one) and the new uid."""
+    loaded = json.loads(result)
+    dashboard = loaded["dashboard"] if isinstance(loaded.get("dashboard"), dict) else loaded
+    if "id" in dashboard or (uid is not None and dashboard.get("uid") != uid):
+        raise Refused("--copy: the dashboard has its `id` or `uid` more than once; remove the repeats and run again")
+
+
 # --------------------------------------------------------------------------------------------------- files
 def parse(text: str, kind: str) -> Document:
     return parse_json(text) if kind == "json" else parse_yaml(text)
@@ -383,12 +474,18 @@ def kind_of(name: str, text: str, forced: str | None) -> str:
     return "json" if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") else "yaml"
 
 
-def migrate_text(text: str, kind: str, builtin: Side, plugin: Side, reverse: bool = False) -> tuple[str, Report]:
-    """The document with its references moved (built-in → plugin, or back with `reverse`) and the report."""
+def migrate_text(text: str, kind: str, builtin: Side, plugin: Side, reverse: bool = False,
+                 copy: Copy | None = None) -> tuple[str, Report]:
+    """The document with its references moved (built-in → plugin, or back with `reverse`) and the report; with
+    `copy`, a copy of the dashboard (forward only)."""
+    if copy is not None and reverse:
+        raise ValueError("a copy has no reverse: delete the copy in Grafana")
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     doc = parse(text[len(bom):], kind)
     source, target = (plugin, builtin) if reverse else (builtin, plugin)
     report = Migration(doc, source, target, reverse).run()
+    if copy is not None:
+        copy_dashboard(doc, copy, report)
     conflicts = doc.shared_conflicts()
     if conflicts:
         raise Refused("refused, nothing written: " + "; ".join(
@@ -396,7 +493,10 @@ def migrate_text(text: str, kind: str, builtin: Side, plugin: Side, reverse: boo
             f"{asked} of them are datasource references to change"
             for node, asked, uses in conflicts) + " (write the value out in place of its aliases `*name` that must "
             "stay, then run again)")
-    return bom + doc.render(), report
+    result = doc.render()
+    if copy is not None:
+        _check_copy(result, next((new for path, _, new in report.changed if path.endswith("/uid")), None))
+    return bom + result, report
 
 
 def _read_stdin(stdin: TextIO) -> bytes:
@@ -430,6 +530,12 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
     parser.add_argument("--plugin-uid", required=True, help=f"uid of the {PLUGIN_ID} datasource")
     parser.add_argument("--plugin-name", help="its name: references by name become this (default: its uid)")
     parser.add_argument("--reverse", action="store_true", help="move from this plugin back to the built-in one")
+    parser.add_argument("--copy", action="store_true",
+                        help="dashboards: make the result a copy (new uid, title suffix, no id) that importing does "
+                             "not put in place of the original; no reverse (delete the copy), not with --reverse")
+    parser.add_argument("--new-uid", help=f"--copy: the copy's uid (default: the old uid + {COPY_UID_SUFFIX!r})")
+    parser.add_argument("--title-suffix", default=COPY_TITLE_SUFFIX,
+                        help=f"--copy: added to the copy's title (default: {COPY_TITLE_SUFFIX!r})")
     parser.add_argument("--write", action="store_true", help="rewrite the files in place (default: a dry run)")
     parser.add_argument("-o", "--output", help="write the result to this file ('-': standard output); one input")
     parser.add_argument("--format", choices=["json", "yaml"], help="default: by file extension, else by content")
@@ -442,6 +548,13 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
         parser.error("-o takes one input file")
     if args.write and "-" in files:
         parser.error("--write rewrites files; standard input has none (use -o)")
+    if args.copy and args.reverse:
+        parser.error("--copy has no reverse: the original is still in Grafana; delete the copy to go back")
+    if not args.copy and (args.new_uid or args.title_suffix != COPY_TITLE_SUFFIX):
+        parser.error("--new-uid and --title-suffix go with --copy")
+    if args.new_uid and (len(files) != 1 or not UID.fullmatch(args.new_uid)):
+        parser.error("--new-uid: one dashboard, and a uid of up to 40 letters, digits, '-' or '_'")
+    copy = Copy(args.new_uid, args.title_suffix) if args.copy else None
     builtin, plugin = sides(args)
     # The report goes to stderr when the document itself goes to stdout.
     log = sys.stderr if args.output == "-" else stdout
@@ -450,7 +563,7 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
         try:
             # Bytes, not text mode: text mode would turn CRLF line endings into LF, changing untouched bytes.
             raw = (_read_stdin(stdin) if name == "-" else Path(name).read_bytes()).decode("utf-8")
-            result, report = migrate_text(raw, kind_of(name, raw, args.format), builtin, plugin, args.reverse)
+            result, report = migrate_text(raw, kind_of(name, raw, args.format), builtin, plugin, args.reverse, copy)
         except (OSError, UnicodeDecodeError, ParseError, Refused) as exc:
             sys.stderr.write(f"{name}: {exc}\n")
             failed = True

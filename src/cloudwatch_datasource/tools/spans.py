@@ -19,6 +19,8 @@ in the same style, and `apply` splices the edits into the original text.
 - Aliases (`*cw`) share their anchor's text: `Document.uses` counts the places each YAML scalar appears, and
   `Document.shared_conflicts` lists the edits that were not asked for at every one of those places (an edit there
   would also change a value that must stay), so the caller can refuse the file instead of writing a wrong one.
+- Removing a member (`Document.remove_member`, JSON only: what `migrate --copy` needs for a dashboard's `id`) cuts
+  the key, the value and one separating comma with the whitespace up to the next key, nothing else.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Node:
     is_string: bool = False
     style: str = '"'  # YAML scalar style: '' plain, "'" single, '"' double, '|' / '>' block; JSON strings: '"'
     text: str = ""
+    key_start: int = -1  # JSON: where this value's key starts, when it is a member of a mapping
 
     def get(self, key: str) -> Node | None:
         return self.value.get(key) if isinstance(self.value, dict) else None
@@ -74,6 +77,7 @@ class Document:
     # node start → {id of the Node of one place it appears: the new value asked for there}; aliases of one anchor
     # are distinct Nodes with the anchor's start, and a place asked twice counts once.
     asked: dict[int, dict[int, str]] = field(default_factory=dict)
+    removals: dict[int, int] = field(default_factory=dict)  # start → end of text to cut (remove_member)
 
     def set_string(self, node: Node, new: str) -> bool:
         """Queue `node` (a string scalar) to become `new`; False when it already is `new` (nothing to do)."""
@@ -83,6 +87,25 @@ class Document:
             return False
         self.edits[node.start] = (node, new)
         self.asked.setdefault(node.start, {})[id(node)] = new
+        return True
+
+    def remove_member(self, mapping: Node, key: str) -> bool:
+        """Queue the member `key` of a JSON mapping to be cut out (False when there is none). The span is the
+        key through the start of the next key, or, for the last member, the end of the previous value through
+        this one's end: the text left is still JSON with the remaining members as they were written."""
+        if self.kind != "json":
+            raise ValueError("only members of a JSON object are removed")
+        members = [node for _, node in mapping.items()]
+        node = mapping.get(key)
+        if node is None:
+            return False
+        index = members.index(node)
+        if index + 1 < len(members):
+            self.removals[node.key_start] = members[index + 1].key_start
+        elif index > 0:
+            self.removals[members[index - 1].end] = node.end
+        else:
+            self.removals[node.key_start] = node.end
         return True
 
     def shared_conflicts(self) -> list[tuple[Node, int, int]]:
@@ -112,14 +135,18 @@ class Document:
         return None if back == original else original
 
     def render(self) -> str:
-        """The text with every queued edit spliced in; untouched bytes are the original's."""
+        """The text with every queued edit and removal spliced in; untouched bytes are the original's."""
+        splices = [(node.start, node.end, render_json_string(new) if self.kind == "json"
+                    else render_yaml_string(new, node.style)) for node, new in self.edits.values()]
+        splices += [(start, end, "") for start, end in self.removals.items()]
         out: list[str] = []
         position = 0
-        for start in sorted(self.edits):
-            node, new = self.edits[start]
-            out.append(self.text[position:node.start])
-            out.append(render_json_string(new) if self.kind == "json" else render_yaml_string(new, node.style))
-            position = node.end
+        for start, end, new in sorted(splices):
+            if start < position:
+                raise ValueError(f"overlapping edits at offset {start}")
+            out.append(self.text[position:start])
+            out.append(new)
+            position = end
         out.append(self.text[position:])
         return "".join(out)
 
@@ -156,9 +183,11 @@ def _json_value(text: str, i: int) -> tuple[Node, int]:
         if text[j] == "}":
             return Node(members, i, j + 1), j + 1
         while True:
+            key_start = j
             key, j = scanstring(text, j + 1)
             j = _skip_ws(text, _skip_ws(text, j) + 1)  # past ':'
             members[key], j = _json_value(text, j)  # a repeated key: the last wins, as in json.loads
+            members[key].key_start = key_start
             j = _skip_ws(text, j)
             if text[j] == "}":
                 return Node(members, i, j + 1), j + 1
