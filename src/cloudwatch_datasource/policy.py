@@ -159,6 +159,14 @@ DEFAULT_MAX_POINTS_PER_QUERY = 1_000_000
 DEFAULT_MAX_POINTS_PER_REQUEST = 1_000_000
 
 
+# Logs Insights queries the plugin runs at once per (credentials, region), cloudwatch_logs/limits.py. AWS's quota
+# counts every client of the account: 100 concurrent Logs Insights QL queries and 15 OpenSearch PPL/SQL ones
+# ("CloudWatch Logs quotas" in the CloudWatch Logs user guide; the StartQuery API reference still says 30). 30 and
+# 15 leave room for the console and other tools; an operator with a raised quota may set more.
+DEFAULT_LOGS_MAX_CONCURRENT_QUERIES = 30
+DEFAULT_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES = 15
+
+
 @dataclass(frozen=True)
 class ClientTuning:
     """How AWS clients retry and time out. botocore implements the retry modes; we only choose one."""
@@ -191,6 +199,9 @@ class ClientTuning:
     picker_cache_ttl_s: float = DEFAULT_PICKER_CACHE_TTL_S
     picker_cache_max_entries: int = DEFAULT_PICKER_CACHE_MAX_ENTRIES
     picker_cache_max_items: int = DEFAULT_PICKER_CACHE_MAX_ITEMS
+    # Concurrent Logs Insights queries per (credentials, region): QL, and OpenSearch PPL/SQL.
+    logs_max_concurrent_queries: int = DEFAULT_LOGS_MAX_CONCURRENT_QUERIES
+    logs_max_concurrent_opensearch_queries: int = DEFAULT_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientTuning:
@@ -225,4 +236,9 @@ class ClientTuning:
                                                          DEFAULT_PICKER_CACHE_MAX_ENTRIES),
             picker_cache_max_items=_parse_positive_int(env.get("GF_PLUGIN_PICKER_CACHE_MAX_ITEMS"),
                                                        DEFAULT_PICKER_CACHE_MAX_ITEMS),
+            logs_max_concurrent_queries=_parse_positive_int(env.get("GF_PLUGIN_LOGS_MAX_CONCURRENT_QUERIES"),
+                                                            DEFAULT_LOGS_MAX_CONCURRENT_QUERIES),
+            logs_max_concurrent_opensearch_queries=_parse_positive_int(
+                env.get("GF_PLUGIN_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES"),
+                DEFAULT_LOGS_MAX_CONCURRENT_OPENSEARCH_QUERIES),
         )

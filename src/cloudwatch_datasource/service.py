@@ -12,6 +12,7 @@ gRPC deadline, a cancellation) its AWS work stops and its in-flight slot (admiss
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -40,6 +41,7 @@ from .cloudwatch.result_cache import ResultCache
 from .cloudwatch.result_store import AwsIdentity
 from .cloudwatch.routes import ResourceRequest, handle_resource, json_error, parse_request, route_table
 from .cloudwatch_logs import account_key, answer_queries, split_queries
+from .cloudwatch_logs import limits as logs_limits
 from .cloudwatch_logs import routes as logs_routes
 from .deadlines import RequestScope
 from .errors import ErrorSource, PluginError, SettingsError
@@ -67,6 +69,9 @@ class PluginService:
         self.redis_stores = RedisStores()
         self.picker_cache = PickerCache(self.tuning.picker_cache_ttl_s, self.tuning.picker_cache_max_entries,
                                         self.tuning.picker_cache_max_items)
+        # The process-wide Logs Insights slots take the operator's limits (policy.py, [plugin.<id>]).
+        logs_limits.SLOTS.set_limits({"CWLI": self.tuning.logs_max_concurrent_queries,
+                                      "OpenSearch": self.tuning.logs_max_concurrent_opensearch_queries})
         # Every CallResource route, by path (cloudwatch/routes.py); another module's routes are added here.
         self.routes = route_table(resources.ROUTES, variables.ROUTES, logs_routes.ROUTES)
 
@@ -136,6 +141,14 @@ class PluginService:
             policy = OperatorPolicy.resolve(request.context.grafana_config)
             metric_queries, logs_queries = split_queries(request.queries)
             shared = self.redis_stores.get(settings.result_cache_redis) if settings.cache.enabled else None
+            # Logs queries run beside the metrics pipeline (a thread in the request's scope), so a slow
+            # GetMetricData never eats into their logsTimeout, nor they into its deadline.
+            logs_answers = _beside(lambda: answer_queries(
+                logs_queries, default_region=settings.effective_default_region,
+                client_for_region=self._clients(settings, policy), datasource=settings.uid,
+                account=account_key(settings), logs_timeout=settings.logs_timeout,
+                page_limit=policy.list_metrics_page_limit, max_workers=self.tuning.max_concurrency),
+                run=bool(logs_queries))
             answers = run_metric_queries(
                 metric_queries,
                 default_region=settings.effective_default_region,
@@ -149,11 +162,7 @@ class PluginService:
                                             read=not from_alert(request.headers), shared=shared,
                                             shared_secret=shared.key_secret if shared is not None else b""),
             )
-            answers.update(answer_queries(
-                logs_queries, default_region=settings.effective_default_region,
-                client_for_region=self._clients(settings, policy), datasource=settings.uid,
-                account=account_key(settings), logs_timeout=settings.logs_timeout,
-                page_limit=policy.list_metrics_page_limit, max_workers=self.tuning.max_concurrency))
+            answers.update(logs_answers())
         except PluginError as exc:
             answers = {r: DataResponse.failure(exc.message, status=exc.status, source=exc.source) for r in ref_ids}
         except Exception as exc:  # noqa: BLE001 - the last line of defence: answer every refId, never crash
@@ -265,6 +274,34 @@ FROM_ALERT_HEADER = "FromAlert"
 def from_alert(headers: Mapping[str, str]) -> bool:
     """Whether a QueryData request is an alert evaluation (its answers are never served from the cache)."""
     return any(k.lower() == FROM_ALERT_HEADER.lower() and v.strip().lower() == "true" for k, v in headers.items())
+
+
+def _beside(work: Callable[[], dict[str, DataResponse]], *, run: bool) -> Callable[[], dict[str, DataResponse]]:
+    """Start `work` on its own thread in the caller's request scope; the returned function waits for its answers
+    (the work ends with the scope, so the wait does too). A failure inside `work` fails only its own refIds:
+    answer_queries answers each one."""
+    if not run:
+        return dict
+    result: dict[str, dict[str, DataResponse]] = {}
+    failure: list[BaseException] = []
+    bound = deadlines.run_in_scope(work)
+
+    def target() -> None:
+        try:
+            result["answers"] = bound()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="logs-request", daemon=True)
+    thread.start()
+
+    def wait() -> dict[str, DataResponse]:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return result["answers"]
+
+    return wait
 
 
 def _owner(ctx: PluginContext) -> tuple[int, str]:

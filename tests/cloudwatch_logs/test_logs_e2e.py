@@ -85,6 +85,7 @@ def test_logs_and_stats_queries_from_a_panel_and_refids_fail_alone(plugin: Grafa
     queries = [
         data_query("LOGS", LOGS, ms(START), ms(END)),
         data_query("BAD", {**LOGS, "logGroups": "not a list"}, ms(START), ms(END)),
+        data_query("MAL", {**LOGS, "expression": "fields @message | bogus x"}, ms(START), ms(END)),
         data_query("ANN", {"type": "annotationQuery", "region": "us-east-1", "namespace": "AWS/EC2",
                            "metricName": "CPUUtilization", "statistic": "Average",
                            "dimensions": {"InstanceId": "i-1"}}, ms(START), ms(END)),
@@ -103,10 +104,15 @@ def test_logs_and_stats_queries_from_a_panel_and_refids_fail_alone(plugin: Grafa
     assert field_values(frame, "@message")[0] == "GET /item/0 200 0 ms"
     assert field_values(frame, "latency") == [0, 1, 2, 3, 4]  # typed: numbers, not text
     assert "links" in field_schema(frame, "@message")["config"]
-    (start,) = fake.calls("StartQuery")
+    start, refused = sorted(fake.calls("StartQuery"), key=lambda c: "bogus" in c["queryString"])
+    assert "bogus" in refused["queryString"]
     assert start["logGroupIdentifiers"] == [GROUP["arn"][:-2]] and start["queryString"].endswith(LOGS["expression"])
 
     assert resp.results["BAD"]["status"] == 400 and "logGroups" in resp.results["BAD"]["error"]
+    # AWS's MalformedQueryException, its message on that refId only.
+    malformed = resp.results["MAL"]
+    assert malformed["status"] == 400 and malformed["errorSource"] == "downstream", malformed
+    assert "unexpected symbol found bogus" in malformed["error"]
     assert resp.results["MET"]["status"] == 200 and resp.frames("MET"), resp.results["MET"]
     (annotations,) = resp.frames("ANN")
     assert field_values(annotations, "title") == ["cpu-high"]

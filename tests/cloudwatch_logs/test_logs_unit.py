@@ -5,17 +5,17 @@ AWS's polling states, StopQuery, row and concurrency limits.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws, RawBody, log_rows
+from support.logs_queries import END, START, dq
+from support.logs_queries import logs_model as logs
 
 from cloudwatch_datasource import deadlines
-from cloudwatch_datasource.backend import DataQuery, TimeRange
 from cloudwatch_datasource.cloudwatch_logs import answer_queries, split_queries
 from cloudwatch_datasource.cloudwatch_logs.execute import LogsQueryTimeout, Runner
 from cloudwatch_datasource.cloudwatch_logs.frames import console_link, jsurl, result_frames
@@ -30,20 +30,6 @@ from cloudwatch_datasource.cloudwatch_logs.query import (
 from cloudwatch_datasource.data import FieldType
 from cloudwatch_datasource.deadlines import RequestScope
 from cloudwatch_datasource.errors import PluginError, QueryError
-
-END = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
-START = END - timedelta(hours=1)
-
-
-def dq(model: dict[str, Any], ref_id: str = "A") -> DataQuery:
-    return DataQuery(ref_id=ref_id, time_range=TimeRange(int(START.timestamp() * 1000), int(END.timestamp() * 1000)),
-                     json=json.dumps(model).encode())
-
-
-def logs(**extra: Any) -> dict[str, Any]:
-    return {"queryMode": "Logs", "region": "us-east-1", "expression": "fields @timestamp, @message",
-            "logGroups": [{"arn": "arn:aws:logs:us-east-1:123456789012:log-group:/app/web:*", "name": "/app/web"}],
-            **extra}
 
 
 @pytest.fixture

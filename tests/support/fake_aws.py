@@ -123,9 +123,10 @@ class RawBody:
 class FakeError(Exception):
     """An AWS error answer: raise it from a handler (or script it with `fail`)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.extra = dict(extra or {})  # the error shape's own members (MalformedQueryException's queryCompileError)
 
 
 def validation_error(message: str) -> FakeError:
@@ -465,7 +466,7 @@ class FakeAws:
                     "</ErrorResponse>").encode()
             ctype = "text/xml"
         else:
-            error = {"__type": f"com.amazonaws.cloudwatch#{err.code}", "message": err.message}
+            error = {"__type": f"com.amazonaws.cloudwatch#{err.code}", "message": err.message, **err.extra}
             if protocol == "cbor":
                 data, ctype = cbor2.dumps(error), "application/cbor"
                 headers["smithy-protocol"] = "rpc-v2-cbor"
@@ -750,6 +751,31 @@ LOGS_MAX_CONCURRENT = 30
 LOGS_MAX_CONCURRENT_OPENSEARCH = 15
 LOGS_TERMINAL = frozenset({"Complete", "Failed", "Cancelled", "Timeout"})
 _LOGS_SOURCE = re.compile(r"(?i)^\s*source\s+")
+# Logs Insights QL's commands (CloudWatch Logs user guide, "CloudWatch Logs Insights language query syntax"); each
+# `|`-separated part of a query starts with one. Anything else is what StartQuery refuses with
+# MalformedQueryException (API reference, StartQuery "Errors": "The query string is not valid"), with a
+# QueryCompileError naming where.
+LOGS_COMMANDS = frozenset({"fields", "filter", "stats", "sort", "limit", "parse", "display", "dedup", "unmask",
+                           "unnest", "pattern", "diff", "anomaly", "filterindex", "source", "lookup"})
+_LOGS_COMMAND = re.compile(r"\s*([A-Za-z]*)")
+
+
+def malformed_query(text: str) -> FakeError | None:
+    """MalformedQueryException for a Logs Insights QL query whose parts do not each start with a command (quoted
+    text and backticked names are skipped, so a `|` inside them does not split)."""
+    offset = 0
+    for part in re.split(r"\|(?=(?:[^'\"`]*['\"`][^'\"`]*['\"`])*[^'\"`]*$)", text):
+        word = _LOGS_COMMAND.match(part)
+        command = word.group(1) if word else ""
+        if command.lower() not in LOGS_COMMANDS:
+            at = offset + (word.start(1) if word else 0)
+            found = command or part.strip()[:1] or "end of query"
+            message = f"unexpected symbol found {found} at line 1 and position {at + 1}"
+            return FakeError(400, "MalformedQueryException", message, {"queryCompileError": {
+                "location": {"startCharOffset": at, "endCharOffset": at + max(len(command), 1)},
+                "message": message}})
+        offset += len(part) + 1
+    return None
 
 
 def logs_row(**fields: str) -> dict[str, str]:
@@ -825,6 +851,9 @@ class FakeLogsInsights:
         if len(chosen) > 1 or (not chosen and not in_text):
             raise FakeError(400, "InvalidParameterException", "A StartQuery operation must include exactly one of "
                             "logGroupName, logGroupNames or logGroupIdentifiers, or a SOURCE command")
+        malformed = malformed_query(text) if language == "CWLI" else None
+        if malformed is not None:
+            raise malformed
         groups = body.get(chosen[0]) if chosen else []
         if isinstance(groups, list) and len(groups) > LOGS_MAX_LOG_GROUPS:
             raise FakeError(400, "InvalidParameterException", "You can include up to 50 log groups")

@@ -185,8 +185,28 @@ def describe_aws_error(exc: BaseException, *, operation: str) -> PluginError:
         # Its text quotes the response body, which for sts:AssumeRole holds the new credentials.
         return DownstreamError(f"{operation}: AWS sent a response that could not be read; try again, and check "
                                "the datasource's Endpoint field", status=502)
+    if _raised_in_botocore_parser(exc):
+        # botocore's parsers trust the body's shape: a list where its model has a structure (GetQueryResults'
+        # `results` as text, say) raises AttributeError/TypeError from botocore/parsers.py, not
+        # ResponseParserError. Either way the endpoint sent what AWS's model does not allow.
+        return DownstreamError(f"{operation}: AWS sent a response that could not be read (not the shape of "
+                               "AWS's API model); try again, and check the datasource's Endpoint field", status=502)
     return PluginError(f"{operation} failed: {type(exc).__name__}: {scrub(str(exc))}",
                        status=500, source=ErrorSource.PLUGIN)
+
+
+def _raised_in_botocore_parser(exc: BaseException) -> bool:
+    """Whether `exc` (a TypeError, AttributeError, ValueError, ... not botocore's own) was raised while botocore
+    parsed a response: botocore.parsers is on its way up (a timestamp it cannot read fails in the timestamp
+    parser it calls)."""
+    if not isinstance(exc, (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == "botocore.parsers":
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _describe_client_error(exc: ClientError, operation: str) -> PluginError:

@@ -22,7 +22,7 @@ from ..errors import ErrorSource, PluginError
 from .annotations import annotation_frame, parse_annotation_query
 from .execute import LogsQueryTimeout, Runner
 from .frames import query_id_frame, result_frames, stop_frame
-from .limits import account_key
+from .limits import SLOTS, QuerySlots, account_key
 from .query import Subtype, logs_timeout_seconds, parse_logs_query, query_kind
 
 __all__ = ["account_key", "answer_queries", "split_queries"]
@@ -42,8 +42,8 @@ def split_queries(queries: Sequence[DataQuery]) -> tuple[list[DataQuery], list[D
 
 
 def answer_queries(queries: Sequence[DataQuery], *, default_region: str, client_for_region: ClientFactory,
-                   datasource: str, account: str, logs_timeout: str, page_limit: int, max_workers: int = 8
-                   ) -> dict[str, DataResponse]:
+                   datasource: str, account: str, logs_timeout: str, page_limit: int, max_workers: int = 8,
+                   slots: QuerySlots = SLOTS) -> dict[str, DataResponse]:
     """One DataResponse per refId; each query runs on its own (a pool thread in the request's scope), so one
     slow or failing query never holds up or fails another."""
     if not queries:
@@ -56,7 +56,7 @@ def answer_queries(queries: Sequence[DataQuery], *, default_region: str, client_
                 client = client_for_region(annotation.region, "cloudwatch")
                 return DataResponse(frames=[annotation_frame(annotation, client, datasource=datasource,
                                                              page_limit=page_limit)])
-            return _logs_response(q, default_region, client_for_region, datasource, account, logs_timeout)
+            return _logs_response(q, default_region, client_for_region, datasource, account, logs_timeout, slots)
         except LogsQueryTimeout as exc:
             return DataResponse.failure(exc.message, status=exc.status, source=exc.source,
                                         frames=result_frames(parse_logs_query(q, default_region=default_region),
@@ -75,16 +75,16 @@ def answer_queries(queries: Sequence[DataQuery], *, default_region: str, client_
 
 
 def _logs_response(q: DataQuery, default_region: str, client_for_region: ClientFactory, datasource: str,
-                   account: str, logs_timeout: str) -> DataResponse:
+                   account: str, logs_timeout: str, slots: QuerySlots) -> DataResponse:
     query = parse_logs_query(q, default_region=default_region)
     runner = Runner(client_for_region(query.region, "logs"), query.region, datasource, account,
-                    logs_timeout_seconds(logs_timeout))
+                    logs_timeout_seconds(logs_timeout), slots=slots)
     if query.subtype is Subtype.START:
-        return DataResponse(frames=[query_id_frame(query, runner.start(query))])
+        return DataResponse(frames=[query_id_frame(query, runner.start_leased(query))])
     if query.subtype is Subtype.RESULTS:
-        return DataResponse(frames=result_frames(query, runner.results(query.query_id)))
+        return DataResponse(frames=result_frames(query, runner.results_leased(query.query_id)))
     if query.subtype is Subtype.STOP:
-        return DataResponse(frames=[stop_frame(runner.stop(query.query_id))])
+        return DataResponse(frames=[stop_frame(runner.stop_leased(query.query_id))])
     result = runner.run(query)
     frames = result_frames(query, result)
     if result.status == "Complete":

@@ -12,7 +12,8 @@ name), `tags` (the history item type: StateUpdate, ConfigurationUpdate, Action) 
 `meta.custom.rowCount`.
 
 Bounds: DescribeAlarms and DescribeAlarmHistory pages stop at the operator's page limit (paging.py), at most
-MAX_ALARMS alarms are looked up.
+MAX_ALARMS alarms are looked up, and at most MAX_EVENTS history items are kept in all (paging stops there: 100
+alarms × the page limit × 100 items would otherwise be millions).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..errors import QueryError
 from .query import common_fields
 
 MAX_ALARMS = 100
+MAX_EVENTS = 10_000  # annotations one query answers with; a panel cannot show more usefully
 DEFAULT_PERIOD_S = 300  # Grafana's default when prefix matching is off
 _PAGE_SIZE = 100  # DescribeAlarms / DescribeAlarmHistory MaxRecords (AWS's maximum is 100)
 
@@ -74,13 +76,19 @@ def annotation_frame(query: AnnotationQuery, client: Any, *, datasource: str, pa
     names = _alarm_names(query, client, datasource, page_limit)
     notices = []
     if len(names) > MAX_ALARMS:
-        notices.append(Notice("warning", f"{len(names)} alarms matched; the history of the first {MAX_ALARMS} "
-                                         "is shown"))
+        notices.append(Notice("warning", f"more than {MAX_ALARMS} alarms matched; the history of the first "
+                                         f"{MAX_ALARMS} is shown"))
     events: list[tuple[int, str, str, str]] = []
     for name in names[:MAX_ALARMS]:
+        if len(events) >= MAX_EVENTS:
+            break
         with aws_call("DescribeAlarmHistory", region=query.region, datasource=datasource):
             for item in items(client, "describe_alarm_history", "AlarmHistoryItems", page_limit, AlarmName=name,
                               StartDate=query.start, EndDate=query.end, MaxRecords=_PAGE_SIZE):
+                if len(events) >= MAX_EVENTS:
+                    notices.append(Notice("warning", f"only the first {MAX_EVENTS:,} alarm history items are "
+                                                     "shown; narrow the time range or the alarms"))
+                    break
                 stamp = item.get("Timestamp")
                 if not isinstance(stamp, datetime):
                     continue
@@ -105,9 +113,15 @@ def _alarm_names(query: AnnotationQuery, client: Any, datasource: str, page_limi
             params["ActionPrefix"] = query.action_prefix
         if query.alarm_name_prefix:
             params["AlarmNamePrefix"] = query.alarm_name_prefix
+        names: dict[str, None] = {}
         with aws_call("DescribeAlarms", region=query.region, datasource=datasource):
-            alarms = list(items(client, "describe_alarms", "MetricAlarms", page_limit, **params))
-        return _unique(a.get("AlarmName") for a in alarms if _matches(query, a))
+            for alarm in items(client, "describe_alarms", "MetricAlarms", page_limit, **params):
+                name = alarm.get("AlarmName")
+                if isinstance(name, str) and name and _matches(query, alarm):
+                    names.setdefault(name)
+                    if len(names) > MAX_ALARMS:
+                        break  # one more than is looked up: enough for the notice, no further pages held
+        return list(names)
     params = {"Namespace": query.namespace, "MetricName": query.metric_name, "Period": query.period,
               "Dimensions": [{"Name": k, "Value": v} for k, values in query.dimensions for v in values]}
     # A percentile (p99, tm90, ...) is an extended statistic to CloudWatch alarms.

@@ -25,7 +25,7 @@ from .. import deadlines
 from ..aws import aws_call, aws_failure
 from ..deadlines import RequestScope
 from ..errors import ErrorSource, PluginError
-from .limits import SLOTS, QuerySlots, family
+from .limits import LEASE_IDLE_S, SLOTS, QuerySlots, family
 from .query import MAX_ROWS, LogsQuery
 
 log = structlog.get_logger(__name__)
@@ -121,6 +121,45 @@ class Runner:
         finally:
             deadlines.current.reset(token)
             scope.finish()
+
+    # --- Grafana's polling protocol: one step per request, the slot leased (limits.py) -------------------
+
+    def start_leased(self, query: LogsQuery) -> str:
+        """StartQuery for Grafana's frontend: waits for a slot within the request and logsTimeout, then leases it
+        to the query until a poll sees it end, StopQuery, or logsTimeout (then the query is stopped)."""
+        scope = deadlines.current.get()
+        now = time.monotonic()
+        key = (self.account, self.region, family(query.language))
+        self.slots.acquire_lease(key, until=now + self.logs_timeout_s,
+                                 check=scope.check if scope is not None else _nothing)
+        try:
+            query_id = self.start(query)
+        except BaseException:
+            self.slots.give_back(key)
+            raise
+        self.slots.attach(key, query_id, expires=now + self.logs_timeout_s,
+                          on_expiry=lambda: self.stop(query_id))
+        return query_id
+
+    def results_leased(self, query_id: str) -> LogsResult:
+        """One poll for Grafana's frontend. Past logsTimeout since its start the query is stopped and the poll
+        fails with 504; a final status gives the slot back."""
+        if self.slots.expired(query_id):
+            self.slots.release(query_id)
+            self.stop(query_id)
+            raise PluginError(f"the Logs Insights query did not finish within the datasource's logsTimeout "
+                              f"({self.logs_timeout_s:g} s), or went unpolled for {LEASE_IDLE_S:g} s; it was "
+                              "stopped", status=504, source=ErrorSource.DOWNSTREAM)
+        result = self.results(query_id)
+        if result.status in TERMINAL:
+            self.slots.release(query_id)
+        return result
+
+    def stop_leased(self, query_id: str) -> bool:
+        try:
+            return self.stop(query_id)
+        finally:
+            self.slots.release(query_id)
 
     # --- the loop ------------------------------------------------------------------------------------------
 

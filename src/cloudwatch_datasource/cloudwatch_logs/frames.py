@@ -19,6 +19,7 @@ pkg/tsdb/cloudwatch log_query.go and log_actions.go; facts only):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,17 +32,28 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what Logs Insights answers (Grafana
 LINK_TITLE = "View in CloudWatch console"
 _ALWAYS_STRING = frozenset({"@message", "@log", "@logStream", LOG_IDENTIFIER, LOGSTREAM_IDENTIFIER})
 _HIDDEN = frozenset({LOG_IDENTIFIER, LOGSTREAM_IDENTIFIER})
+# Columns kept per frame. Logs Insights answers the fields a query names (and a `fields *`-style query the
+# discovered ones, a few hundred at most); a malformed answer with a new name on every row would otherwise cost
+# names × rows cells.
+MAX_FIELDS = 1_000
+# A number as Logs Insights writes one (ASCII digits, optional sign, fraction and exponent). Python's float()
+# accepts more (digit separators, other scripts' digits, surrounding space), which in a log line is text.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_MAX_EXACT_INT = 2**53  # float64 holds every whole number up to here; beyond, "…993" would read as "…992"
+# Grafana's time fields are int64 nanoseconds since the epoch: up to 2262-04-11.
+_MAX_TIME_NS = 2**63 - 1
 _STATS_NAMES = (("bytesScanned", "Bytes scanned"), ("recordsScanned", "Records scanned"),
                 ("recordsMatched", "Records matched"))
 
 
 def result_frames(query: LogsQuery, result: LogsResult) -> list[Frame]:
     """The frames of one finished (or stopped) query."""
-    columns, skipped = _columns(result.rows)
-    meta = _meta(query, result, skipped)
+    columns, text, skipped, dropped = _columns(result.rows)
+    meta = _meta(query, result, skipped, dropped)
     time_name = next((name for name, (kind, _) in columns.items() if kind is FieldType.TIME), None)
     if query.stats_groups and time_name is not None:
-        return _series_frames(query, columns, time_name, meta)
+        return _series_frames(query, columns, time_name, meta, text)
     fields = _fields(columns, query)
     if time_name is not None:
         fields = _sorted_by(fields, time_name)
@@ -64,12 +76,17 @@ def stop_frame(success: bool) -> Frame:
 
 # --- columns ------------------------------------------------------------------------------------------------
 
-def _columns(rows: Sequence[Any]) -> tuple[dict[str, tuple[FieldType, list[Any]]], int]:
-    """{name: (type, values)} with a value (or None) for every row, and how many malformed items were skipped
-    (a row that is not a list, an entry without a field name)."""
+Columns = dict[str, tuple[FieldType, list[Any]]]
+
+
+def _columns(rows: Sequence[Any]) -> tuple[Columns, dict[str, list[str | None]], int, int]:
+    """{name: (type, values)} with a value (or None) for every row, the same as AWS's text, how many malformed
+    items were skipped (a row that is not a list, an entry without a field name), and how many values of fields
+    beyond the first MAX_FIELDS names were left out."""
     parsed: list[dict[str, str | None]] = []
     names: dict[str, None] = {}  # every field name, in the order AWS first sends it
     skipped = 0
+    dropped = 0  # values of fields beyond MAX_FIELDS
     for row in rows[:MAX_ROWS]:
         if not isinstance(row, list):
             skipped += 1
@@ -82,21 +99,26 @@ def _columns(rows: Sequence[Any]) -> tuple[dict[str, tuple[FieldType, list[Any]]
                 continue
             if name == "@ptr":
                 continue
+            if name not in names:
+                if len(names) >= MAX_FIELDS:
+                    dropped += 1
+                    continue
+                names[name] = None
             value = item.get("value")
             values[name] = value if isinstance(value, str) else None
-            names.setdefault(name)
         if values:
             parsed.append(values)
     raw = {name: [values.get(name) for values in parsed] for name in names}
     ordered = sorted(raw, key=lambda n: (n != "@timestamp", n != "@message"))
-    return {name: _typed(name, raw[name]) for name in ordered}, skipped
+    return {name: _typed(name, raw[name]) for name in ordered}, raw, skipped, dropped
 
 
 def _typed(name: str, values: list[str | None]) -> tuple[FieldType, list[Any]]:
     present = [v for v in values if v is not None]
     if name in _ALWAYS_STRING or not present:
         return FieldType.STRING, values
-    if name == "@timestamp" and all(v.isdigit() for v in present):
+    if name == "@timestamp" and all(v.isascii() and v.isdigit() and int(v) * 1_000_000 <= _MAX_TIME_NS
+                                    for v in present):
         # Epoch milliseconds: what moto's Logs Insights answers (AWS answers the text format below).
         return FieldType.TIME, [int(v) * 1_000_000 if v is not None else None for v in values]
     times = [_parse_time(v) for v in values]
@@ -115,17 +137,18 @@ def _parse_time(value: str | None) -> int | None:
         moment = datetime.strptime(value, TIMESTAMP_FORMAT if "." in value else "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
-    return int(moment.replace(tzinfo=UTC).timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+    stamp = int(moment.replace(tzinfo=UTC).timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+    return stamp if stamp <= _MAX_TIME_NS else None  # beyond 2262: text, not a time Grafana can hold
 
 
 def _parse_number(value: str | None) -> float | None:
-    if value is None:
+    """A number Logs Insights wrote, as float64; None for anything else, and for a whole number float64 would
+    change (an id). "nan"/"inf" spelled as words are text in a log line, not numbers Logs Insights computed."""
+    if value is None or not value.isascii() or _NUMBER.fullmatch(value) is None:
         return None
-    try:
-        number = float(value)
-    except ValueError:
+    if _WHOLE.fullmatch(value) and abs(int(value)) > _MAX_EXACT_INT:
         return None
-    # "nan"/"inf" spelled as words are text in a log line, not numbers Logs Insights computed.
+    number = float(value)
     return number if math.isfinite(number) else None
 
 
@@ -152,18 +175,24 @@ def _sorted_by(fields: list[Field], time_name: str) -> list[Field]:
 
 # --- stats series -------------------------------------------------------------------------------------------
 
-def _series_frames(query: LogsQuery, columns: dict[str, tuple[FieldType, list[Any]]], time_name: str,
-                   meta: dict[str, Any]) -> list[Frame]:
-    """One timeseries-multi frame per combination of the non-time group fields' values."""
+def _series_frames(query: LogsQuery, columns: Columns, time_name: str,
+                   meta: dict[str, Any], text: dict[str, list[str | None]]) -> list[Frame]:
+    """One timeseries-multi frame per combination of the non-time group fields' (and other text columns') values,
+    labelled with AWS's text of them (a number group field's float would print 1234567 and 1234568 alike)."""
     group_names = [g for g in query.stats_groups if g in columns and g != time_name
                    and columns[g][0] is not FieldType.TIME]
+    # A text column the saved statsGroups do not name (an older dashboard's, or a query edited since) still tells
+    # series apart: without it two rows of one bin would be one series with that time twice (dataplane: a
+    # series' times are unique).
+    group_names += [n for n, (kind, _) in columns.items()
+                    if kind is FieldType.STRING and n not in group_names and n not in _HIDDEN]
     value_names = [n for n, (kind, _) in columns.items() if kind is FieldType.NUMBER and n not in group_names]
     stamps = columns[time_name][1]
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, stamp in enumerate(stamps):
         if stamp is None:
             continue  # a series point needs a time (dataplane: the time field has no nulls)
-        key = tuple(_label(columns[g][1][i]) for g in group_names)
+        key = tuple(text[g][i] or "" for g in group_names)
         groups.setdefault(key, []).append(i)
     series_meta = {**meta, "type": "timeseries-multi", "typeVersion": [0, 1]}
     frames = []
@@ -182,17 +211,9 @@ def _series_frames(query: LogsQuery, columns: dict[str, tuple[FieldType, list[An
     return frames
 
 
-def _label(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 # --- meta ---------------------------------------------------------------------------------------------------
 
-def _meta(query: LogsQuery, result: LogsResult, skipped: int) -> dict[str, Any]:
+def _meta(query: LogsQuery, result: LogsResult, skipped: int, dropped: int) -> dict[str, Any]:
     stats = result.statistics
     custom: dict[str, Any] = {"Status": result.status, "queryId": result.query_id, "Region": query.region}
     if stats:
@@ -209,6 +230,9 @@ def _meta(query: LogsQuery, result: LogsResult, skipped: int) -> dict[str, Any]:
     if result.truncated:
         notices.append(Notice("warning", f"only the first {MAX_ROWS:,} rows are shown (one GetQueryResults "
                                          "page); narrow the query or add a limit"))
+    if dropped:
+        notices.append(Notice("warning", f"only the first {MAX_FIELDS:,} fields are shown; {dropped:,} values of "
+                                         "further fields were left out"))
     if skipped:
         notices.append(Notice("warning", f"{skipped} malformed result entries from AWS were left out"))
     if notices:

@@ -65,8 +65,16 @@ def log_group_fields(params: Mapping[str, str], *, client: Any, region: str, dat
     request = {"logGroupName": name} if name else {"logGroupIdentifier": arn.removesuffix("*").removesuffix(":")}
     with aws_call("GetLogGroupFields", region=region, datasource=datasource):
         answer = client.get_log_group_fields(**request)
-    return [{"value": {"name": f["name"], "percent": int(f.get("percent") or 0)}}
+    return [{"value": {"name": f["name"], "percent": _percent(f.get("percent"))}}
             for f in answer.get("logGroupFields") or [] if isinstance(f.get("name"), str)]
+
+
+def _percent(raw: Any) -> int:
+    """GetLogGroupFields' `percent` (0..100). botocore hands a JSON value over as the endpoint sent it, so text
+    or an out-of-range number from a broken endpoint is 0 or clamped, not an exception."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != raw:  # noqa: PLR0124 - NaN
+        return 0
+    return int(max(0, min(100, raw)))
 
 
 def _log_groups_route(request: ResourceRequest) -> Any:
