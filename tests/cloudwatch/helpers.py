@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 from prometheus_client.parser import text_string_to_metric_families
-from support.grafana_host import GrafanaHost, StartGrafana
 
 from cloudwatch_datasource.backend import DataQuery, TimeRange
 from cloudwatch_datasource.data import Field
@@ -56,15 +54,6 @@ def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
             if sample.name == name:
                 out[tuple(sorted(sample.labels.items()))] = sample.value
     return out
-
-
-def go_plugin(grafana: StartGrafana, aws_env: Mapping[str, str]) -> Iterator[GrafanaHost]:
-    """A fixture body: the plugin under the Go host with one AWS attempt per call, stopped the Grafana way (and
-    checked to have stopped gracefully) after the test."""
-    host = grafana(env={**aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
 
 
 def sample_sum(text: str, name: str, **labels: str) -> float:

@@ -30,6 +30,7 @@ from support.grafana_host import (
     datasource,
     field_schema,
     field_values,
+    go_plugin,
     raw_query,
 )
 
@@ -53,10 +54,7 @@ def fake() -> Iterator[FakeAws]:
 
 @pytest.fixture
 def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+    yield from go_plugin(grafana, isolated_aws_env)
 
 
 def settings(fake: FakeAws, **json_data: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws
-from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource
+from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource, go_plugin
 
 from .helpers import samples
 
@@ -40,11 +40,7 @@ def ms(moment: datetime) -> int:
 
 @pytest.fixture
 def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1",
-                        "GF_PLUGIN_PRICE_PER_1000_METRICS": str(PRICE)})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+    yield from go_plugin(grafana, isolated_aws_env, GF_PLUGIN_PRICE_PER_1000_METRICS=str(PRICE))
 
 
 def settings(fake: FakeAws) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from support.grafana_host import (
     datasource,
     field_schema,
     field_values,
+    go_plugin,
     raw_query,
 )
 
@@ -41,10 +42,7 @@ def ms(moment: datetime) -> int:
 
 @pytest.fixture
 def plugin(grafana: StartGrafana, moto: Any, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+    yield from go_plugin(grafana, isolated_aws_env)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from support.fake_aws import FakeAws
-from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource
+from support.grafana_host import GrafanaHost, StartGrafana, data_query, datasource, go_plugin
 
 from .helpers import ms, samples
 
@@ -27,12 +27,8 @@ EC2 = {"namespace": "AWS/EC2", "metricName": "CPUUtilization", "statistic": "Ave
 
 @pytest.fixture
 def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1",
-                        # One QueryData's calls all at once: the burst a big dashboard makes.
-                        "GF_PLUGIN_MAX_CONCURRENCY": "16", "GF_PLUGIN_REQUEST_TIMEOUT": "20"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+    # One QueryData's calls all at once: the burst a big dashboard makes.
+    yield from go_plugin(grafana, isolated_aws_env, GF_PLUGIN_MAX_CONCURRENCY="16", GF_PLUGIN_REQUEST_TIMEOUT="20")
 
 
 def settings(fake: FakeAws, **json_data: Any) -> dict[str, Any]:

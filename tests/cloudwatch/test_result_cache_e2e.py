@@ -29,11 +29,12 @@ from support.grafana_host import (
     data_query,
     datasource,
     field_values,
+    go_plugin,
     query_answer,
 )
 from support.redis_server import REDIS_PASSWORD, RedisServer
 
-from .helpers import go_plugin, ms, sample_sum
+from .helpers import ms, sample_sum
 
 EC2 = {"namespace": "AWS/EC2", "metricName": "CPUUtilization", "statistic": "Average", "period": "60",
        "region": "us-east-1", "metricQueryType": 0, "metricEditorMode": 0, "queryMode": "Metrics",

@@ -28,6 +28,7 @@ from support.grafana_host import (
     datasource,
     field_schema,
     field_values,
+    go_plugin,
 )
 
 pytestmark = pytest.mark.processes
@@ -57,10 +58,7 @@ def fake(fake_server: FakeAws) -> FakeAws:
 
 @pytest.fixture
 def plugin(grafana: StartGrafana, isolated_aws_env: dict[str, str]) -> Iterator[GrafanaHost]:
-    host = grafana(env={**isolated_aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1"})
-    yield host
-    stopped = host.kill()
-    assert stopped["graceful"], stopped["hostLog"]
+    yield from go_plugin(grafana, isolated_aws_env)
 
 
 def settings(endpoint: str, **json_data: Any) -> dict[str, Any]:

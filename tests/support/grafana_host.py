@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,3 +295,12 @@ def raw_query(ref_id: str, raw_json: str, from_ms: int, to_ms: int) -> dict[str,
 
 
 StartGrafana = Callable[..., GrafanaHost]  # the conftest's `grafana` fixture
+
+
+def go_plugin(grafana: StartGrafana, aws_env: Mapping[str, str], **env: str) -> Iterator[GrafanaHost]:
+    """A fixture body: the plugin under the Go host with one AWS attempt per call (plus `env`), stopped the Grafana
+    way after the test and checked to have stopped gracefully."""
+    host = grafana(env={**aws_env, "GF_PLUGIN_AWS_MAX_ATTEMPTS": "1", **env})
+    yield host
+    stopped = host.kill()
+    assert stopped["graceful"], stopped["hostLog"]
