@@ -27,20 +27,17 @@ from lib import (
     Report,
     Row,
     cpu_ticks,
-    data_query,
     datasource_settings,
     executable,
     fake_endpoint_process,
     median,
-    metric_model,
     ms,
-    pb,
     percentile,
     proc_status_kb,
     time_range,
     wait_idle,
 )
-from sections import Config, handshake_time, load
+from sections import Config, distinct_requests, handshake_time, load, uncached_json_data
 
 from cloudwatch_datasource.protocol.host import go_plugin_env, plugin_context, start_plugin
 
@@ -133,7 +130,6 @@ def against_go(report: Report, cfg: Config) -> None:
                    f"Go reference {ms(go_hs)}", ours_hs / go_hs))
 
     start, end = time_range(1)
-    query = data_query("A", metric_model(), start, end)
     with fake_endpoint_process() as (url, fake_pid), started(commands["ours"]) as ours, \
             started(commands["go"]) as go:
         procs = {"ours": ours, "go": go}
@@ -141,15 +137,14 @@ def against_go(report: Report, cfg: Config) -> None:
         for name, proc in procs.items():
             wait_idle(proc.proc.pid)
             idle_kb[name] = proc_status_kb(proc.proc.pid, "VmRSS")
-        settings = datasource_settings({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": url}, KEYS,
-                                       uid="bench-go")
-        message = pb.QueryDataRequest(pluginContext=plugin_context(settings), queries=[query])
+        settings = datasource_settings(uncached_json_data(url), KEYS, uid="bench-go")
+        next_request = distinct_requests(plugin_context(settings), start, end)
 
         def caller(proc: PluginProcess) -> Callable[[], bool]:
             stub = proc.data
 
             def call() -> bool:
-                r = stub.QueryData(message, timeout=60).responses.get("A")
+                r = stub.QueryData(next_request(), timeout=60).responses.get("A")
                 return r is not None and not r.error and len(r.frames) == 1
 
             return call

@@ -31,16 +31,13 @@ from against_go import build_reference, go_tool
 from lib import (
     DIST,
     KEYS,
-    data_query,
     datasource_settings,
     dist_python,
     fake_endpoint,
-    metric_model,
-    pb,
     time_range,
     wait_idle,
 )
-from sections import load
+from sections import distinct_requests, load, uncached_json_data
 
 from cloudwatch_datasource.protocol.host import go_plugin_env, plugin_context, start_plugin
 
@@ -91,17 +88,16 @@ def drive(command: list[str], clients: int, seconds: float, env: dict[str, str] 
           sampler: list[str] | None = None) -> float:
     """The plugin under `clients` concurrent QueryData for `seconds`; `sampler` (+ pid) runs alongside."""
     start, end = time_range(1)
-    query = data_query("A", metric_model(), start, end)
     with fake_endpoint() as url:
         proc = start_plugin(command, env=go_plugin_env(env))
         try:
             wait_idle(proc.proc.pid)
-            settings = datasource_settings({"authType": "keys", "defaultRegion": "us-east-1", "endpoint": url}, KEYS)
-            message = pb.QueryDataRequest(pluginContext=plugin_context(settings), queries=[query])
+            settings = datasource_settings(uncached_json_data(url), KEYS)
+            next_request = distinct_requests(plugin_context(settings), start, end)
             stub = proc.data
 
             def call() -> bool:
-                return not stub.QueryData(message, timeout=60).responses["A"].error
+                return not stub.QueryData(next_request(), timeout=60).responses["A"].error
 
             load(clients, 1.0, call)
             spy = subprocess.Popen([*sampler, str(proc.proc.pid)], stdout=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ Every section takes the run's Config and appends rows to the Report; none raises
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -61,9 +62,30 @@ class Config:
     emulator_url: str = ""
 
 
+# Sections 1-10 measure what one AWS call costs through the plugin, so the result cache (which would answer a
+# repeated query without calling AWS) and pacing (which would queue calls below AWS's quotas) are off; section 11
+# measures them. Coalescing cannot be turned off: concurrent load sends distinct queries (distinct_requests).
+UNCACHED = {"cacheTTLSeconds": 0, "getMetricDataCallsPerSecond": 0, "getMetricDataDatapointsPerSecond": 0,
+            "getMetricDataHistoricDatapointsPerSecond": 0}
+
+
+def uncached_json_data(endpoint: str, **extra: Any) -> dict[str, Any]:
+    return {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint, **UNCACHED, **extra}
+
+
 def keys_settings(endpoint: str, *, uid: str = "bench", **extra: Any) -> pb.DataSourceInstanceSettings:
-    json_data = {"authType": "keys", "defaultRegion": "us-east-1", "endpoint": endpoint, **extra}
-    return datasource_settings(json_data, KEYS, uid=uid)
+    return datasource_settings(uncached_json_data(endpoint, **extra), KEYS, uid=uid)
+
+
+def distinct_requests(context: pb.PluginContext, start: int, end: int,
+                      n: int = 4096) -> Callable[[], pb.QueryDataRequest]:
+    """Round-robin over `n` one-query requests for different instances (refId "A"): concurrent clients never send
+    the same query at once, so coalescing (identical calls in flight made once) does not shrink the work measured."""
+    messages = [pb.QueryDataRequest(pluginContext=context,
+                                    queries=[data_query("A", metric_model(f"i-{k:017x}"), start, end)])
+                for k in range(n)]
+    turn = itertools.count()  # next() on a count is atomic under the GIL: safe from the load threads
+    return lambda: messages[next(turn) % n]
 
 
 def direct_client(endpoint: str, *, pool: int = 10) -> Any:
@@ -429,11 +451,11 @@ def throughput_and_memory(report: Report, cfg: Config) -> None:
         wait_idle(pid)
         idle_kb = proc_status_kb(pid, "VmRSS")
         settings = keys_settings(url)
-        message = pb.QueryDataRequest(pluginContext=_context(settings), queries=[query])
+        next_request = distinct_requests(_context(settings), start, end)
         stub = proc.data
 
         def via_plugin() -> bool:
-            resp = stub.QueryData(message, timeout=60)
+            resp = stub.QueryData(next_request(), timeout=60)
             r = resp.responses.get("A")
             return r is not None and not r.error and len(r.frames) == 1
 
