@@ -164,7 +164,9 @@ def test_polling_subtypes_hold_a_slot_until_the_query_ends_or_its_logs_timeout(f
     # The only slot is leased: the next StartQuery waits until the first one's logsTimeout frees it, and the
     # abandoned query is stopped at AWS.
     second = ask(logs(subtype="StartQuery"), "20s").frames[0].fields[0].values[0]
-    assert slots.waited == 1 and fake.logs.queries[first].status == "Cancelled"
+    assert slots.waited == 1
+    # The expired lease's StopQuery runs off the request's thread (limits.py): wait for it, bounded, not timed.
+    assert wait_until(lambda: fake.logs.queries[first].status == "Cancelled", 30)
     assert [c["queryId"] for c in fake.calls("StopQuery")] == [first]
     polls = [ask(logs(subtype="GetQueryResults", queryId=second), "20s") for _ in range(3)]
     assert polls[-1].frames[0].meta["custom"]["Status"] == "Complete" and slots.running(key) == 0
@@ -177,7 +179,7 @@ def test_polling_subtypes_hold_a_slot_until_the_query_ends_or_its_logs_timeout(f
         time.sleep(0.05)
     late = ask(logs(subtype="GetQueryResults", queryId=third), "0.3s")
     assert late.status == 504 and "logsTimeout" in late.error
-    assert fake.logs.queries[third].status == "Cancelled" and slots.running(key) == 0
+    assert wait_until(lambda: fake.logs.queries[third].status == "Cancelled", 30) and slots.running(key) == 0
 
 
 def test_a_malformed_query_gets_awss_message_as_a_400_on_its_ref_id(fake: FakeAws) -> None:
