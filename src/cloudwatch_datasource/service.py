@@ -12,9 +12,9 @@ gRPC deadline, a cancellation) its AWS work stops and its in-flight slot (admiss
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
@@ -278,30 +278,14 @@ def from_alert(headers: Mapping[str, str]) -> bool:
 
 def _beside(work: Callable[[], dict[str, DataResponse]], *, run: bool) -> Callable[[], dict[str, DataResponse]]:
     """Start `work` on its own thread in the caller's request scope; the returned function waits for its answers
-    (the work ends with the scope, so the wait does too). A failure inside `work` fails only its own refIds:
-    answer_queries answers each one."""
+    (the work ends with the scope, so the wait does too) and re-raises what it raised. A failure inside `work`
+    fails only its own refIds: answer_queries answers each one."""
     if not run:
         return dict
-    result: dict[str, dict[str, DataResponse]] = {}
-    failure: list[BaseException] = []
-    bound = deadlines.run_in_scope(work)
-
-    def target() -> None:
-        try:
-            result["answers"] = bound()
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=target, name="logs-request", daemon=True)
-    thread.start()
-
-    def wait() -> dict[str, DataResponse]:
-        thread.join()
-        if failure:
-            raise failure[0]
-        return result["answers"]
-
-    return wait
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logs-request")
+    future = pool.submit(deadlines.run_in_scope(work))
+    pool.shutdown(wait=False)  # no more work for it: its one thread ends with `work`
+    return future.result
 
 
 def _owner(ctx: PluginContext) -> tuple[int, str]:
