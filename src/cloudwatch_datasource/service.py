@@ -140,19 +140,20 @@ class PluginService:
             settings = self._settings(request.context)
             policy = OperatorPolicy.resolve(request.context.grafana_config)
             metric_queries, logs_queries = split_queries(request.queries)
+            clients = self._clients(settings, policy)
             shared = self.redis_stores.get(settings.result_cache_redis) if settings.cache.enabled else None
             # Logs queries run beside the metrics pipeline (a thread in the request's scope), so a slow
             # GetMetricData never eats into their logsTimeout, nor they into its deadline.
             logs_answers = _beside(lambda: answer_queries(
                 logs_queries, default_region=settings.effective_default_region,
-                client_for_region=self._clients(settings, policy), datasource=settings.uid,
+                client_for_region=clients, datasource=settings.uid,
                 account=account_key(settings), logs_timeout=settings.logs_timeout,
                 page_limit=policy.list_metrics_page_limit, max_workers=self.tuning.max_concurrency),
                 run=bool(logs_queries))
             answers = run_metric_queries(
                 metric_queries,
                 default_region=settings.effective_default_region,
-                client_for_region=self._clients(settings, policy),
+                client_for_region=clients,
                 max_workers=self.tuning.max_concurrency,
                 datasource=settings.uid,
                 budget=PointBudget(self.tuning.max_points_per_query, self.tuning.max_points_per_request),
